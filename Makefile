@@ -1,0 +1,43 @@
+# The two commands a newcomer needs are `make demo` and `make test`; every other
+# target here is a step they run. Everything is cached: the virtualenv in .venv,
+# the kube-apiserver/etcd build and the Gateway API CRDs under ~/.cache/latticegw.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+STAMP := $(VENV)/.installed
+export LATTICEGW_CACHE ?= $(HOME)/.cache/latticegw
+export PIP_CACHE_DIR ?= $(LATTICEGW_CACHE)/pip
+# Test and demo traffic stays on loopback; never let a proxy setting send it elsewhere.
+export NO_PROXY := 127.0.0.1,localhost,::1
+export no_proxy := $(NO_PROXY)
+
+.PHONY: venv kube test unit integration demo bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+kube:
+	bash tests/kube/build.sh >/dev/null
+
+test: venv kube
+	$(VENV)/bin/python -m pytest -q tests
+
+unit: venv
+	$(VENV)/bin/python -m pytest -q tests/unit
+
+integration: venv kube
+	$(VENV)/bin/python -m pytest -q tests/integration tests/e2e
+
+demo: venv kube
+	$(VENV)/bin/latticegw demo
+
+bench: venv kube
+	@for b in bench/bench_*.py; do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .hypothesis

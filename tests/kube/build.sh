@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds kube-apiserver and etcd from Go modules and copies the official Gateway API
+# CRDs into the cache, once per pinned version. Idempotent: a warm cache returns at once.
+#
+# Output layout (LATTICEGW_CACHE defaults to ~/.cache/latticegw):
+#   $LATTICEGW_CACHE/kube-$KUBERNETES_VERSION/{kube-apiserver,etcd}
+#   $LATTICEGW_CACHE/gateway-api-$GATEWAY_API_VERSION/{standard,experimental}/*.yaml
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+# shellcheck disable=SC1091
+source "$here/versions.env"
+cache="${LATTICEGW_CACHE:-$HOME/.cache/latticegw}"
+kube_dir="$cache/kube-$KUBERNETES_VERSION"
+crd_dir="$cache/gateway-api-$GATEWAY_API_VERSION"
+
+command -v go >/dev/null || { echo "build.sh: the Go toolchain is required to build kube-apiserver" >&2; exit 1; }
+
+if [[ ! -x "$kube_dir/kube-apiserver" || ! -x "$kube_dir/etcd" ]]; then
+  echo "build.sh: building kube-apiserver $KUBERNETES_VERSION and etcd $ETCD_VERSION (first run: several minutes)" >&2
+  mkdir -p "$kube_dir.tmp"
+  start=$(date +%s)
+  (cd "$here" && go build -trimpath -o "$kube_dir.tmp/kube-apiserver" ./cmd/kube-apiserver \
+              && go build -trimpath -o "$kube_dir.tmp/etcd" ./cmd/etcd)
+  rm -rf "$kube_dir" && mv "$kube_dir.tmp" "$kube_dir"
+  echo "build.sh: built in $(( $(date +%s) - start ))s" >&2
+fi
+
+if [[ ! -d "$crd_dir/standard" ]]; then
+  src="$(cd "$here" && go mod download -json "sigs.k8s.io/gateway-api@$GATEWAY_API_VERSION" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+  mkdir -p "$crd_dir.tmp"
+  for channel in standard experimental; do
+    mkdir -p "$crd_dir.tmp/$channel"
+    # Only the CustomResourceDefinitions; the kustomization and the
+    # ValidatingAdmissionPolicy files are not CRDs.
+    for f in "$src/config/crd/$channel"/*.yaml; do
+      grep -q '^kind: CustomResourceDefinition' "$f" && cp "$f" "$crd_dir.tmp/$channel/"
+    done
+  done
+  chmod -R u+w "$crd_dir.tmp"
+  rm -rf "$crd_dir" && mv "$crd_dir.tmp" "$crd_dir"
+fi
+echo "$kube_dir"
