@@ -1,0 +1,123 @@
+"""Event handlers: which work-queue keys a cache change affects. Pure functions.
+
+Two questions per change:
+
+1. `relevant(old, new)`: can this change affect the desired model at all? An
+   update that only touches `status`, `resourceVersion`, `managedFields`,
+   finalizers or other bookkeeping cannot -- and that is exactly what our own
+   status and finalizer writes produce, so they enqueue nothing and the
+   controller does not chase its own tail. (Kinds with `metadata.generation`
+   bump it on spec changes; comparing the spec directly covers core kinds
+   such as Service that have no generation.)
+2. `affected_keys(kind, old, new, view)`: the keys to reconcile. Reverse
+   lookups use the indexes, and old *and* new references count: a route moved
+   from Gateway A to Gateway B must wake both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from controller import keys
+from controller.indexes import (
+    POLICY_KINDS,
+    ROUTE_KINDS,
+    grant_from_namespaces,
+    policy_target,
+    route_backends,
+    route_parents,
+    slice_service,
+)
+from controller.snapshot import SnapshotView
+
+_IGNORED_TOP = frozenset({"metadata", "status", "apiVersion", "kind"})
+
+
+def essence(obj: Mapping[str, Any]) -> tuple:
+    """The parts of an object a reconcile can depend on."""
+    meta = obj.get("metadata") or {}
+    body = {k: v for k, v in obj.items() if k not in _IGNORED_TOP}
+    return (
+        meta.get("labels") or {},
+        meta.get("annotations") or {},
+        meta.get("deletionTimestamp"),
+        body,
+    )
+
+
+def relevant(old: Mapping | None, new: Mapping | None) -> bool:
+    if old is None or new is None:
+        return True
+    return essence(old) != essence(new)
+
+
+def _k(kind: str, ref: tuple[str, str, str]) -> str:
+    return keys.make(kind, ref[1], ref[2])
+
+
+def affected_keys(kind: str, old: Mapping | None, new: Mapping | None, view: SnapshotView) -> set[str]:
+    objs = [o for o in (old, new) if o is not None]
+    if not objs:
+        return set()
+    obj = objs[-1]
+    meta = obj.get("metadata") or {}
+    ns = meta.get("namespace") or ""
+    name = meta.get("name") or ""
+    own = keys.of(kind, obj)
+    idx = view._cache.indexes  # noqa: SLF001 - same package, read-only use
+    out: set[str] = set()
+
+    if kind == "GatewayClass":
+        out.add(own)
+        out |= idx.lookup("gateway-class", ("GatewayClass", "", name))
+    elif kind == "Gateway":
+        out.add(own)
+        out |= idx.lookup("route-parent", ("Gateway", ns, name))
+        out |= idx.lookup("policy-target", ("Gateway", ns, name))
+    elif kind in ROUTE_KINDS:
+        out.add(own)
+        for o in objs:
+            out |= {_k("Gateway", ref) for ref in route_parents(o)}
+        out |= idx.lookup("policy-target", (kind, ns, name))
+    elif kind == "Service":
+        out |= _service_keys(view, ns, name)
+    elif kind == "EndpointSlice":
+        for o in objs:
+            for ref in slice_service(o):
+                out |= _service_keys(view, ref[1], ref[2])
+    elif kind == "Namespace":
+        # Namespace labels decide allowedRoutes selectors: re-evaluate its routes.
+        out |= {keys.of(k, r) for k in ROUTE_KINDS for r in view.list(k, name)}
+    elif kind == "ReferenceGrant":
+        for o in objs:
+            for ref in grant_from_namespaces(o):
+                for rk in ROUTE_KINDS:
+                    for route in view.list(rk, ref[2]):
+                        targets = route_backends(route) | route_parents(route)
+                        if any(t[1] == ns for t in targets):
+                            out.add(keys.of(rk, route))
+    elif kind in POLICY_KINDS:
+        out.add(own)
+        for o in objs:
+            for ref in policy_target(o):
+                tkind = ref[0]
+                if tkind in ROUTE_KINDS or tkind in ("Gateway", "ServiceExport"):
+                    out.add(_k(tkind, ref))
+                elif tkind == "Service":
+                    out |= _service_keys(view, ref[1], ref[2])
+    elif kind == "ServiceImport":
+        out.add(own)
+        out |= idx.lookup("route-backend", ("ServiceImport", ns, name))
+    else:
+        out.add(own)
+    return out
+
+
+def _service_keys(view: SnapshotView, ns: str, name: str) -> set[str]:
+    idx = view._cache.indexes  # noqa: SLF001
+    out = idx.lookup("route-backend", ("Service", ns, name))
+    if view.get("ServiceExport", ns, name) is not None:
+        out.add(keys.make("ServiceExport", ns, name))
+    out |= {k for k in idx.lookup("policy-target", ("Service", ns, name))}
+    return out
