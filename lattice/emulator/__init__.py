@@ -1,0 +1,70 @@
+"""A local Amazon VPC Lattice control plane (REST-JSON over aiohttp).
+
+It speaks the wire protocol botocore/aioboto3 use, validates input against
+botocore's own service model, and behaves like Lattice: status codes, conflicts,
+quotas, lifecycles, pagination, clientToken idempotency (see
+../shared/reference/lattice-api.md). It imports nothing else from latticegw.
+
+In-process use (tests, benchmarks, `latticegw demo`)::
+
+    import aioboto3
+    from lattice.emulator import EmulatorControl, run_emulator
+
+    async with run_emulator(host="127.0.0.1", port=0, strict_output=True) as emu:
+        session = aioboto3.Session()
+        async with session.client("vpc-lattice", **emu.client_kwargs()) as lattice:
+            sn = await lattice.create_service_network(name="my-hotel")
+        async with EmulatorControl(emu.url) as ctl:
+            assert await ctl.call_count("CreateServiceNetwork") == 1
+            state = await ctl.partition()          # {"serviceNetworks": [...], ...}
+
+`run_emulator` options are EmulatorConfig fields: region, account, accounts
+({access key id: account}), delays ({"create", "delete", "update",
+"target_health", "draining"} seconds; default 0 = done by the next request),
+quotas ({"services": 2000, ...}), strict_output (check responses against the
+model), seed, and state_file (persist across restarts). Command line:
+`latticegw emulator --host 127.0.0.1 --port 8080 [--state FILE]`.
+
+Requests need a SigV4 `Authorization` header (any credentials); the account
+comes from the access key id, the region from the credential scope, and state
+is partitioned by (account, region).
+
+Control API (JSON; EmulatorControl wraps each call)
+---------------------------------------------------
+GET    /_emulator/state[?account=&region=]  every resource per partition, tags, targets with status
+POST   /_emulator/reset                     drop all state, faults and counters
+GET    /_emulator/calls                     {"calls": {op: n}, "total", "outcomes": {op: {code: n}},
+                                             "timing": {op: {samples, p50_ms, p90_ms, p99_ms, mean_ms}}}
+                                            (timing = server-side time per call, excluding injected latency)
+DELETE /_emulator/calls                     reset the counters
+GET    /_emulator/faults                    current fault rules;  DELETE clears them all
+POST   /_emulator/faults/latency            {"operation": op|"*", "fixed": s | "uniform": [lo, hi] |
+                                             "normal": [mean, sd] | "exponential": mean}  (no spec = remove)
+POST   /_emulator/faults/throttle           {"operation": op|"*", "rate": per s, "burst": n}; "*" is the
+                                             account-wide bucket; 429 ThrottlingException + Retry-After
+POST   /_emulator/faults/errors             {"operation": op|"*", "code": "ConflictException", "count": n |
+                                             "probability": p, "message"?, "retryAfter"?, "status"?}
+POST   /_emulator/faults/consistency        {"seconds": s, "operations": [Create ops] | null}: created
+                                             resources stay invisible to Get/List for s seconds
+POST   /_emulator/faults/lifecycle          {"operation": "CreateService", "count": n, "failureCode",
+                                             "failureMessage"}: the next transitions end *_FAILED
+POST   /_emulator/target-health             {"targetGroupIdentifier", "id", "port"?, "status":
+                                             "HEALTHY"|"UNHEALTHY"|null, "reasonCode"?}
+GET    /_emulator/config   PATCH same       delays, quotas, strict_output, accounts (partial update)
+POST   /_emulator/save                      write the state file now
+"""
+
+from .client import EmulatorControl, EmulatorControlError
+from .config import DEFAULT_QUOTAS, Delays, EmulatorConfig
+from .runner import run_emulator
+from .server import Emulator
+
+__all__ = [
+    "DEFAULT_QUOTAS",
+    "Delays",
+    "Emulator",
+    "EmulatorConfig",
+    "EmulatorControl",
+    "EmulatorControlError",
+    "run_emulator",
+]

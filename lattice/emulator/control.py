@@ -1,0 +1,175 @@
+"""The `/_emulator/` control API (documented in the package docstring)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from aiohttp import web
+
+from .dump import dump_partition
+from .errors import ApiError
+from .ids import TARGET_GROUP
+from .ops import Ctx, lookup
+
+if TYPE_CHECKING:
+    from .server import Emulator
+
+TARGET_STATES = ("HEALTHY", "UNHEALTHY", "UNAVAILABLE", "INITIAL", "UNUSED", "DRAINING")
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=orjson.dumps(data), content_type="application/json")
+
+
+class BadRequest(Exception):
+    pass
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    raw = await request.read()
+    if not raw:
+        return {}
+    try:
+        doc = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise BadRequest(f"invalid JSON: {exc}") from None
+    if not isinstance(doc, dict):
+        raise BadRequest("body must be a JSON object")
+    return doc
+
+
+async def handle(emu: "Emulator", request: web.Request, path: str) -> web.Response:
+    handler = ROUTES.get((request.method, path.strip("/")))
+    if handler is None:
+        return _json({"message": f"unknown control {request.method} /_emulator/{path}"}, 404)
+    try:
+        body = await _body(request) if request.method in ("POST", "PUT", "PATCH") else {}
+        result = await handler(emu, body, request)
+    except ApiError as exc:
+        return _json(exc.body(), exc.status)
+    except (BadRequest, KeyError, ValueError, TypeError) as exc:
+        return _json({"message": f"bad control request: {exc!r}"}, 400)
+    return _json(result if result is not None else {})
+
+
+Handler = Callable[["Emulator", dict[str, Any], web.Request], Awaitable[Any]]
+ROUTES: dict[tuple[str, str], Handler] = {}
+
+
+def route(method: str, path: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        ROUTES[(method, path)] = fn
+        return fn
+
+    return register
+
+
+@route("GET", "state")
+async def state(emu: "Emulator", _: dict[str, Any], request: web.Request) -> Any:
+    emu.tick_all()
+    account = request.query.get("account")
+    region = request.query.get("region")
+    parts = [
+        dump_partition(p, emu.config)
+        for (acct, reg), p in sorted(emu.store.partitions.items())
+        if (account is None or acct == account) and (region is None or reg == region)
+    ]
+    return {"partitions": parts}
+
+
+@route("POST", "reset")
+async def reset(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+    emu.reset()
+
+
+@route("GET", "calls")
+async def calls(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+    return emu.calls.to_json()
+
+
+@route("DELETE", "calls")
+async def reset_calls(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+    emu.calls.reset()
+
+
+@route("GET", "faults")
+async def faults(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+    return emu.faults.to_json()
+
+
+@route("DELETE", "faults")
+async def clear_faults(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+    emu.faults.clear()
+
+
+@route("POST", "faults/latency")
+async def latency(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+    spec = {k: v for k, v in body.items() if k != "operation"}
+    emu.faults.set_latency(body.get("operation", "*"), spec)
+    return emu.faults.to_json()
+
+
+@route("POST", "faults/throttle")
+async def throttle(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+    emu.faults.set_throttle(body.get("operation", "*"), body.get("rate"), body.get("burst"))
+    return emu.faults.to_json()
+
+
+@route("POST", "faults/errors")
+async def errors(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+    emu.faults.add_error(body)
+    return emu.faults.to_json()
+
+
+@route("POST", "faults/consistency")
+async def consistency(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+    emu.faults.consistency = {"seconds": float(body.get("seconds", 0)), "operations": body.get("operations")}
+    return emu.faults.to_json()
+
+
+@route("POST", "faults/lifecycle")
+async def lifecycle(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+    emu.faults.set_lifecycle_failure(
+        body["operation"], int(body.get("count", 1)),
+        body.get("failureCode", "InjectedFailure"), body.get("failureMessage", "Injected by the emulator"),
+    )
+    return emu.faults.to_json()
+
+
+@route("POST", "target-health")
+async def target_health(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+    """Pin a target's health: {targetGroupIdentifier, id, port?, status, reasonCode?, account?, region?}."""
+    status = body.get("status")
+    if status not in ("HEALTHY", "UNHEALTHY", None):
+        raise ValueError("status must be HEALTHY, UNHEALTHY or null (derive again)")
+    part = emu.store.partition(body.get("account", emu.config.account), body.get("region", emu.config.region))
+    ctx = Ctx(part, emu.config, time.time(), "Control")
+    tg = lookup(ctx, TARGET_GROUP, body["targetGroupIdentifier"])
+    hits = [t for t in tg["_targets"].values()
+            if t["id"] == body["id"] and body.get("port") in (None, t["port"])]
+    if not hits:
+        raise KeyError(f"target {body['id']} not registered")
+    for target in hits:
+        target["health"] = status
+        target["reasonCode"] = body.get("reasonCode")
+    emu.generation += 1
+    return {"updated": len(hits)}
+
+
+@route("GET", "config")
+async def get_config(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+    return emu.config.to_json()
+
+
+@route("PATCH", "config")
+async def patch_config(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+    emu.config.update(body)
+    return emu.config.to_json()
+
+
+@route("POST", "save")
+async def save(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+    return {"saved": emu.save()}

@@ -1,0 +1,168 @@
+"""Injected faults: latency, throttling, errors, eventual consistency, lifecycle failures.
+
+All rules are plain JSON-able dicts set through the control API. The server
+consults `Faults` once per API call, before the handler runs, so an injected
+error leaves state untouched (like a request AWS rejected at the front door).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import GenericError, Throttled
+
+ANY = "*"
+
+
+@dataclass
+class TokenBucket:
+    rate: float  # tokens per second
+    burst: float
+    tokens: float = -1.0
+    last: float = 0.0
+
+    def take(self, now: float) -> float:
+        """0 if a token was taken, else seconds until one is available."""
+        if self.tokens < 0:
+            self.tokens, self.last = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
+        self.last = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate if self.rate > 0 else 60.0
+
+
+@dataclass
+class Faults:
+    rng: random.Random = field(default_factory=random.Random)
+    # op or "*" -> {"fixed": s} | {"uniform": [lo, hi]} | {"normal": [mean, sd]} | {"exponential": mean}
+    latency: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # op -> {"rate", "burst"}; "*" is the account-wide bucket
+    throttle: dict[str, dict[str, float]] = field(default_factory=dict)
+    # [{"operation", "code", "count"?, "probability"?, "message"?, "retryAfter"?}]
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    # {"seconds": s, "operations": [Create ops] | None}
+    consistency: dict[str, Any] = field(default_factory=dict)
+    # op -> {"count", "failureCode", "failureMessage"}: the next transitions end *_FAILED
+    lifecycle: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _buckets: dict[tuple[str, str], TokenBucket] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.latency.clear()
+        self.throttle.clear()
+        self.errors.clear()
+        self.consistency.clear()
+        self.lifecycle.clear()
+        self._buckets.clear()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "latency": self.latency,
+            "throttle": self.throttle,
+            "errors": self.errors,
+            "consistency": self.consistency,
+            "lifecycle": self.lifecycle,
+        }
+
+    # -- setters (validate so a typo in a test fails loudly) ------------------------
+    def set_latency(self, operation: str, spec: dict[str, Any]) -> None:
+        if not spec:
+            self.latency.pop(operation, None)
+            return
+        if len(spec) != 1 or next(iter(spec)) not in ("fixed", "uniform", "normal", "exponential"):
+            raise ValueError("latency needs exactly one of fixed, uniform, normal, exponential")
+        self.latency[operation] = spec
+
+    def set_throttle(self, operation: str, rate: float | None, burst: float | None = None) -> None:
+        self._buckets = {k: v for k, v in self._buckets.items() if k[1] != operation}
+        if rate is None:
+            self.throttle.pop(operation, None)
+        else:
+            self.throttle[operation] = {"rate": float(rate), "burst": float(burst if burst is not None else max(rate, 1))}
+
+    def add_error(self, rule: dict[str, Any]) -> None:
+        if "operation" not in rule or "code" not in rule:
+            raise ValueError("an error rule needs operation and code")
+        if rule.get("count") is None and rule.get("probability") is None:
+            rule = {**rule, "count": 1}
+        self.errors.append(dict(rule))
+
+    def set_lifecycle_failure(self, operation: str, count: int, code: str, message: str) -> None:
+        self.lifecycle[operation] = {"count": count, "failureCode": code, "failureMessage": message}
+
+    # -- per-call hooks ---------------------------------------------------------------
+    def delay_for(self, operation: str) -> float:
+        spec = self.latency.get(operation) or self.latency.get(ANY)
+        if not spec:
+            return 0.0
+        kind, arg = next(iter(spec.items()))
+        if kind == "fixed":
+            return float(arg)
+        if kind == "uniform":
+            return self.rng.uniform(arg[0], arg[1])
+        if kind == "normal":
+            return max(0.0, self.rng.gauss(arg[0], arg[1]))
+        return self.rng.expovariate(1 / arg) if arg > 0 else 0.0
+
+    def check_throttle(self, operation: str, account: str) -> None:
+        now = time.monotonic()
+        for key in (operation, ANY):
+            rule = self.throttle.get(key)
+            if rule is None:
+                continue
+            bucket = self._buckets.get((account, key))
+            if bucket is None:
+                bucket = self._buckets[(account, key)] = TokenBucket(rule["rate"], rule["burst"])
+            wait = bucket.take(now)
+            if wait > 0:
+                raise Throttled(retry_after=max(1, math.ceil(wait)))
+
+    def check_errors(self, operation: str) -> None:
+        for rule in list(self.errors):
+            if rule["operation"] not in (operation, ANY):
+                continue
+            if rule.get("count") is not None:
+                rule["count"] -= 1
+                if rule["count"] <= 0:
+                    self.errors.remove(rule)
+            elif self.rng.random() >= rule["probability"]:
+                continue
+            raise _error(rule, operation)
+
+    def invisible_for(self, operation: str) -> float:
+        c = self.consistency
+        if not c or not operation.startswith("Create"):
+            return 0.0
+        ops = c.get("operations")
+        return float(c.get("seconds", 0)) if not ops or operation in ops else 0.0
+
+    def take_lifecycle_failure(self, operation: str) -> dict[str, str] | None:
+        rule = self.lifecycle.get(operation)
+        if rule is None:
+            return None
+        rule["count"] -= 1
+        if rule["count"] <= 0:
+            del self.lifecycle[operation]
+        return {"failureCode": rule["failureCode"], "failureMessage": rule["failureMessage"]}
+
+
+def _error(rule: dict[str, Any], operation: str) -> GenericError:
+    code = rule["code"]
+    message = rule.get("message") or f"Injected {code} for {operation}"
+    fields: dict[str, Any] = {}
+    if code in ("ConflictException", "ResourceNotFoundException"):
+        fields = {"resourceId": rule.get("resourceId", "injected"), "resourceType": rule.get("resourceType", "SERVICE")}
+    elif code == "ValidationException":
+        fields = {"reason": "other"}
+    elif code == "ServiceQuotaExceededException":
+        fields = {"resourceType": rule.get("resourceType", "SERVICE"), "serviceCode": "vpc-lattice",
+                  "quotaCode": rule.get("quotaCode", "injected")}
+    elif code == "ThrottlingException":
+        fields = {"serviceCode": "vpc-lattice"}
+    retry_after = rule.get("retryAfter", 1 if code in ("ThrottlingException", "InternalServerException") else None)
+    return GenericError(code, message, retry_after=retry_after, status=rule.get("status"), **fields)

@@ -1,0 +1,89 @@
+"""Services (spec 2.2): CREATE_IN_PROGRESS -> ACTIVE; delete cascades listeners and rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Conflict
+from ..ids import LISTENER, SERVICE, arn, service_dns
+from ..ops import (
+    Ctx,
+    check_name_free,
+    check_quota,
+    check_tags,
+    item_view,
+    lookup,
+    op,
+    paginate,
+    records,
+    require_settled,
+    start_create,
+    start_delete,
+    touch,
+    view,
+)
+from .cleanup import drop_attachments
+from .listeners import remove_listener
+
+
+@op("CreateService")
+def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    name = p["name"]
+    name_key = f"svc/{name}"
+    check_name_free(ctx, SERVICE, name_key, name)
+    check_quota(ctx, "services", ctx.part.count("service"), SERVICE)
+    rid = ctx.part.new_id(SERVICE)
+    rec = {
+        "id": rid,
+        "name": name,
+        "arn": arn(ctx.region, ctx.account, f"service/{rid}"),
+        "customDomainName": p.get("customDomainName"),
+        "certificateArn": p.get("certificateArn") or None,
+        "authType": p.get("authType") or "NONE",
+        "idleTimeoutSeconds": p.get("idleTimeoutSeconds", 60),
+        "dnsEntry": service_dns(name, rid, ctx.region),
+        "_tags": check_tags(p.get("tags")),
+        # target group id -> number of actions (listener defaults and rules) forwarding to it
+        "_tgRefs": {},
+    }
+    ctx.part.add(SERVICE, rec, ["service"], name_key)
+    start_create(ctx, SERVICE, rec)
+    return view(ctx.op, rec)
+
+
+@op("GetService")
+def get(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    return view(ctx.op, lookup(ctx, SERVICE, p["serviceIdentifier"]))
+
+
+@op("ListServices")
+def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    return paginate(ctx, SERVICE, "service", p, lambda r: item_view(ctx.op, r))
+
+
+@op("UpdateService")
+def update(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    rec = lookup(ctx, SERVICE, p["serviceIdentifier"])
+    require_settled(SERVICE, rec, "update")
+    if rec["status"] != "ACTIVE":
+        raise Conflict(SERVICE.resource_type, rec["id"], f"Service {rec['id']} is in status {rec['status']}")
+    for key in ("certificateArn", "authType", "idleTimeoutSeconds"):
+        if p.get(key) is not None:
+            rec[key] = p[key] or None
+    touch(ctx, rec)
+    return view(ctx.op, rec)
+
+
+@op("DeleteService")
+def delete(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    rec = lookup(ctx, SERVICE, p["serviceIdentifier"])
+    rid = rec["id"]
+    if ctx.part.count("snsa@svc:" + rid):
+        raise Conflict(SERVICE.resource_type, rid, f"Service {rid} has service network association(s)")
+    require_settled(SERVICE, rec, "delete")
+    # Listeners and rules go at once; target groups survive and lose the reference.
+    for listener in records(ctx, LISTENER, "listener@svc:" + rid):
+        remove_listener(ctx, listener)
+    drop_attachments(ctx, rec)
+    start_delete(ctx, SERVICE, rec)
+    return view(ctx.op, rec)
