@@ -1,0 +1,65 @@
+"""Fixtures: one emulator per session (strict output checks on), reset before every test,
+and real aioboto3 clients talking to it over loopback HTTP."""
+
+from __future__ import annotations
+
+import pytest
+import aioboto3
+from aiobotocore.config import AioConfig
+
+from lattice.emulator import EmulatorControl, run_emulator
+
+# Client-side settings for the fixtures only; never exported to the whole test run.
+TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "test",
+    "AWS_SECRET_ACCESS_KEY": "test",
+    "AWS_EC2_METADATA_DISABLED": "true",
+    "AWS_DEFAULT_REGION": "us-west-2",
+}
+
+
+@pytest.fixture(scope="session")
+async def emulator():
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in TEST_ENV.items():
+            mp.setenv(key, value)
+        async with run_emulator("127.0.0.1", 0, strict_output=True, seed=7) as emu:
+            yield emu
+
+
+@pytest.fixture(scope="session")
+async def session_clients(emulator):
+    """(no-retry client, retrying client): the first makes call counts exact."""
+    session = aioboto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-west-2")
+    once = AioConfig(retries={"mode": "standard", "total_max_attempts": 1})
+    retrying = AioConfig(retries={"mode": "standard", "total_max_attempts": 3})
+    async with (
+        session.client("vpc-lattice", endpoint_url=emulator.url, config=once) as c1,
+        session.client("vpc-lattice", endpoint_url=emulator.url, config=retrying) as c2,
+    ):
+        yield c1, c2
+
+
+@pytest.fixture(scope="session")
+async def control_session(emulator):
+    async with EmulatorControl(emulator.url) as ctl:
+        yield ctl
+
+
+@pytest.fixture
+async def ctl(control_session, emulator):
+    await control_session.reset()
+    emulator.config.update({"delays": {"create": 0, "delete": 0, "update": 0, "target_health": 0, "draining": 0}})
+    emulator.config.quotas.clear()
+    yield control_session
+    await control_session.clear_faults()
+
+
+@pytest.fixture
+async def lattice(session_clients, ctl):
+    return session_clients[0]
+
+
+@pytest.fixture
+async def retrying_lattice(session_clients, ctl):
+    return session_clients[1]
