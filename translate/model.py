@@ -371,9 +371,16 @@ class TargetGroupLookup:
     source: Source  # the ServiceImport
     arn: str | None = None
     tags: FrozenDict = EMPTY
+    vpc_identifier: str | None = None  # A/aws-vpc: only TGs in this VPC match
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "source": self.source.to_dict(), "arn": self.arn, "tags": self.tags}
+        return {
+            "name": self.name,
+            "source": self.source.to_dict(),
+            "arn": self.arn,
+            "tags": self.tags,
+            "vpcIdentifier": self.vpc_identifier,
+        }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,10 +1,21 @@
-"""`translate(snapshot, config) -> Translation`: the single entry point."""
+"""`translate(snapshot, config) -> Translation`: the single entry point.
+
+Order of work: GatewayClasses → policies → Gateways (listeners) → routes (attach, rules, service,
+TGs) → service-name collisions → Gateway status (attachedRoutes) → service networks → ServiceExport
+TGs → sort everything. Each step is a pure function of the snapshot and what came before.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from translate import gateway, policies, routes
 from translate.config import TranslateConfig
-from translate.model import Translation
-from translate.snapshot import Snapshot
+from translate.context import Context
+from translate.exports import translate_exports
+from translate.model import ROUTE_KINDS, Outcome, RouteParentStatus, Translation
+from translate.snapshot import Snapshot, meta
+from translate.status.conditions import ACCEPTED, R_CONFLICTED, false
 
 
 def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
@@ -13,4 +24,67 @@ def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
     Pure and deterministic: the same objects (in any order) and config give an equal Translation
     whose `to_dict()` serialises to byte-identical JSON.
     """
-    return Translation()
+    outcomes: list[Outcome] = []
+    class_names, class_outcomes = gateway.classes(snapshot, config)
+    outcomes.extend(class_outcomes)
+    pol = policies.resolve(snapshot)
+    outcomes.extend(pol.outcomes)
+    ctx = Context(snapshot, config, pol)
+    gws = gateway.gateways(snapshot, config, class_names)
+
+    results: list[tuple[tuple[str, str, str, str], routes.RouteResult]] = []
+    for kind in ROUTE_KINDS:
+        for obj in snapshot.list(kind):
+            r = routes.translate_route(ctx, kind, obj, gws)
+            if r.outcome is None:
+                continue
+            age = str(meta(obj).get("creationTimestamp") or "")
+            results.append(((age, kind, r.outcome.source.namespace, r.outcome.source.name), r))
+
+    # Lattice service names are unique per account: the oldest route keeps a contested name.
+    owners: dict[str, str] = {}
+    for _, r in sorted(results, key=lambda t: t[0]):
+        if r.service is None:
+            continue
+        owner = owners.get(r.service.name)
+        if owner is None:
+            owners[r.service.name] = r.service.source.key
+            continue
+        msg = f"Lattice service name {r.service.name} is already used by {owner}"
+        assert r.outcome is not None
+        parents = tuple(
+            RouteParentStatus(
+                p.parent_ref,
+                p.controller_name,
+                tuple(false(ACCEPTED, R_CONFLICTED, msg, c.observed_generation) if c.type == ACCEPTED else c for c in p.conditions),
+            )
+            for p in r.outcome.parents
+        )
+        r.outcome = replace(r.outcome, parents=parents)
+        r.service, r.target_groups, r.lookups, r.attachments = None, [], [], []
+
+    for _, r in results:
+        for gw_key, listener in r.attachments:
+            info = gws[gw_key]
+            info.attached[listener] = info.attached.get(listener, 0) + 1
+        assert r.outcome is not None
+        outcomes.append(r.outcome)
+    outcomes.extend(gateway.outcome(gws[k]) for k in sorted(gws))
+
+    sns, sn_outcomes = gateway.service_networks(ctx, gws)
+    outcomes.extend(sn_outcomes)
+
+    services = sorted((r.service for _, r in results if r.service is not None), key=lambda s: s.name)
+    tgs = {tg.name: tg for _, r in results for tg in r.target_groups}
+    for tg in translate_exports(ctx):
+        tgs.setdefault(tg.name, tg)
+    lookups = {lk.name: lk for _, r in results for lk in r.lookups}
+    outcomes.sort(key=lambda o: (o.source.kind, o.source.namespace, o.source.name))
+    return Translation(
+        service_networks=tuple(sns),
+        services=tuple(services),
+        target_groups=tuple(tgs[n] for n in sorted(tgs)),
+        target_group_lookups=tuple(lookups[n] for n in sorted(lookups)),
+        outcomes=tuple(outcomes),
+        _outcome_index={o.source.key: o for o in outcomes},
+    )

@@ -1,0 +1,202 @@
+"""`latticegw plan`: translate manifests offline (no cluster, no AWS) and print the desired model.
+
+    latticegw plan -f examples/my-hotel -o table
+
+`-o json` (default) and `-o yaml` print the contract in ARCHITECTURE.md; `-o table` prints one line
+per Lattice resource indented under its Kubernetes source, with rejected objects marked `✗`.
+Configuration comes from the same environment variables as the controller (CLUSTER_NAME,
+CLUSTER_VPC_ID, AWS_ACCOUNT_ID, REGION, DEFAULT_SERVICE_NETWORK, ENABLE_SERVICE_NETWORK_OVERRIDE)
+and can be overridden with flags. Exit 0 even when objects are rejected (their status says why);
+exit 2 on unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+import yaml
+
+from controller.manifests import ManifestError, load
+from translate import Snapshot, TranslateConfig, Translation, translate
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-f", "--filename", action="append", required=True, metavar="FILE_OR_DIR",
+                        help="manifest file or directory (recursive); repeatable; - for stdin")
+    parser.add_argument("-o", "--output", choices=("json", "yaml", "table"), default="json")
+    parser.add_argument("--cluster-name", help="CLUSTER_NAME")
+    parser.add_argument("--vpc-id", help="CLUSTER_VPC_ID")
+    parser.add_argument("--account-id", help="AWS_ACCOUNT_ID")
+    parser.add_argument("--region", help="REGION")
+    parser.add_argument("--default-service-network", help="DEFAULT_SERVICE_NETWORK")
+    parser.add_argument("--service-network-override", action="store_true", default=None,
+                        help="ENABLE_SERVICE_NETWORK_OVERRIDE: map every Gateway to the default service network")
+    parser.add_argument("--controller-name", help="GatewayClass controllerName to act on")
+
+
+def config_from(args: argparse.Namespace, env: Mapping[str, str]) -> TranslateConfig:
+    return TranslateConfig.from_env(
+        env,
+        cluster_name=args.cluster_name,
+        vpc_id=args.vpc_id,
+        account_id=args.account_id,
+        region=args.region,
+        default_service_network=args.default_service_network,
+        service_network_override=args.service_network_override,
+        controller_name=args.controller_name,
+    )
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        stdin_text = sys.stdin.read() if "-" in args.filename else None
+        objects = load(args.filename, stdin_text)
+    except ManifestError as exc:
+        print(f"latticegw plan: {exc}", file=sys.stderr)
+        return 2
+    result = translate(Snapshot.of(objects), config_from(args, os.environ))
+    sys.stdout.write(render(result, args.output))
+    return 0
+
+
+def render(result: Translation, output: str) -> str:
+    data = result.to_dict()
+    if output == "json":
+        return orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n"
+    plain = orjson.loads(orjson.dumps(data))  # FrozenDict/tuples → plain dict/list for PyYAML
+    if output == "yaml":
+        return yaml.safe_dump(plain, sort_keys=False, default_flow_style=False)
+    return table(plain)
+
+
+# ---------------------------------------------------------------------------------------------
+# The table: for people.
+
+
+def _conds(conds: list[dict[str, Any]]) -> tuple[bool, str]:
+    """(ok, summary) of a condition list: ok unless Accepted/ResolvedRefs is False."""
+    bad = [c for c in conds if c["status"] == "False" and c["type"] in ("Accepted", "ResolvedRefs")]
+    bad += [c for c in conds if c["type"] == "PartiallyInvalid" and c["status"] == "True"]
+    if bad:
+        return False, "; ".join(f"{c['type']}={c['status']} {c['reason']}: {c['message']}".rstrip(": ") for c in bad)
+    acc = next((c for c in conds if c["type"] == "Accepted"), None)
+    return True, acc["reason"] if acc else ""
+
+
+def _match(m: dict[str, Any]) -> str:
+    hm = m.get("httpMatch", {})
+    parts = []
+    if hm.get("method"):
+        parts.append(hm["method"])
+    pm = (hm.get("pathMatch") or {}).get("match") or {}
+    for k, v in pm.items():
+        parts.append(f"{'Exact' if k == 'exact' else 'Prefix'} {v}")
+    for h in hm.get("headerMatches") or ():
+        parts.append(f"{h['name']}={next(iter(h['match'].values()))}")
+    return " ".join(parts) or "*"
+
+
+def _action(a: dict[str, Any]) -> str:
+    if "fixedResponse" in a:
+        return f"fixed {a['fixedResponse']['statusCode']}"
+    tgs = a.get("forward", {}).get("targetGroups", ())
+    return "forward " + ", ".join(f"{t['targetGroupIdentifier']} w={t['weight']}" for t in tgs)
+
+
+def table(d: dict[str, Any]) -> str:
+    lines: list[str] = []
+    status = {(s["kind"], s["namespace"], s["name"]): s for s in d["status"]}
+    services_by = {}
+    for svc in d["services"]:
+        services_by.setdefault((svc["source"]["kind"], svc["source"]["namespace"], svc["source"]["name"]), []).append(svc)
+    tgs_by: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for tg in d["targetGroups"]:
+        tgs_by.setdefault((tg["source"]["kind"], tg["source"]["namespace"], tg["source"]["name"]), []).append(tg)
+    sn_by: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for sn in d["serviceNetworks"]:
+        for src in sn["sources"]:
+            sn_by.setdefault((src["kind"], src["namespace"], src["name"]), []).append(sn)
+
+    def head(key: tuple[str, str, str], extra: str = "", ok: bool = True) -> None:
+        kind, ns, name = key
+        ident = f"{kind} {ns + '/' if ns else ''}{name}"
+        mark = "  " if ok else "✗ "
+        lines.append(f"{mark}{ident}" + (f"  [{extra}]" if extra else ""))
+
+    def row(what: str, text: str, depth: int = 1) -> None:
+        lines.append(f"{'    ' * depth}{what:<15} {text}")
+
+    keys = sorted(set(status) | set(sn_by) | set(tgs_by), key=lambda k: (_ORDER.get(k[0], 99), k))
+    for key in keys:
+        st = status.get(key)
+        if st is None:
+            head(key)
+        elif key[0] in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
+            oks = []
+            summaries = []
+            for p in st.get("parents", ()):
+                ok, s = _conds(p["conditions"])
+                oks.append(ok)
+                ref = p["parentRef"]
+                sect = f"/{ref['sectionName']}" if ref.get("sectionName") else ""
+                summaries.append(f"{ref.get('namespace')}/{ref['name']}{sect}: {s}")
+            head(key, " | ".join(summaries), all(oks))
+        else:
+            ok, s = _conds(st["conditions"])
+            prog = next((c for c in st["conditions"] if c["type"] == "Programmed"), None)
+            if prog and prog["status"] != "True" and ok:
+                s += f", Programmed={prog['status']} {prog['reason']}"
+            head(key, s, ok)
+        for ev in (st or {}).get("events", ()):
+            row("event", f"{ev['type']} {ev['reason']}: {ev['message']}")
+        for sn in sn_by.get(key, ()):
+            mode = "create/adopt" if sn["managed"] else "look up"
+            row("service network", f"{sn['name']} ({mode}, auth {sn['authType']})")
+            if sn.get("vpcAssociation"):
+                va = sn["vpcAssociation"]
+                row("vpc assoc.", f"{va['vpcIdentifier']} sg={','.join(va['securityGroupIds']) or '-'}", 2)
+            for als in sn.get("accessLogSubscriptions", ()):
+                row("access logs", als["destinationArn"], 2)
+        if key[0] == "Gateway" and st:
+            for lst in st.get("listeners", ()):
+                ok, s = _conds(lst["conditions"])
+                row("listener", f"{lst['name']}  attachedRoutes={lst['attachedRoutes']}" + ("" if ok else f"  ✗ {s}"))
+        for svc in services_by.get(key, ()):
+            extras = [f"→ sn {', '.join(svc['serviceNetworks'])}" if svc["serviceNetworks"] else "standalone"]
+            if svc["customDomainName"]:
+                extras.append(f"domain {svc['customDomainName']}")
+            if svc["authType"] != "NONE":
+                extras.append(f"auth {svc['authType']}")
+            row("service", f"{svc['name']}  " + "  ".join(extras))
+            for lst in svc["listeners"]:
+                row("listener", f"{lst['name']}  {lst['protocol']}:{lst['port']}  default {_action(lst['defaultAction'])}", 2)
+                for rule in lst["rules"]:
+                    row("rule", f"p{rule['priority']:<3} {_match(rule['match'])}  → {_action(rule['action'])}", 3)
+        for tg in tgs_by.get(key, ()):
+            cfg = tg["config"]
+            hc = cfg.get("healthCheck", {})
+            hc_s = f"hc {hc.get('path', '')} every {hc.get('healthCheckIntervalSeconds')}s" if hc.get("enabled") else "hc off"
+            targets = ", ".join(f"{t['id']}:{t['port']}" for t in tg["targets"][:4])
+            more = f" +{len(tg['targets']) - 4}" if len(tg["targets"]) > 4 else ""
+            proto = f"{cfg['protocol']}/{cfg['protocolVersion']}" if cfg.get("protocolVersion") else cfg["protocol"]
+            row("target group", f"{tg['name']}  {proto}  {hc_s}")
+            row("targets", f"{len(tg['targets'])}: {targets}{more}" if tg["targets"] else "0", 2)
+    rejected = sum(1 for line in lines if line.startswith("✗"))
+    lines.append("")
+    lines.append(
+        f"{len(d['serviceNetworks'])} service networks, {len(d['services'])} services, "
+        f"{len(d['targetGroups'])} target groups; {rejected} objects with problems (✗)"
+    )
+    return "\n".join(lines) + "\n"
+
+
+_ORDER = {
+    "GatewayClass": 0, "ServiceNetwork": 1, "Config": 1, "Gateway": 2, "HTTPRoute": 3, "GRPCRoute": 4,
+    "TLSRoute": 5, "ServiceExport": 6, "TargetGroupPolicy": 7, "VpcAssociationPolicy": 8,
+    "AccessLogPolicy": 9, "IAMAuthPolicy": 10,
+}

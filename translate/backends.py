@@ -1,0 +1,242 @@
+"""backendRefs → a Lattice forward action, the target groups it needs, and reference problems.
+
+* Service backends (group "" / core, kind Service; the default): one TG per (route, Service, port)
+  with targets from EndpointSlices; protocol from the route kind and the Service's winning
+  TargetGroupPolicy. ServiceImport backends resolve to a `TargetGroupLookup` (never owned).
+* A cross-namespace backendRef needs a ReferenceGrant in the backend's namespace; without one it
+  gets ResolvedRefs=False/RefNotPermitted and no traffic (the check runs on every translation, so a
+  revoked grant removes the backend).
+* Invalid backends (unknown kind, missing Service or port, not permitted) carry no traffic. Lattice
+  cannot return a 500 for a *share* of requests, so a partly invalid rule forwards only to its valid
+  backends (status says which were dropped); a rule with no valid backend, no backendRefs at all, or
+  only zero weights returns a fixed 500 (Gateway API: 500 for invalid/missing backends; for all-zero
+  weights the API leaves the code open and we pick 500, Lattice's only other fixed code being 404).
+* Weights: Gateway API 0..1,000,000 (default 1), Lattice 0..999. Weights are passed through when
+  they fit and scaled proportionally otherwise (non-zero stays ≥ 1); weight 0 is kept as 0 so a
+  canary can be staged without traffic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from translate import grants, naming, targetgroups, targets, tags
+from translate.context import Context
+from translate.errors import RuleRejected
+from translate.fingerprint import fingerprint
+from translate.frozen import FrozenDict, freeze
+from translate.model import ANNOTATION_PREFIX, Source, TargetGroup, TargetGroupLookup
+from translate.snapshot import annotations_of, spec_of
+from translate.status.conditions import (
+    R_BACKEND_NOT_FOUND,
+    R_CONFLICTING_IMPORT_ANNOTATIONS,
+    R_INVALID_EXTERNAL_TG,
+    R_INVALID_KIND,
+    R_REF_NOT_PERMITTED,
+    R_UNSUPPORTED_VALUE,
+)
+
+GW_GROUP = "gateway.networking.k8s.io"
+IMPORT_GROUPS = ("application-networking.k8s.aws", "multicluster.x-k8s.io")
+MAX_WEIGHT = 999
+MAX_FORWARD_TGS = 10
+TG_ARN_RE = re.compile(r"^arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:targetgroup/tg-[0-9a-z]{17}$")
+FIXED_500 = freeze({"fixedResponse": {"statusCode": 500}})
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    reason: str
+    message: str
+
+
+@dataclass
+class Forward:
+    action: FrozenDict
+    problems: list[Problem] = field(default_factory=list)
+    target_groups: list[TargetGroup] = field(default_factory=list)
+    lookups: list[TargetGroupLookup] = field(default_factory=list)
+
+
+def scale_weights(weights: Sequence[int]) -> list[int]:
+    top = max(weights, default=0)
+    if top <= MAX_WEIGHT:
+        return list(weights)
+    return [0 if w == 0 else max(1, round(w * MAX_WEIGHT / top)) for w in weights]
+
+
+def _service_import(ctx: Context, ns: str, name: str, ref_desc: str) -> tuple[TargetGroupLookup | None, Problem | None]:
+    imp = ctx.snapshot.get("ServiceImport", ns, name)
+    if imp is None:
+        return None, Problem(R_BACKEND_NOT_FOUND, f"ServiceImport {ns}/{name} not found ({ref_desc})")
+    ann = annotations_of(imp)
+    arn = ann.get(ANNOTATION_PREFIX + "target-group-arn")
+    mode2 = {k: ann.get(ANNOTATION_PREFIX + k) for k in ("export-name", "aws-vpc", "aws-eks-cluster-name")}
+    if arn and any(mode2.values()):
+        return None, Problem(
+            R_CONFLICTING_IMPORT_ANNOTATIONS,
+            f"ServiceImport {ns}/{name}: target-group-arn cannot be combined with export-name/aws-vpc/aws-eks-cluster-name",
+        )
+    placeholder = naming.lookup_placeholder(ns, name)
+    src = Source("ServiceImport", ns, name)
+    if arn:
+        if not TG_ARN_RE.match(arn):
+            return None, Problem(R_INVALID_EXTERNAL_TG, f"ServiceImport {ns}/{name}: {arn!r} is not a target group ARN")
+        return TargetGroupLookup(placeholder, src, arn=arn), None
+    lookup_tags = {
+        tags.SOURCE_TYPE: "ServiceExport",
+        tags.SERVICE_NAME: mode2["export-name"] or name,
+        tags.SERVICE_NAMESPACE: ns,
+    }
+    if mode2["aws-eks-cluster-name"]:
+        lookup_tags[tags.CLUSTER_NAME] = mode2["aws-eks-cluster-name"]
+    return TargetGroupLookup(placeholder, src, tags=freeze(lookup_tags), vpc_identifier=mode2["aws-vpc"] or None), None
+
+
+def _service_tg(
+    ctx: Context,
+    cache: dict[str, TargetGroup],
+    route_src: Source,
+    svc: Mapping[str, Any],
+    svc_ns: str,
+    svc_name: str,
+    port: int | None,
+    user_tags: FrozenDict,
+) -> tuple[TargetGroup | None, Problem | None]:
+    spec = spec_of(svc)
+    families = list(spec.get("ipFamilies") or ["IPv4"])
+    if len(families) > 1:
+        return None, Problem(R_UNSUPPORTED_VALUE, f"Service {svc_ns}/{svc_name}: dual stack Service is not supported")
+    ip_type = "IPV6" if families[0] == "IPv6" else "IPV4"
+    port_name: str | None = None
+    if port is not None:
+        port_name = targets.service_port_name(svc, port)
+        if port_name is None:
+            return None, Problem(R_BACKEND_NOT_FOUND, f"Service {svc_ns}/{svc_name} has no port {port}")
+    policy = ctx.policies.target_group.get(("Service", svc_ns, svc_name))
+    policy_spec = spec_of(policy) if policy is not None else None
+    proto = targetgroups.route_protocol(route_src.kind, policy_spec)
+    cfg = ctx.config
+    name = naming.target_group_name(
+        cluster=cfg.cluster_name,
+        vpc=cfg.vpc_id,
+        source_kind=route_src.kind,
+        source_namespace=route_src.namespace,
+        source_name=route_src.name,
+        service_namespace=svc_ns,
+        service_name=svc_name,
+        port=port,
+        protocol=proto.protocol,
+        protocol_version=proto.version,
+        ip_address_type=ip_type,
+    )
+    existing = cache.get(name)
+    if existing is not None:
+        return existing, None
+    config = targetgroups.config(proto, vpc_id=cfg.vpc_id, ip_address_type=ip_type, policy_spec=policy_spec)
+    tgts = targets.targets_for(ctx.snapshot, svc_ns, svc_name, port_name=port_name, ip_address_type=ip_type)
+    managed = tags.target_group_tags(
+        managed=cfg.managed_by,
+        cluster=cfg.cluster_name,
+        service_namespace=svc_ns,
+        service_name=svc_name,
+        source_kind=route_src.kind,
+        protocol_version=proto.version or "",
+        route_namespace=route_src.namespace,
+        route_name=route_src.name,
+    )
+    tg = make_target_group(name, route_src, Source("Service", svc_ns, svc_name), config, tgts, tags.merge(user_tags, managed))
+    cache[name] = tg
+    return tg, None
+
+
+def make_target_group(
+    name: str, source: Source, backend: Source, config: FrozenDict, tgts: tuple, tag_map: FrozenDict
+) -> TargetGroup:
+    tg = TargetGroup(name=name, source=source, backend=backend, type="IP", config=config, targets=tgts, tags=tag_map)
+    d = tg.to_dict()
+    fp = fingerprint({k: d[k] for k in ("name", "type", "config", "tags")})
+    tfp = fingerprint(d["targets"])
+    return TargetGroup(
+        name=name, source=source, backend=backend, type="IP", config=config, targets=tgts, tags=tag_map,
+        fingerprint=fp, targets_fingerprint=tfp,
+    )
+
+
+def forward(
+    ctx: Context,
+    cache: dict[str, TargetGroup],
+    route_src: Source,
+    backend_refs: Sequence[Mapping[str, Any]] | None,
+    user_tags: FrozenDict,
+) -> Forward:
+    """Resolve one rule's backendRefs. Raises RuleRejected only when Lattice cannot express it.
+
+    `cache` holds the route's TGs by name, so a Service used by several rules yields one TG.
+    """
+    out = Forward(action=FIXED_500)
+    entries: dict[str, int] = {}  # targetGroupIdentifier → summed weight (same backend twice)
+    for ref in backend_refs or ():
+        group = str(ref.get("group") or "")
+        group = "" if group == "core" else group
+        kind = str(ref.get("kind") or "Service")
+        name = str(ref.get("name") or "")
+        ns = str(ref.get("namespace") or route_src.namespace)
+        weight = ref.get("weight")
+        weight = 1 if weight is None else int(weight)
+        port = ref.get("port")
+        desc = f"backendRef {kind} {ns}/{name}"
+        if ref.get("filters"):
+            raise RuleRejected(R_UNSUPPORTED_VALUE, f"{desc}: backendRef filters are not supported by Lattice")
+        if (group, kind) == ("", "Service"):
+            to_group = ""
+        elif kind == "ServiceImport" and group in IMPORT_GROUPS:
+            to_group = group
+        else:
+            out.problems.append(Problem(R_INVALID_KIND, f"{desc}: kind {group + '/' if group else ''}{kind} is not supported"))
+            continue
+        if not grants.permitted(
+            ctx.snapshot,
+            from_group=GW_GROUP,
+            from_kind=route_src.kind,
+            from_namespace=route_src.namespace,
+            to_group=to_group,
+            to_kind=kind,
+            to_namespace=ns,
+            to_name=name,
+        ):
+            out.problems.append(Problem(R_REF_NOT_PERMITTED, f"{desc}: no ReferenceGrant in {ns} allows it"))
+            continue
+        if kind == "ServiceImport":
+            lookup, problem = _service_import(ctx, ns, name, desc)
+            if problem:
+                out.problems.append(problem)
+                continue
+            assert lookup is not None
+            out.lookups.append(lookup)
+            entries[lookup.name] = entries.get(lookup.name, 0) + weight
+            continue
+        svc = ctx.snapshot.get("Service", ns, name)
+        if svc is None:
+            out.problems.append(Problem(R_BACKEND_NOT_FOUND, f"{desc}: Service not found"))
+            continue
+        tg, problem = _service_tg(ctx, cache, route_src, svc, ns, name, int(port) if port is not None else None, user_tags)
+        if problem:
+            out.problems.append(problem)
+            continue
+        assert tg is not None
+        out.target_groups.append(tg)
+        entries[tg.name] = entries.get(tg.name, 0) + weight
+    if len(entries) > MAX_FORWARD_TGS:
+        raise RuleRejected(R_UNSUPPORTED_VALUE, f"{len(entries)} backends; Lattice forwards to at most {MAX_FORWARD_TGS}")
+    if not entries or all(w == 0 for w in entries.values()):
+        return out
+    names = sorted(entries)
+    weights = scale_weights([entries[n] for n in names])
+    out.action = freeze(
+        {"forward": {"targetGroups": [{"targetGroupIdentifier": n, "weight": w} for n, w in zip(names, weights)]}}
+    )
+    return out

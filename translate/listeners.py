@@ -1,0 +1,190 @@
+"""Gateway listeners: which are valid for Lattice, what routes they admit, and their status.
+
+Protocol mapping (as the AWS controller): HTTP → Lattice HTTP; HTTPS (TLS mode Terminate, the
+default) → HTTPS with the certificate from `tls.options["application-networking.k8s.aws/certificate-arn"]`
+(or discovered in ACM / managed by Lattice); TLS with mode Passthrough → TLS_PASSTHROUGH. TLS with
+Terminate, TCP and UDP are rejected (UnsupportedProtocol). The listener `hostname` only decides
+which routes attach; Lattice has no listener hostname. Several Gateway listeners on one port with
+different Lattice protocols conflict (ProtocolConflict) and admit no routes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from translate.frozen import FrozenDict, freeze
+from translate.model import ANNOTATION_PREFIX, HTTP, HTTPS, TLS_PASSTHROUGH
+from translate.status.conditions import (
+    ACCEPTED,
+    CONFLICTED,
+    PROGRAMMED,
+    R_ACCEPTED,
+    R_HOSTNAME_CONFLICT,
+    R_INVALID,
+    R_INVALID_ROUTE_KINDS,
+    R_PROGRAMMED,
+    R_PROTOCOL_CONFLICT,
+    R_RESOLVED_REFS,
+    R_UNSUPPORTED_PROTOCOL,
+    R_UNSUPPORTED_VALUE,
+    RESOLVED_REFS,
+    false,
+    true,
+)
+
+GW_GROUP = "gateway.networking.k8s.io"
+CERT_ARN_OPTION = ANNOTATION_PREFIX + "certificate-arn"
+DEFAULT_KINDS = {
+    HTTP: ("HTTPRoute",),
+    HTTPS: ("HTTPRoute", "GRPCRoute"),
+    TLS_PASSTHROUGH: ("TLSRoute",),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayListener:
+    name: str
+    port: int
+    protocol: str  # Lattice protocol, "" when unsupported
+    hostname: str | None
+    supported_kinds: tuple[str, ...]  # route kinds (group gateway.networking.k8s.io)
+    namespaces_from: str  # Same | All | Selector
+    selector: FrozenDict
+    certificate_arn: str | None
+    valid: bool  # Accepted and not Conflicted: routes may attach
+    conditions: tuple  # without generation-specific attachedRoutes; Condition objects
+
+
+def _lattice_protocol(listener: Mapping[str, Any]) -> tuple[str, str | None]:
+    """(Lattice protocol, problem)."""
+    proto = listener.get("protocol")
+    tls = listener.get("tls") or {}
+    mode = tls.get("mode") or "Terminate"
+    if proto == "HTTP":
+        return HTTP, None
+    if proto == "HTTPS":
+        if mode != "Terminate":
+            return "", "HTTPS listeners must use TLS mode Terminate"
+        return HTTPS, None
+    if proto == "TLS":
+        if mode != "Passthrough":
+            return "", "Lattice supports TLS listeners only in Passthrough mode"
+        return TLS_PASSTHROUGH, None
+    return "", f"protocol {proto} is not supported by VPC Lattice (HTTP, HTTPS, TLS Passthrough)"
+
+
+def analyze(gateway: Mapping[str, Any], generation: int | None) -> list[GatewayListener]:
+    spec = gateway.get("spec") or {}
+    raw = list(spec.get("listeners") or ())
+    prelim: list[dict[str, Any]] = []
+    for lst in raw:
+        proto, problem = _lattice_protocol(lst)
+        allowed = lst.get("allowedRoutes") or {}
+        ns = allowed.get("namespaces") or {}
+        kinds_spec = allowed.get("kinds")
+        defaults = DEFAULT_KINDS.get(proto, ())
+        bad_kinds: list[str] = []
+        if kinds_spec:
+            kinds = []
+            for k in kinds_spec:
+                g, kd = k.get("group", GW_GROUP) or GW_GROUP, k.get("kind")
+                if g == GW_GROUP and kd in defaults:
+                    if kd not in kinds:
+                        kinds.append(kd)
+                else:
+                    bad_kinds.append(f"{g}/{kd}")
+        else:
+            kinds = list(defaults)
+        cert = ((lst.get("tls") or {}).get("options") or {}).get(CERT_ARN_OPTION)
+        prelim.append(
+            {
+                "name": str(lst.get("name") or ""),
+                "port": int(lst.get("port") or 0),
+                "protocol": proto,
+                "problem": problem,
+                "hostname": lst.get("hostname") or None,
+                "kinds": tuple(kinds),
+                "bad_kinds": bad_kinds,
+                "from": ns.get("from") or "Same",
+                "selector": freeze(ns.get("selector") or {}),
+                "cert": str(cert) if cert else None,
+            }
+        )
+    # Conflicts among listeners Lattice could program.
+    by_port: dict[int, set[str]] = {}
+    seen: dict[tuple[int, str, str | None], int] = {}
+    dup: set[int] = set()
+    for idx, p in enumerate(prelim):
+        if p["problem"]:
+            continue
+        by_port.setdefault(p["port"], set()).add(p["protocol"])
+        key = (p["port"], p["protocol"], p["hostname"])
+        if key in seen:
+            dup.update({idx, seen[key]})
+        seen[key] = idx
+    out: list[GatewayListener] = []
+    g = generation
+    for idx, p in enumerate(prelim):
+        conds = []
+        conflict = None
+        if not p["problem"] and len(by_port[p["port"]]) > 1:
+            conflict = (R_PROTOCOL_CONFLICT, f"port {p['port']} is used with different protocols")
+        elif idx in dup:
+            conflict = (R_HOSTNAME_CONFLICT, f"another listener uses port {p['port']} with the same hostname")
+        if p["problem"]:
+            reason = R_UNSUPPORTED_PROTOCOL if "protocol" in p["problem"] else R_UNSUPPORTED_VALUE
+            conds.append(false(ACCEPTED, reason, p["problem"], g))
+        else:
+            conds.append(true(ACCEPTED, R_ACCEPTED, "", g))
+        if conflict:
+            conds.append(true(CONFLICTED, conflict[0], conflict[1], g))
+        if p["bad_kinds"]:
+            conds.append(
+                false(RESOLVED_REFS, R_INVALID_ROUTE_KINDS, f"unsupported route kinds: {', '.join(p['bad_kinds'])}", g)
+            )
+        else:
+            conds.append(true(RESOLVED_REFS, R_RESOLVED_REFS, "", g))
+        valid = not p["problem"] and conflict is None
+        if valid:
+            conds.append(true(PROGRAMMED, R_PROGRAMMED, "", g))
+        else:
+            conds.append(false(PROGRAMMED, R_INVALID, "listener is not programmed", g))
+        out.append(
+            GatewayListener(
+                name=p["name"],
+                port=p["port"],
+                protocol=p["protocol"],
+                hostname=p["hostname"],
+                supported_kinds=p["kinds"],
+                namespaces_from=p["from"],
+                selector=p["selector"],
+                certificate_arn=p["cert"],
+                valid=valid,
+                conditions=tuple(conds),
+            )
+        )
+    return out
+
+
+def selector_matches(selector: Mapping[str, Any], labels: Mapping[str, str] | None) -> bool:
+    """metav1.LabelSelector semantics. Unknown namespaces (labels None) match nothing."""
+    if labels is None:
+        return False
+    for k, v in (selector.get("matchLabels") or {}).items():
+        if labels.get(k) != v:
+            return False
+    for expr in selector.get("matchExpressions") or ():
+        key, op, values = expr.get("key"), expr.get("operator"), list(expr.get("values") or ())
+        if op == "In" and labels.get(key) not in values:
+            return False
+        if op == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if op == "Exists" and key not in labels:
+            return False
+        if op == "DoesNotExist" and key in labels:
+            return False
+        if op not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            return False
+    return True

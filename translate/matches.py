@@ -1,0 +1,127 @@
+"""Gateway API matches → Lattice `RuleMatch` (`{"httpMatch": {...}}`), one per match.
+
+Lattice ANDs the conditions of one match and allows one match per rule; the Gateway API ORs the
+entries of `matches`, so each entry becomes its own Lattice rule (the caller expands them).
+
+What Lattice can express, and what we refuse (rejecting only the affected rule):
+* path: Exact and PathPrefix, case-sensitive (as the Gateway API requires); RegularExpression is
+  refused. Values must fit Lattice's pattern `/[a-zA-Z0-9@:%_+.~#?&/=-]*` and 200 characters.
+  Note: Lattice's prefix is a string prefix, the Gateway API's is path-segment-wise, so
+  `/foo` also matches `/foobar` on Lattice (documented limitation, no way around it).
+* method: any one method.
+* headers: Exact only, at most 5; names are case-insensitive (the first of duplicates wins, per
+  spec), values case-sensitive.
+* queryParams: refused (Lattice has no query matching).
+* gRPC: Exact service/method only: service+method → exact `/svc/method`; service only → prefix
+  `/svc/`; method without service cannot be expressed (it would need a wildcard) and is refused.
+  gRPC is always POST.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from translate.errors import RuleRejected
+from translate.frozen import FrozenDict, canonical_json, freeze
+from translate.status.conditions import R_UNSUPPORTED_VALUE
+
+MAX_HEADERS = 5
+PATH_RE = re.compile(r"^/[a-zA-Z0-9@:%_+.~#?&/=-]*$")
+MAX_PATH = 200
+MAX_HEADER_NAME = 100
+MAX_HEADER_VALUE = 200
+
+# Sort key for Gateway API precedence (smaller sorts first = matched first):
+# (0 exact / 1 prefix, -path length, 0 with method / 1 without, -header count)
+Precedence = tuple[int, int, int, int]
+
+
+def _path_match(kind: str, value: str) -> dict[str, Any]:
+    if len(value) > MAX_PATH or not PATH_RE.match(value):
+        raise RuleRejected(
+            R_UNSUPPORTED_VALUE,
+            f"path {value!r} is not a valid Lattice path (pattern /[a-zA-Z0-9@:%_+.~#?&/=-]*, max {MAX_PATH})",
+        )
+    return {"match": {kind: value}, "caseSensitive": True}
+
+
+def _headers(headers: Any) -> list[dict[str, Any]]:
+    if not headers:
+        return []
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for h in headers:
+        htype = h.get("type") or "Exact"
+        name = str(h.get("name") or "")
+        value = str(h.get("value") or "")
+        if htype != "Exact":
+            raise RuleRejected(R_UNSUPPORTED_VALUE, f"header match type {htype} is not supported by Lattice (only Exact)")
+        if name.lower() in seen:  # Gateway API: the first entry with a given name wins
+            continue
+        seen.add(name.lower())
+        if not name or len(name) > MAX_HEADER_NAME or not value or len(value) > MAX_HEADER_VALUE:
+            raise RuleRejected(R_UNSUPPORTED_VALUE, f"header match {name!r} exceeds Lattice limits")
+        out.append({"name": name, "match": {"exact": value}, "caseSensitive": True})
+    if len(out) > MAX_HEADERS:
+        raise RuleRejected(
+            R_UNSUPPORTED_VALUE, f"{len(out)} header matches; Lattice allows at most {MAX_HEADERS} per rule"
+        )
+    return out
+
+
+def http_match(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence]:
+    """One HTTPRouteMatch → (Lattice RuleMatch, precedence key). Raises RuleRejected."""
+    m = m or {}
+    if m.get("queryParams"):
+        raise RuleRejected(R_UNSUPPORTED_VALUE, "queryParams matches are not supported by Lattice")
+    path = m.get("path") or {}
+    ptype = path.get("type") or "PathPrefix"
+    pvalue = path.get("value") if path.get("value") is not None else "/"
+    if ptype == "Exact":
+        pm = _path_match("exact", pvalue)
+    elif ptype == "PathPrefix":
+        pm = _path_match("prefix", pvalue)
+    else:
+        raise RuleRejected(R_UNSUPPORTED_VALUE, f"path match type {ptype} is not supported by Lattice")
+    hm: dict[str, Any] = {"pathMatch": pm}
+    method = m.get("method")
+    if method:
+        hm["method"] = str(method)
+    headers = _headers(m.get("headers"))
+    if headers:
+        hm["headerMatches"] = headers
+    prec = (0 if ptype == "Exact" else 1, -len(pvalue), 0 if method else 1, -len(headers))
+    return freeze({"httpMatch": hm}), prec
+
+
+def grpc_match(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence]:
+    """One GRPCRouteMatch → (Lattice RuleMatch, precedence key). Raises RuleRejected."""
+    m = m or {}
+    method = m.get("method") or {}
+    mtype = method.get("type") or "Exact"
+    if mtype != "Exact":
+        raise RuleRejected(R_UNSUPPORTED_VALUE, f"gRPC method match type {mtype} is not supported by Lattice")
+    svc, meth = method.get("service"), method.get("method")
+    if svc and meth:
+        ptype, value = "exact", f"/{svc}/{meth}"
+    elif svc:
+        ptype, value = "prefix", f"/{svc}/"
+    elif meth:
+        raise RuleRejected(
+            R_UNSUPPORTED_VALUE, f"gRPC method {meth!r} without a service cannot be expressed in Lattice"
+        )
+    else:
+        ptype, value = "prefix", "/"
+    hm: dict[str, Any] = {"method": "POST", "pathMatch": _path_match(ptype, value)}
+    headers = _headers(m.get("headers"))
+    if headers:
+        hm["headerMatches"] = headers
+    prec = (0 if ptype == "exact" else 1, -len(value), 0, -len(headers))
+    return freeze({"httpMatch": hm}), prec
+
+
+def match_key(match: FrozenDict) -> str:
+    """Canonical text of a match: equal matches have equal keys (used for de-duplication and names)."""
+    return canonical_json(match).decode()

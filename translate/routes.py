@@ -1,0 +1,299 @@
+"""HTTPRoute / GRPCRoute / TLSRoute → one Lattice service, its listeners and rules, and route status.
+
+Per route:
+1. **Attach** to each parentRef that names a Gateway of ours: pick the Gateway listeners selected by
+   sectionName/port, keep those that are valid, admit the route kind, admit the route's namespace
+   (Same / All / Selector) and share a hostname with it. The first failing check gives the parent's
+   Accepted=False reason (NoMatchingParent, NotAllowedByListeners, NoMatchingListenerHostname).
+   Parents on other classes' (or missing) Gateways are not ours and get no status entry.
+2. **Rules** (`rules.py`) are built once for the route; they are the same on every Lattice listener.
+3. **Service**: built when at least one parent accepted the route and at least one rule is valid.
+   Listeners are the union of the attached Gateway listeners by port; service-network associations
+   one per accepted parent Gateway's SN unless the route is standalone
+   (`application-networking.k8s.aws/standalone`: the route's annotation beats the Gateway's).
+   The custom domain is the first non-wildcard route hostname that an attached listener accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from translate import naming, rules, tags
+from translate.context import Context
+from translate.fingerprint import fingerprint
+from translate.frozen import FrozenDict, freeze
+from translate.gateway import GatewayInfo, access_log
+from translate.hostnames import intersect
+from translate.listeners import GW_GROUP, GatewayListener, selector_matches
+from translate.model import (
+    AUTH_IAM,
+    AUTH_NONE,
+    TLS_PASSTHROUGH,
+    AuthPolicy,
+    Condition,
+    Event,
+    Listener,
+    Outcome,
+    RouteParentStatus,
+    Rule,
+    Service,
+    ServiceNetworkAssociation,
+    Source,
+    TargetGroup,
+    TargetGroupLookup,
+)
+from translate.snapshot import annotations_of, generation_of, name_of, namespace_of, spec_of
+from translate.status.conditions import (
+    ACCEPTED,
+    PARTIALLY_INVALID,
+    R_ACCEPTED,
+    R_NO_MATCHING_LISTENER_HOSTNAME,
+    R_NO_MATCHING_PARENT,
+    R_NOT_ALLOWED_BY_LISTENERS,
+    R_RESOLVED_REFS,
+    R_UNSUPPORTED_VALUE,
+    RESOLVED_REFS,
+    false,
+    true,
+)
+
+FIXED_404 = freeze({"fixedResponse": {"statusCode": 404}})
+
+
+@dataclass
+class RouteResult:
+    outcome: Outcome | None = None
+    service: Service | None = None
+    target_groups: list[TargetGroup] = field(default_factory=list)
+    lookups: list[TargetGroupLookup] = field(default_factory=list)
+    attachments: list[tuple[tuple[str, str], str]] = field(default_factory=list)  # (gateway key, listener)
+
+
+@dataclass
+class _Parent:
+    ref: FrozenDict
+    gateway: GatewayInfo
+    listeners: list[GatewayListener]
+    hostnames: list[str]  # effective hostnames ([] = any)
+    reject: tuple[str, str] | None
+
+
+def _parent_ref(pref: Mapping[str, Any], route_ns: str) -> dict[str, Any]:
+    d = dict(pref)
+    d.setdefault("group", GW_GROUP)
+    d.setdefault("kind", "Gateway")
+    d.setdefault("namespace", route_ns)
+    return d
+
+
+def _attach(ctx: Context, kind: str, route_ns: str, hostnames: list[str], pref: Mapping[str, Any], gw: GatewayInfo) -> tuple[list[GatewayListener], list[str], tuple[str, str] | None]:
+    section, port = pref.get("sectionName"), pref.get("port")
+    selected = [
+        lst for lst in gw.listeners if (section is None or lst.name == section) and (port is None or lst.port == port)
+    ]
+    if not selected:
+        what = " ".join(x for x in (f"sectionName {section}" if section else "", f"port {port}" if port else "") if x)
+        return [], [], (R_NO_MATCHING_PARENT, f"Gateway {gw.source.namespace}/{gw.source.name} has no listener with {what}")
+    valid = [lst for lst in selected if lst.valid]
+    if not valid:
+        return [], [], (R_NOT_ALLOWED_BY_LISTENERS, "no selected listener is valid")
+    by_kind = [lst for lst in valid if kind in lst.supported_kinds]
+    if not by_kind:
+        return [], [], (R_NOT_ALLOWED_BY_LISTENERS, f"no selected listener allows {kind}")
+    gw_ns = gw.source.namespace
+    ns_labels = None
+    by_ns = []
+    for lst in by_kind:
+        if lst.namespaces_from == "All" or (lst.namespaces_from == "Same" and route_ns == gw_ns):
+            by_ns.append(lst)
+        elif lst.namespaces_from == "Selector":
+            if ns_labels is None:
+                ns_labels = ctx.snapshot.namespace_labels(route_ns)
+            if selector_matches(lst.selector, ns_labels):
+                by_ns.append(lst)
+    if not by_ns:
+        return [], [], (R_NOT_ALLOWED_BY_LISTENERS, f"no selected listener allows routes from namespace {route_ns}")
+    attached: list[GatewayListener] = []
+    effective: list[str] = []
+    for lst in by_ns:
+        hs = intersect(lst.hostname, hostnames)
+        if hs is None:
+            continue
+        attached.append(lst)
+        for h in hs:
+            if h not in effective:
+                effective.append(h)
+    if not attached:
+        return [], [], (R_NO_MATCHING_LISTENER_HOSTNAME, "no route hostname matches a selected listener hostname")
+    return attached, effective, None
+
+
+def _standalone(route: Mapping[str, Any], gw: GatewayInfo) -> bool:
+    ann = annotations_of(route)
+    key = tags.A + "standalone"
+    if key in ann:
+        return str(ann[key]).strip().lower() == "true"
+    return gw.standalone
+
+
+def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways: Mapping[tuple[str, str], GatewayInfo]) -> RouteResult:
+    ns, name, gen = namespace_of(route), name_of(route), generation_of(route)
+    src = Source(kind, ns, name)
+    spec = spec_of(route)
+    hostnames = [str(h) for h in spec.get("hostnames") or ()]
+    res = RouteResult()
+    parents: list[_Parent] = []
+    for pref in spec.get("parentRefs") or ():
+        full = _parent_ref(pref, ns)
+        if full["group"] != GW_GROUP or full["kind"] != "Gateway":
+            continue  # mesh (Service parents) is not supported by Lattice's model
+        gw = gateways.get((full["namespace"], full.get("name")))
+        if gw is None:
+            continue
+        attached, effective, reject = _attach(ctx, kind, ns, hostnames, pref, gw)
+        parents.append(_Parent(freeze(full), gw, attached, effective, reject))
+    if not parents:
+        return res
+    events: list[Event] = []
+    user_tags, tag_problems = tags.parse_user_tags(annotations_of(route))
+    events.extend(Event("Warning", "InvalidTags", p) for p in tag_problems)
+
+    route_problem: tuple[str, str] | None = None
+    if kind == "TLSRoute" and not hostnames:
+        route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs at least one hostname (Lattice TLS passthrough needs a custom domain)")
+    svc_name = naming.service_name(name, ns)
+    override = annotations_of(route).get(tags.A + "service-name-override")
+    if override is not None:
+        if naming.is_valid("service", override):
+            svc_name = override
+        else:
+            route_problem = route_problem or (
+                R_UNSUPPORTED_VALUE,
+                f"service-name-override {override!r} is not a valid Lattice service name (3-40 of [a-z0-9-], no svc- prefix, no leading, trailing or double hyphen)",
+            )
+
+    built = rules.build(ctx, src, route, user_tags)
+    if not built.valid and route_problem is None:
+        if built.rejected:
+            msgs = "; ".join(f"rule {i}: {m}" for i, (_, m) in sorted(built.rejected.items()))
+            route_problem = (R_UNSUPPORTED_VALUE, f"no rule can be programmed: {msgs}")
+        else:
+            route_problem = (R_UNSUPPORTED_VALUE, "the route has no rules")
+
+    if built.problems:
+        first = built.problems[0]
+        resolved = false(RESOLVED_REFS, first.reason, "; ".join(p.message for p in built.problems), gen)
+    else:
+        resolved = true(RESOLVED_REFS, R_RESOLVED_REFS, "", gen)
+    partial: Condition | None = None
+    if built.rejected and built.valid:
+        msgs = "; ".join(f"rule {i}: {m}" for i, (_, m) in sorted(built.rejected.items()))
+        partial = true(PARTIALLY_INVALID, R_UNSUPPORTED_VALUE, f"Dropped Rule(s): {msgs}", gen)
+
+    statuses: list[RouteParentStatus] = []
+    accepted: list[_Parent] = []
+    for p in parents:
+        if p.reject:
+            conds = [false(ACCEPTED, p.reject[0], p.reject[1], gen), resolved]
+        elif route_problem:
+            conds = [false(ACCEPTED, route_problem[0], route_problem[1], gen), resolved]
+        else:
+            conds = [true(ACCEPTED, R_ACCEPTED, "", gen), resolved]
+            if partial:
+                conds.append(partial)
+            accepted.append(p)
+            for lst in p.listeners:
+                res.attachments.append(((p.gateway.source.namespace, p.gateway.source.name), lst.name))
+        statuses.append(RouteParentStatus(p.ref, ctx.config.controller_name, tuple(conds)))
+    if accepted:
+        res.service = _service(ctx, src, route, svc_name, accepted, built, user_tags, events)
+        if res.service is not None:
+            res.target_groups = sorted(built.target_groups.values(), key=lambda t: t.name)
+            res.lookups = sorted(built.lookups.values(), key=lambda t: t.name)
+    res.outcome = Outcome(src, gen, (), parents=tuple(statuses), events=tuple(events))
+    return res
+
+
+def _service(
+    ctx: Context,
+    src: Source,
+    route: Mapping[str, Any],
+    svc_name: str,
+    accepted: list[_Parent],
+    built: rules.RouteRules,
+    user_tags: FrozenDict,
+    events: list[Event],
+) -> Service:
+    cfg = ctx.config
+    common_tags = tags.merge(user_tags, tags.managed_by(cfg.managed_by))
+    # Lattice listeners: one per port, first Gateway listener (in parent order) wins a port.
+    ports: dict[int, GatewayListener] = {}
+    for p in accepted:
+        for lst in p.listeners:
+            ports.setdefault(lst.port, lst)
+    lattice_listeners: list[Listener] = []
+    for port in sorted(ports):
+        lst = ports[port]
+        lname = naming.listener_name(src.name, src.namespace, port, lst.protocol)
+        if lst.protocol == TLS_PASSTHROUGH:
+            if built.default_forward is None:
+                continue
+            lattice_listeners.append(Listener(lname, port, lst.protocol, built.default_forward, (), common_tags))
+            continue
+        rule_objs = tuple(
+            Rule(r.name, r.priority, r.match, r.action, common_tags, r.route_rule, r.route_match) for r in built.rules
+        )
+        lattice_listeners.append(Listener(lname, port, lst.protocol, FIXED_404, rule_objs, common_tags))
+
+    # Custom domain: Lattice services have exactly one, and it cannot be changed in place.
+    effective: list[str] = []
+    for p in accepted:
+        for h in p.hostnames:
+            if h not in effective:
+                effective.append(h)
+    concrete = [h for h in effective if not h.startswith("*.")]
+    domain = concrete[0] if concrete else None
+    skipped = [h for h in effective if h != domain]
+    if skipped:
+        events.append(
+            Event(
+                "Warning",
+                "HostnamesNotProgrammed",
+                f"a Lattice service has one custom domain ({domain or 'none'}); not programmed: {', '.join(skipped)}",
+            )
+        )
+    cert = None
+    for p in accepted:
+        for lst in p.listeners:
+            if lst.certificate_arn and cert is None:
+                cert = lst.certificate_arn
+
+    key = (src.kind, src.namespace, src.name)
+    iap = ctx.policies.iam_auth.get(key)
+    auth = AuthPolicy(Source("IAMAuthPolicy", namespace_of(iap), name_of(iap)), str(spec_of(iap)["policy"])) if iap else None
+    als = tuple(access_log(ctx, alp, dtype) for dtype, alp in sorted(ctx.policies.access_log.get(key, ()), key=lambda x: x[0]))
+
+    sns: list[str] = []
+    for p in accepted:
+        if not _standalone(route, p.gateway) and p.gateway.service_network not in sns:
+            sns.append(p.gateway.service_network)
+    assoc = tuple(ServiceNetworkAssociation(sn, common_tags) for sn in sorted(sns))
+    takeover = annotations_of(route).get(tags.A + "allow-takeover-from") or None
+    svc = Service(
+        name=svc_name,
+        source=src,
+        custom_domain_name=domain,
+        certificate_arn=cert,
+        auth_type=AUTH_IAM if auth else AUTH_NONE,
+        auth_policy=auth,
+        associations=assoc,
+        listeners=tuple(lattice_listeners),
+        access_log_subscriptions=als,
+        tags=tags.merge(user_tags, tags.service_tags(cfg.managed_by, src.kind, src.namespace, src.name)),
+        allow_takeover_from=takeover,
+    )
+    d = svc.to_dict()
+    d.pop("fingerprint")
+    return replace(svc, fingerprint=fingerprint(d))

@@ -1,0 +1,129 @@
+"""A route's rules → Lattice rule specs (match, action, priority), plus what was rejected and why.
+
+One Gateway API rule with N matches becomes N Lattice rules with the same action. Anything Lattice
+cannot express rejects only that rule (reason + message) and the route reports PartiallyInvalid;
+nothing is dropped silently. Unsupported: every filter type (Lattice rules have no filters),
+`timeouts`, `retry`, `sessionPersistence`, and the match features listed in `matches.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from translate import backends, matches, priorities
+from translate.backends import Problem
+from translate.context import Context
+from translate.errors import RuleRejected
+from translate.frozen import FrozenDict
+from translate.model import Source, TargetGroup, TargetGroupLookup
+from translate.naming import rule_name
+from translate.snapshot import annotations_of, spec_of
+from translate.status.conditions import R_UNSUPPORTED_VALUE
+
+DEFAULT_HTTP_RULES: tuple[Mapping[str, Any], ...] = ({"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]},)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    """One Lattice rule, before it is placed on a listener."""
+
+    name: str
+    priority: int
+    match: FrozenDict
+    action: FrozenDict
+    route_rule: int
+    route_match: int
+
+
+@dataclass
+class RouteRules:
+    rules: list[RuleSpec] = field(default_factory=list)  # HTTP/gRPC, sorted by priority
+    default_forward: FrozenDict | None = None  # TLSRoute: the listener's forward default action
+    rejected: dict[int, tuple[str, str]] = field(default_factory=dict)  # rule index → (reason, message)
+    problems: list[Problem] = field(default_factory=list)  # backend reference problems
+    target_groups: dict[str, TargetGroup] = field(default_factory=dict)  # referenced TGs only
+    lookups: dict[str, TargetGroupLookup] = field(default_factory=dict)
+    rule_count: int = 0
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.rules) or self.default_forward is not None
+
+
+def _unsupported(kind: str, rule: Mapping[str, Any]) -> None:
+    filters = rule.get("filters") or ()
+    if filters:
+        types = sorted({str(f.get("type")) for f in filters})
+        raise RuleRejected(R_UNSUPPORTED_VALUE, f"filters are not supported by Lattice: {', '.join(types)}")
+    for key in ("timeouts", "retry", "sessionPersistence"):
+        if rule.get(key):
+            raise RuleRejected(R_UNSUPPORTED_VALUE, f"{key} is not supported by Lattice")
+
+
+def build(ctx: Context, route_src: Source, route: Mapping[str, Any], user_tags: FrozenDict) -> RouteRules:
+    kind = route_src.kind
+    spec = spec_of(route)
+    raw_rules: Sequence[Mapping[str, Any]] = spec.get("rules") or ()
+    if not raw_rules and kind != "TLSRoute":
+        raw_rules = DEFAULT_HTTP_RULES
+    out = RouteRules(rule_count=len(raw_rules))
+    cache: dict[str, TargetGroup] = {}
+    actions: dict[int, backends.Forward] = {}
+    candidates: list[priorities.Candidate] = []
+    built: dict[tuple[int, int], FrozenDict] = {}
+    seen_matches: dict[str, tuple[int, int]] = {}
+
+    for i, rule in enumerate(raw_rules):
+        try:
+            fwd = backends.forward(ctx, cache, route_src, rule.get("backendRefs"), user_tags)
+            out.problems.extend(fwd.problems)
+            _unsupported(kind, rule)
+            if kind == "TLSRoute":
+                if i > 0:
+                    raise RuleRejected(R_UNSUPPORTED_VALUE, "Lattice TLS passthrough supports exactly one TLSRoute rule")
+                if "forward" not in fwd.action:
+                    raise RuleRejected(R_UNSUPPORTED_VALUE, "a TLSRoute rule needs at least one valid backend")
+                actions[i] = fwd
+                out.default_forward = fwd.action
+                continue
+            raw_matches = rule.get("matches") or [{}]
+            mine = []
+            for j, m in enumerate(raw_matches):
+                lm, prec = matches.grpc_match(m) if kind == "GRPCRoute" else matches.http_match(m)
+                mine.append((j, lm, prec, matches.match_key(lm)))
+            for j, lm, prec, key in mine:
+                if key in seen_matches:
+                    continue  # an identical earlier match always wins; this one could never match
+                seen_matches[key] = (i, j)
+                built[(i, j)] = lm
+                candidates.append(priorities.Candidate(i, j, prec))
+            actions[i] = fwd
+        except RuleRejected as exc:
+            out.rejected[i] = (exc.reason, exc.message)
+
+    if kind != "TLSRoute":
+        placed, overflow = priorities.assign(
+            candidates, priorities.annotated_priorities(annotations_of(route)), ctx.config.max_rule_priority
+        )
+        for i, msg in overflow.items():
+            out.rejected.setdefault(i, (R_UNSUPPORTED_VALUE, msg))
+        for (i, j), prio in sorted(placed.items(), key=lambda kv: kv[1]):
+            if i in out.rejected:
+                continue
+            lm = built[(i, j)]
+            out.rules.append(
+                RuleSpec(rule_name(matches.match_key(lm)), prio, lm, actions[i].action, i, j)
+            )
+    for i, fwd in actions.items():
+        if i in out.rejected:
+            continue
+        used = {e["targetGroupIdentifier"] for e in (fwd.action.get("forward") or {}).get("targetGroups", ())}
+        for tg in fwd.target_groups:
+            if tg.name in used:
+                out.target_groups[tg.name] = tg
+        for lk in fwd.lookups:
+            if lk.name in used:
+                out.lookups[lk.name] = lk
+    return out

@@ -1,0 +1,1 @@
+"""Gateway API status: condition types, reasons and constructors."""

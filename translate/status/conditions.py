@@ -1,0 +1,62 @@
+"""Condition types and reasons (Gateway API v1 names), and small constructors.
+
+Only reasons defined by the Gateway API (or, for policies and the AWS-controller-compatible
+backend reasons, by the AWS controller) are used, so tools that switch on reasons keep working.
+"""
+
+from __future__ import annotations
+
+from translate.model import Condition
+
+TRUE, FALSE, UNKNOWN = "True", "False", "Unknown"
+
+# Types
+ACCEPTED = "Accepted"
+PROGRAMMED = "Programmed"
+RESOLVED_REFS = "ResolvedRefs"
+CONFLICTED = "Conflicted"
+PARTIALLY_INVALID = "PartiallyInvalid"
+
+# Reasons: shared
+R_ACCEPTED = "Accepted"
+R_PROGRAMMED = "Programmed"
+R_RESOLVED_REFS = "ResolvedRefs"
+R_PENDING = "Pending"
+R_INVALID = "Invalid"
+R_UNSUPPORTED_VALUE = "UnsupportedValue"
+# GatewayClass
+R_INVALID_PARAMETERS = "InvalidParameters"
+# Gateway
+R_LISTENERS_NOT_VALID = "ListenersNotValid"
+# Listener
+R_UNSUPPORTED_PROTOCOL = "UnsupportedProtocol"
+R_INVALID_ROUTE_KINDS = "InvalidRouteKinds"
+R_PROTOCOL_CONFLICT = "ProtocolConflict"
+R_HOSTNAME_CONFLICT = "HostnameConflict"
+R_NO_CONFLICTS = "NoConflicts"
+R_INVALID_CERTIFICATE_REF = "InvalidCertificateRef"
+# Route parents
+R_NOT_ALLOWED_BY_LISTENERS = "NotAllowedByListeners"
+R_NO_MATCHING_LISTENER_HOSTNAME = "NoMatchingListenerHostname"
+R_NO_MATCHING_PARENT = "NoMatchingParent"
+R_INCOMPATIBLE_FILTERS = "IncompatibleFilters"
+R_BACKEND_NOT_FOUND = "BackendNotFound"
+R_INVALID_KIND = "InvalidKind"
+R_REF_NOT_PERMITTED = "RefNotPermitted"
+R_CONFLICTED = "Conflicted"
+# AWS controller (ServiceImport backends, policies)
+R_INVALID_EXTERNAL_TG = "InvalidExternalTargetGroup"
+R_CONFLICTING_IMPORT_ANNOTATIONS = "ConflictingServiceImportAnnotations"
+R_TARGET_NOT_FOUND = "TargetNotFound"
+
+
+def cond(type_: str, status: str, reason: str, message: str = "", generation: int | None = None) -> Condition:
+    return Condition(type=type_, status=status, reason=reason, message=message, observed_generation=generation)
+
+
+def true(type_: str, reason: str, message: str = "", generation: int | None = None) -> Condition:
+    return cond(type_, TRUE, reason, message, generation)
+
+
+def false(type_: str, reason: str, message: str = "", generation: int | None = None) -> Condition:
+    return cond(type_, FALSE, reason, message, generation)

@@ -1,0 +1,63 @@
+"""Targets of a Kubernetes Service: pod IPs and ports from its EndpointSlices.
+
+As the AWS controller does: every address of every endpoint that is not terminating (readiness is
+Lattice's health check's job, and the pod readiness gate reports it back), from slices labelled
+`kubernetes.io/service-name`, of the TG's address family. When the backendRef names a Service port,
+only the EndpointSlice port with the same *name* as that Service port counts (EndpointSlice ports
+carry the resolved target port, which is what Lattice must send traffic to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from translate.model import Target
+from translate.snapshot import Snapshot, spec_of
+
+ADDRESS_TYPES = {"IPV4": "IPv4", "IPV6": "IPv6"}
+
+
+def service_port_name(service: Mapping[str, Any], port: int) -> str | None:
+    """The name of the Service port whose `port` is `port` ("" if unnamed); None if there is none."""
+    for p in spec_of(service).get("ports") or ():
+        if p.get("port") == port:
+            return str(p.get("name") or "")
+    return None
+
+
+def targets_for(
+    snapshot: Snapshot,
+    namespace: str,
+    service_name: str,
+    *,
+    port_name: str | None,
+    ip_address_type: str = "IPV4",
+    port_names: frozenset[str] | None = None,
+) -> tuple[Target, ...]:
+    """Targets of one Service. `port_name` None means every port (or those in `port_names`)."""
+    family = ADDRESS_TYPES.get(ip_address_type, "IPv4")
+    out: set[Target] = set()
+    for eps in snapshot.endpoint_slices(namespace, service_name):
+        if (eps.get("addressType") or "IPv4") != family:
+            continue
+        ports: list[int] = []
+        for p in eps.get("ports") or ():
+            pname = str(p.get("name") or "")
+            pnum = p.get("port")
+            if not isinstance(pnum, int):
+                continue
+            if port_name is not None and pname != port_name:
+                continue
+            if port_names is not None and pname not in port_names and str(pnum) not in port_names:
+                continue
+            ports.append(pnum)
+        if not ports:
+            continue
+        for ep in eps.get("endpoints") or ():
+            if (ep.get("conditions") or {}).get("terminating") is True:
+                continue
+            for addr in ep.get("addresses") or ():
+                for pnum in ports:
+                    out.add(Target(id=str(addr), port=pnum))
+    return tuple(sorted(out))
