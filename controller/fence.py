@@ -123,3 +123,7 @@ def current_fence() -> Fence:
 
 def bind_fence(fence: Fence) -> contextvars.Token:
     return _current.set(fence)
+
+
+def reset_fence(token: contextvars.Token) -> None:
+    _current.reset(token)

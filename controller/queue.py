@@ -207,6 +207,10 @@ class WorkQueue:
         if self._event is not None:
             self._event.set()
 
+    def reopen(self) -> None:
+        """Accept work again after `shutdown` (a new leadership term)."""
+        self._shutting_down = False
+
     @property
     def shutting_down(self) -> bool:
         return self._shutting_down
@@ -305,6 +309,10 @@ class WorkQueue:
             else:
                 upserts.append(rec)
         return upserts, deletes
+
+    def mark_changed(self, keys: Iterable[str]) -> None:
+        """Put keys back into the journal (a batch write failed)."""
+        self._changed.update(keys)
 
     def has_changes(self) -> bool:
         return bool(self._changed)

@@ -27,7 +27,7 @@ class QueueRecord:
 class QueueStore(Protocol):
     async def load(self) -> list[QueueRecord]: ...
 
-    async def save(self, upserts: list[QueueRecord], deletes: list[str]) -> None: ...
+    async def save(self, upserts: list[QueueRecord], deletes: list[str], fence=None) -> None: ...
 
     async def close(self) -> None: ...
 
@@ -42,7 +42,7 @@ class MemoryQueueStore:
     async def load(self) -> list[QueueRecord]:
         return sorted(self.records.values(), key=lambda r: r.key)
 
-    async def save(self, upserts: list[QueueRecord], deletes: list[str]) -> None:
+    async def save(self, upserts: list[QueueRecord], deletes: list[str], fence=None) -> None:
         self.saves += 1
         for key in deletes:
             self.records.pop(key, None)

@@ -61,7 +61,7 @@ class SqliteQueueStore:
     async def load(self) -> list[QueueRecord]:
         return await asyncio.to_thread(self._load)
 
-    async def save(self, upserts: list[QueueRecord], deletes: list[str]) -> None:
+    async def save(self, upserts: list[QueueRecord], deletes: list[str], fence=None) -> None:
         if upserts or deletes:
             await asyncio.to_thread(self._save, upserts, deletes)
 

@@ -1,0 +1,97 @@
+"""`latticegw run`: the controller process.
+
+Flags override environment variables, which override defaults (see
+`controller.config`). Reconcilers come from the module named by
+`--reconcilers` / LATTICEGW_RECONCILERS (default `controller.reconcilers`),
+which must define `register(registry, runtime)`. Kinds left without a
+reconciler get the *logging no-op reconciler*, which only logs.
+
+Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 for a configuration
+error (the message names the variable), 1 for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import os
+import signal
+import sys
+
+import structlog
+
+from controller import config as config_mod
+from controller import logging as logging_mod
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    a = parser.add_argument
+    a("--kubeconfig", help="kubeconfig file (default: in-cluster config, else $KUBECONFIG / ~/.kube/config)")
+    a("--context", dest="kube_context", help="kubeconfig context")
+    a("--namespace", help="namespace for the Lease and the HA queue store (env LATTICEGW_NAMESPACE, POD_NAMESPACE)")
+    a("--identity", help="this replica's name in the Lease (env LATTICEGW_IDENTITY, POD_NAME; default hostname)")
+    a("--sidecar-address", help="HOST:PORT for /healthz /readyz /metrics /debug/traces (default 0.0.0.0:8080)")
+    a("--workers", type=str, help="concurrent reconciles (env ROUTE_MAX_CONCURRENT_RECONCILES; default 16)")
+    a("--leader-elect", dest="leader_elect", default=None, choices=["true", "false"],
+      help="use a Lease so only one replica works (default true)")
+    a("--queue-store", help="sqlite:PATH (default sqlite:latticegw-queue.sqlite3), kube (HA) or memory")
+    a("--lease-duration", type=str)
+    a("--renew-deadline", type=str)
+    a("--retry-period", type=str)
+    a("--log-level", help="debug, info, warning, error (env LOG_LEVEL)")
+    a("--reconcilers", default=None, help="module with register(registry, runtime) (env LATTICEGW_RECONCILERS)")
+
+
+def _flags(args: argparse.Namespace) -> dict:
+    names = ["kubeconfig", "kube_context", "namespace", "identity", "sidecar_address", "workers", "leader_elect",
+             "queue_store", "lease_duration", "renew_deadline", "retry_period", "log_level"]
+    return {n: getattr(args, n, None) for n in names}
+
+
+def load_reconcilers(module_name: str | None, registry, runtime, log) -> None:
+    explicit = module_name is not None
+    module_name = module_name or "controller.reconcilers"
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if explicit or exc.name != module_name:
+            raise
+        log.warning("no reconcilers module; every kind gets the logging no-op reconciler", module=module_name)
+        return
+    module.register(registry, runtime)
+    log.info("reconcilers registered", module=module_name, kinds=registry.kinds())
+
+
+async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
+    from controller.kubeclient import KubeClient, load_configuration
+    from controller.manager import Manager
+
+    log = structlog.get_logger("latticegw")
+    kcfg = await load_configuration(cfg.kubeconfig, cfg.kube_context)
+    kube = KubeClient(kcfg)
+    try:
+        manager = Manager(cfg, kube)
+        load_reconcilers(reconcilers, manager.registry, manager.runtime, log)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, manager.stop)
+        log.info("starting", identity=cfg.identity, namespace=cfg.namespace, leader_elect=cfg.leader_elect,
+                 queue_store=cfg.queue_store, workers=cfg.workers)
+        return await manager.run()
+    finally:
+        await kube.close()
+
+
+def main(args: argparse.Namespace) -> int:
+    try:
+        cfg = config_mod.load(_flags(args), os.environ)
+    except config_mod.ConfigError as exc:
+        print(f"latticegw run: configuration error: {exc}", file=sys.stderr)
+        return 2
+    logging_mod.configure(cfg.log_level)
+    reconcilers = args.reconcilers or os.environ.get("LATTICEGW_RECONCILERS") or None
+    try:
+        return asyncio.run(_amain(cfg, reconcilers))
+    except KeyboardInterrupt:
+        return 0

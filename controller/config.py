@@ -1,0 +1,201 @@
+"""Configuration for `latticegw run`: flags, then environment, then defaults.
+
+The reference controller's variable names are accepted as they are (REGION,
+CLUSTER_VPC_ID, CLUSTER_NAME, AWS_ACCOUNT_ID, DEFAULT_SERVICE_NETWORK,
+ENABLE_SERVICE_NETWORK_OVERRIDE, LOG_LEVEL, ROUTE_MAX_CONCURRENT_RECONCILES,
+RECONCILE_DEFAULT_RESYNC_SECONDS, LATTICE_ENDPOINT) so a user can swap
+controllers without touching the Deployment; our own knobs are LATTICEGW_*.
+
+Parsing is a pure function of (flags, environ). A bad value raises
+`ConfigError` naming the variable or flag, which `latticegw run` prints and
+turns into exit code 2 before anything starts.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT_CONTROLLER_NAME = "application-networking.k8s.aws/gateway-api-controller"
+LOG_LEVELS = ("debug", "info", "warning", "error")
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    # --- the reference controller's settings (names kept for drop-in use)
+    region: str = ""
+    cluster_vpc_id: str = ""
+    cluster_name: str = ""
+    aws_account_id: str = ""
+    default_service_network: str = ""
+    enable_service_network_override: bool = False
+    log_level: str = "info"
+    workers: int = 16  # ROUTE_MAX_CONCURRENT_RECONCILES; the reference defaults to 1
+    resync_seconds: float = 600.0  # RECONCILE_DEFAULT_RESYNC_SECONDS; 0 = no drift resync
+    lattice_endpoint: str = ""
+    controller_name: str = DEFAULT_CONTROLLER_NAME
+
+    # --- process and runtime
+    kubeconfig: str | None = None
+    kube_context: str | None = None
+    namespace: str = "latticegw-system"  # where the Lease and the HA queue objects live
+    identity: str = field(default_factory=lambda: socket.gethostname())
+    sidecar_host: str = "0.0.0.0"
+    sidecar_port: int = 8080
+    leader_elect: bool = True
+    lease_name: str = "latticegw-leader"
+    lease_duration: float = 15.0
+    renew_deadline: float = 10.0
+    retry_period: float = 2.0
+    queue_store: str = "sqlite:latticegw-queue.sqlite3"  # sqlite:PATH | kube | memory
+    queue_shards: int = 16
+    queue_flush_interval: float | None = None  # default: 0.05 s for sqlite, 1 s for kube
+    reconcile_timeout: float = 120.0
+    shutdown_grace: float = 25.0  # below Kubernetes' default 30 s termination grace
+    cache_sync_timeout: float = 120.0
+    discovery_interval: float = 60.0
+    queue_qps: float = 10.0
+    queue_burst: int = 100
+    watch_sock_read: float = 90.0
+
+    @property
+    def queue_store_kind(self) -> str:
+        return self.queue_store.split(":", 1)[0]
+
+
+# (Config field, environment variable(s) in order of preference, parser name)
+ENV: list[tuple[str, tuple[str, ...], str]] = [
+    ("region", ("REGION", "AWS_REGION"), "str"),
+    ("cluster_vpc_id", ("CLUSTER_VPC_ID",), "str"),
+    ("cluster_name", ("CLUSTER_NAME",), "str"),
+    ("aws_account_id", ("AWS_ACCOUNT_ID",), "account"),
+    ("default_service_network", ("DEFAULT_SERVICE_NETWORK",), "str"),
+    ("enable_service_network_override", ("ENABLE_SERVICE_NETWORK_OVERRIDE",), "bool"),
+    ("log_level", ("LOG_LEVEL",), "log_level"),
+    ("workers", ("ROUTE_MAX_CONCURRENT_RECONCILES", "LATTICEGW_WORKERS"), "pos_int"),
+    ("resync_seconds", ("RECONCILE_DEFAULT_RESYNC_SECONDS",), "resync"),
+    ("lattice_endpoint", ("LATTICE_ENDPOINT",), "url"),
+    ("controller_name", ("LATTICEGW_CONTROLLER_NAME",), "str"),
+    ("kubeconfig", ("KUBECONFIG",), "str"),
+    ("namespace", ("LATTICEGW_NAMESPACE", "POD_NAMESPACE"), "str"),
+    ("identity", ("LATTICEGW_IDENTITY", "POD_NAME"), "str"),
+    ("sidecar_host", (), "str"),
+    ("leader_elect", ("LATTICEGW_LEADER_ELECT",), "bool"),
+    ("lease_name", ("LATTICEGW_LEASE_NAME",), "str"),
+    ("lease_duration", ("LATTICEGW_LEASE_DURATION",), "pos_float"),
+    ("renew_deadline", ("LATTICEGW_RENEW_DEADLINE",), "pos_float"),
+    ("retry_period", ("LATTICEGW_RETRY_PERIOD",), "pos_float"),
+    ("queue_store", ("LATTICEGW_QUEUE_STORE",), "queue_store"),
+    ("queue_shards", ("LATTICEGW_QUEUE_SHARDS",), "pos_int"),
+    ("queue_flush_interval", ("LATTICEGW_QUEUE_FLUSH_INTERVAL",), "pos_float"),
+    ("reconcile_timeout", ("LATTICEGW_RECONCILE_TIMEOUT",), "pos_float"),
+    ("shutdown_grace", ("LATTICEGW_SHUTDOWN_GRACE",), "nonneg_float"),
+    ("cache_sync_timeout", ("LATTICEGW_CACHE_SYNC_TIMEOUT",), "pos_float"),
+    ("discovery_interval", ("LATTICEGW_DISCOVERY_INTERVAL",), "pos_float"),
+    ("queue_qps", ("LATTICEGW_QUEUE_QPS",), "nonneg_float"),
+    ("queue_burst", ("LATTICEGW_QUEUE_BURST",), "pos_int"),
+    ("watch_sock_read", ("LATTICEGW_WATCH_SOCK_READ",), "pos_float"),
+]
+
+
+def _parse(kind: str, name: str, raw: Any) -> Any:
+    if not isinstance(raw, str):
+        return raw  # already typed (from argparse)
+    s = raw.strip()
+    if kind == "str":
+        return s
+    if kind == "bool":
+        low = s.lower()
+        if low in ("true", "1", "yes", "on"):
+            return True
+        if low in ("false", "0", "no", "off", ""):
+            return False
+        raise ConfigError(f"{name}: want true or false, got {raw!r}")
+    if kind in ("pos_int",):
+        try:
+            v = int(s)
+        except ValueError:
+            raise ConfigError(f"{name}: want a positive integer, got {raw!r}") from None
+        if v < 1:
+            raise ConfigError(f"{name}: want a positive integer, got {raw!r}")
+        return v
+    if kind in ("pos_float", "nonneg_float"):
+        try:
+            v = float(s)
+        except ValueError:
+            raise ConfigError(f"{name}: want a number, got {raw!r}") from None
+        if v < 0 or (kind == "pos_float" and v == 0) or v != v:
+            raise ConfigError(f"{name}: want a {'positive' if kind == 'pos_float' else 'non-negative'} number, got {raw!r}")
+        return v
+    if kind == "resync":
+        try:
+            v = float(s) if s else 0.0
+        except ValueError:
+            raise ConfigError(f"{name}: want a number of seconds (0 = off, else >= 60), got {raw!r}") from None
+        if v != 0 and v < 60:
+            raise ConfigError(f"{name}: want 0 (off) or at least 60 seconds, got {raw!r}")
+        return v
+    if kind == "log_level":
+        low = s.lower()
+        if low == "warn":
+            low = "warning"
+        if low not in LOG_LEVELS:
+            raise ConfigError(f"{name}: want one of {', '.join(LOG_LEVELS)}, got {raw!r}")
+        return low
+    if kind == "account":
+        if s and not (len(s) == 12 and s.isdigit()):
+            raise ConfigError(f"{name}: want a 12-digit AWS account id, got {raw!r}")
+        return s
+    if kind == "url":
+        if s and not (s.startswith("http://") or s.startswith("https://")):
+            raise ConfigError(f"{name}: want an http(s) URL, got {raw!r}")
+        return s
+    if kind == "queue_store":
+        if s in ("kube", "memory") or (s.startswith("sqlite:") and len(s) > len("sqlite:")):
+            return s
+        raise ConfigError(f"{name}: want sqlite:PATH, kube or memory, got {raw!r}")
+    raise AssertionError(kind)
+
+
+def parse_address(name: str, raw: str) -> tuple[str, int]:
+    host, sep, port = raw.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+        raise ConfigError(f"{name}: want HOST:PORT, got {raw!r}")
+    return host.strip("[]") or "0.0.0.0", int(port)
+
+
+def load(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """Build a Config. `flags` holds only flags the user gave (None values are ignored)."""
+    flags = {k: v for k, v in (flags or {}).items() if v is not None}
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for fname, env_names, kind in ENV:
+        if fname in flags:
+            values[fname] = _parse(kind, "--" + fname.replace("_", "-"), flags[fname])
+            continue
+        for env in env_names:
+            if env in environ:
+                values[fname] = _parse(kind, env, environ[env])
+                break
+    addr = flags.get("sidecar_address") or environ.get("LATTICEGW_SIDECAR_ADDRESS")
+    if addr:
+        src = "--sidecar-address" if flags.get("sidecar_address") else "LATTICEGW_SIDECAR_ADDRESS"
+        values["sidecar_host"], values["sidecar_port"] = parse_address(src, addr)
+    if values.get("enable_service_network_override") and not values.get("default_service_network"):
+        raise ConfigError("ENABLE_SERVICE_NETWORK_OVERRIDE: needs DEFAULT_SERVICE_NETWORK to be set")
+    cfg = Config(**values)
+    if cfg.lease_duration <= cfg.renew_deadline:
+        raise ConfigError("LATTICEGW_LEASE_DURATION: must be greater than LATTICEGW_RENEW_DEADLINE")
+    if cfg.renew_deadline <= 1.2 * cfg.retry_period:
+        raise ConfigError("LATTICEGW_RENEW_DEADLINE: must be greater than 1.2 x LATTICEGW_RETRY_PERIOD")
+    if cfg.queue_store_kind == "kube" and not cfg.leader_elect:
+        # The HA store is fenced by the Lease; without election nothing fences it.
+        raise ConfigError("LATTICEGW_QUEUE_STORE: kube needs leader election (LATTICEGW_LEADER_ELECT=true)")
+    return cfg

@@ -1,0 +1,285 @@
+"""The manager: wires informers, queue, leader election, workers, persister and sidecar.
+
+Lifecycle of a replica:
+
+1. Start the sidecar, discover which kinds the API server serves, start one
+   informer per kind (every replica: standbys keep warm caches), and re-run
+   discovery every `discovery_interval` to pick up CRDs installed later.
+2. Campaign for the Lease (or, with leader election off, lead at once).
+3. For each term won (`_lead`): load the durable queue (pending keys, failure
+   counts, not-before times), wait for the caches, enqueue every cached object
+   at low priority (a replay that never cuts a restored backoff short), then run
+   the persister, the workers and the periodic drift resync until the term ends.
+4. Term lost (fence expired or lease taken): cancel in-flight reconciles at once,
+   drop the in-memory queue (the store holds the truth; we may not write it any
+   more), and campaign again.
+5. Stop (SIGTERM): stop taking work, give in-flight reconciles the grace period,
+   persist what is left, release the Lease, exit 0.
+
+Event handlers enqueue only while leading; a standby's queue stays empty.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+
+import structlog
+
+from controller import keys
+from controller.cache import Cache
+from controller.config import Config
+from controller.discovery import Resource, discover
+from controller.events import EventRecorder
+from controller.fence import AlwaysLeader, Fence
+from controller.handlers import affected_keys, relevant
+from controller.informer import Informer
+from controller.kubeclient import KubeClient, KubeError
+from controller.lease import ElectionConfig, LeaderElector
+from controller.metrics import Metrics
+from controller.persister import Persister
+from controller.queue import HIGH, LOW, WorkQueue
+from controller.queue_store import MemoryQueueStore, QueueStore
+from controller.reconcile import LoggingNoopReconciler, Registry, Runtime
+from controller.sidecar import Sidecar
+from controller.snapshot import SnapshotView
+from controller.status import StatusWriter
+from controller.tracing import Tracing
+from controller.workers import WorkerPool
+
+log = structlog.get_logger("latticegw.manager")
+
+QUEUE_NAME = "latticegw"
+
+
+def make_queue_store(config: Config, kube: KubeClient) -> QueueStore:
+    kind = config.queue_store_kind
+    if kind == "memory":
+        return MemoryQueueStore()
+    if kind == "kube":
+        from controller.queue_store_kube import KubeQueueStore
+
+        return KubeQueueStore(kube, config.namespace, shards=config.queue_shards)
+    from controller.queue_store_sqlite import SqliteQueueStore
+
+    return SqliteQueueStore(config.queue_store.split(":", 1)[1])
+
+
+class Manager:
+    def __init__(
+        self,
+        config: Config,
+        kube: KubeClient,
+        *,
+        registry: Registry | None = None,
+        queue_store: QueueStore | None = None,
+        metrics: Metrics | None = None,
+        tracing: Tracing | None = None,
+        noop_fallback: bool = True,
+    ) -> None:
+        self.config = config
+        self.kube = kube
+        self.metrics = metrics or Metrics()
+        self.tracing = tracing or Tracing()
+        kube.metrics = self.metrics
+        self.cache = Cache()
+        self.view = SnapshotView(self.cache)
+        self.queue = WorkQueue(
+            QUEUE_NAME,
+            bucket_qps=config.queue_qps,
+            bucket_burst=config.queue_burst,
+            metrics=self.metrics.queue_metrics(QUEUE_NAME),
+        )
+        self.metrics.watch_queue(self.queue, QUEUE_NAME)
+        self.resources: dict[str, Resource] = {}
+        self.missing: list[str] = []
+        self.informers: dict[str, Informer] = {}
+        self._informer_tasks: dict[str, asyncio.Task] = {}
+        self.status = StatusWriter(kube, self.resources)
+        self.events = EventRecorder(kube, controller=config.controller_name, instance=config.identity)
+        self.registry = registry or Registry()
+        self.runtime = Runtime(config, self.view, kube, self.status, self.events)
+        self.noop_fallback = noop_fallback
+        self.store = queue_store or make_queue_store(config, kube)
+        interval = config.queue_flush_interval
+        if interval is None:
+            interval = 1.0 if config.queue_store_kind == "kube" else 0.05
+        self.persister = Persister(self.queue, self.store, interval=interval, metrics=self.metrics)
+        self.workers: WorkerPool | None = None
+        self.sidecar = Sidecar(
+            config.sidecar_host, config.sidecar_port, metrics=self.metrics, tracing=self.tracing,
+            ready_checks=self.ready_checks, status=self.debug_status,
+        )
+        self.elector: LeaderElector | None = None
+        self.leading = False
+        self.term_started: float | None = None
+        self.discovered = asyncio.Event()
+        self.stop_event = asyncio.Event()
+
+    # --------------------------------------------------------------- events
+    def on_change(self, kind: str, old: dict | None, new: dict | None, initial: bool) -> None:
+        if not self.leading or not relevant(old, new):
+            return
+        prio = LOW if initial else HIGH
+        for key in affected_keys(kind, old, new, self.view):
+            if keys.kind_of(key) in self.registry:
+                self.queue.add(key, prio)
+
+    def enqueue_all(self, priority: int = LOW) -> int:
+        n = 0
+        for kind in self.registry.kinds():
+            st = self.cache.stores.get(kind)
+            if st is None:
+                continue
+            for key in list(st.keys()):
+                self.queue.add(key, priority)
+                n += 1
+        return n
+
+    # ------------------------------------------------------------ discovery
+    async def discover_once(self) -> None:
+        found, missing = await discover(self.kube)
+        for res in found:
+            if res.kind in self.informers:
+                continue
+            self.resources[res.kind] = res
+            inf = Informer(self.kube, res, self.cache, self.on_change, metrics=self.metrics,
+                           sock_read=self.config.watch_sock_read)
+            self.informers[res.kind] = inf
+            self._informer_tasks[res.kind] = asyncio.create_task(inf.run(), name=f"informer-{res.kind}")
+            if self.noop_fallback and res.kind not in self.registry:
+                self.registry.register(res.kind, LoggingNoopReconciler(self.view))
+                log.warning("no reconciler registered; using the logging no-op reconciler", kind=res.kind)
+            log.info("watching", kind=res.kind, api_version=res.api_version, plural=res.plural)
+        if missing != self.missing:
+            for name in missing:
+                log.warning("kind not served by the API server (CRD absent?); will check again", kind=name)
+        self.missing = missing
+        self.discovered.set()
+
+    async def _discovery_loop(self) -> None:
+        while True:
+            try:
+                await self.discover_once()
+            except (KubeError, asyncio.TimeoutError) as exc:
+                log.warning("discovery failed", error=str(exc))
+            await asyncio.sleep(self.config.discovery_interval * (1 if self.discovered.is_set() else 0.05))
+
+    def synced(self) -> bool:
+        return self.discovered.is_set() and all(inf.synced.is_set() for inf in self.informers.values())
+
+    def ready_checks(self) -> dict[str, bool]:
+        checks = {"discovery": self.discovered.is_set()}
+        for kind, inf in self.informers.items():
+            checks[f"informer-{kind}"] = inf.synced.is_set()
+        return checks
+
+    def debug_status(self) -> dict:
+        return {
+            "identity": self.config.identity,
+            "leading": self.leading,
+            "queue": {"depth": len(self.queue), "pending": len(self.queue.pending_keys()),
+                      "delayed": self.queue.delayed_count(), "processing": self.queue.processing_keys()},
+            "informers": {k: {"synced": i.synced.is_set(), "objects": len(self.cache.stores[k]),
+                              "resourceVersion": i.resource_version, "lists": i.lists, "events": i.events}
+                          for k, i in sorted(self.informers.items())},
+            "missing": self.missing,
+            "reconcilers": {k: type(self.registry.get(k)).__name__ for k in self.registry.kinds()},
+            "processed": self.workers.processed if self.workers else 0,
+        }
+
+    # ----------------------------------------------------------- leadership
+    async def _wait_synced(self, fence: Fence) -> None:
+        deadline = time.monotonic() + self.config.cache_sync_timeout
+        while not self.synced():
+            if time.monotonic() > deadline:
+                log.error("caches not synced in time; starting anyway",
+                          unsynced=[k for k, i in self.informers.items() if not i.synced.is_set()])
+                return
+            fence.check()
+            await asyncio.sleep(0.05)
+
+    async def lead(self, fence: Fence) -> None:
+        cfg = self.config
+        self.queue.clear()
+        self.queue.reopen()
+        records = await self.store.load()
+        restored = self.queue.load(records)
+        await self._wait_synced(fence)
+        fence.check()
+        self.leading = True
+        self.term_started = time.monotonic()
+        replayed = self.enqueue_all(LOW)
+        log.info("leading: work started", term=fence.term, restored=restored, replayed=replayed,
+                 delayed=self.queue.delayed_count())
+        self.workers = WorkerPool(self.queue, self.registry, workers=cfg.workers, timeout=cfg.reconcile_timeout,
+                                  metrics=self.metrics, tracer=self.tracing.tracer)
+        self.workers.start(fence)
+        helpers = [asyncio.create_task(self.persister.run(fence), name="persister")]
+        if cfg.resync_seconds > 0:
+            helpers.append(asyncio.create_task(self._resync_loop(), name="resync"))
+        graceful = False
+        try:
+            stop = asyncio.ensure_future(self.stop_event.wait())
+            lost = asyncio.ensure_future(fence.wait_lost())
+            try:
+                await asyncio.wait({stop, lost}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stop.cancel()
+                lost.cancel()
+            if fence.valid():
+                graceful = True
+                cancelled = await self.workers.drain(cfg.shutdown_grace)
+                self.leading = False
+                ok = await self.persister.flush(fence)
+                log.info("work stopped", cancelled_in_flight=cancelled, persisted=ok,
+                         pending=len(self.queue.pending_keys()))
+        finally:
+            self.leading = False
+            for t in helpers:
+                t.cancel()
+            await asyncio.gather(*helpers, return_exceptions=True)
+            if not graceful:
+                await self.workers.cancel()
+                self.queue.clear()
+
+    async def _resync_loop(self) -> None:
+        period = self.config.resync_seconds
+        while True:
+            await asyncio.sleep(period * (1.0 + 0.2 * random.random()))
+            n = self.enqueue_all(LOW)
+            log.info("drift resync", keys=n)
+
+    # ------------------------------------------------------------------ run
+    async def run(self) -> int:
+        cfg = self.config
+        await self.sidecar.start()
+        log.info("sidecar listening", host=cfg.sidecar_host, port=self.sidecar.bound_port)
+        disco = asyncio.create_task(self._discovery_loop(), name="discovery")
+        try:
+            if cfg.leader_elect:
+                self.elector = LeaderElector(
+                    self.kube,
+                    ElectionConfig(cfg.namespace, cfg.lease_name, cfg.identity, cfg.lease_duration,
+                                   cfg.renew_deadline, cfg.retry_period),
+                    metrics=self.metrics,
+                )
+                await self.elector.run(self.lead, self.stop_event)
+            else:
+                self.metrics.leader(cfg.lease_name, True)
+                await self.lead(AlwaysLeader(cfg.identity))
+        finally:
+            disco.cancel()
+            for t in self._informer_tasks.values():
+                t.cancel()
+            await asyncio.gather(disco, *self._informer_tasks.values(), return_exceptions=True)
+            await self.events.close()
+            await self.sidecar.stop()
+            await self.store.close()
+            self.tracing.shutdown()
+        log.info("stopped")
+        return 0
+
+    def stop(self) -> None:
+        self.stop_event.set()

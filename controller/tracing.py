@@ -1,0 +1,92 @@
+"""OpenTelemetry setup: spans per reconcile, the recent ones kept for `/debug/traces`.
+
+We build our own `TracerProvider` instead of installing a global one, so
+several managers in one process (tests) keep separate buffers. Spans still
+join the global *context*, so `trace.get_current_span()` in log processors and
+in the AWS layer sees them.
+
+OTLP export is switched on by the standard variables
+(`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); the
+exporter reads the rest of `OTEL_EXPORTER_OTLP_*` itself.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import threading
+from collections.abc import Mapping
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor, SpanExporter, SpanExportResult
+
+from controller.version import __version__
+
+
+class RingBufferExporter(SpanExporter):
+    """Keeps the last `size` finished spans as plain dicts."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._spans: collections.deque[dict] = collections.deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def export(self, spans) -> SpanExportResult:
+        rows = [_to_dict(s) for s in spans]
+        with self._lock:
+            self._spans.extend(rows)
+        return SpanExportResult.SUCCESS
+
+    def recent(self, limit: int | None = None) -> list[dict]:
+        with self._lock:
+            rows = list(self._spans)
+        rows.reverse()  # newest first
+        return rows[:limit] if limit else rows
+
+    def shutdown(self) -> None:
+        pass
+
+
+def _to_dict(span: ReadableSpan) -> dict:
+    ctx = span.get_span_context()
+    parent = span.parent
+    return {
+        "name": span.name,
+        "trace_id": format(ctx.trace_id, "032x"),
+        "span_id": format(ctx.span_id, "016x"),
+        "parent_span_id": format(parent.span_id, "016x") if parent else None,
+        "start_unix_nano": span.start_time,
+        "end_unix_nano": span.end_time,
+        "duration_ms": round(((span.end_time or 0) - (span.start_time or 0)) / 1e6, 3),
+        "status": span.status.status_code.name,
+        "attributes": dict(span.attributes or {}),
+        "events": [{"name": e.name, "attributes": dict(e.attributes or {})} for e in span.events],
+    }
+
+
+class Tracing:
+    def __init__(self, environ: Mapping[str, str] | None = None, buffer_size: int = 512) -> None:
+        environ = os.environ if environ is None else environ
+        self.buffer = RingBufferExporter(buffer_size)
+        self.provider = TracerProvider(resource=Resource.create({"service.name": "latticegw", "service.version": __version__}))
+        self.provider.add_span_processor(SimpleSpanProcessor(self.buffer))
+        self.otlp = bool(environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+        if self.otlp and environ.get("OTEL_SDK_DISABLED", "").lower() != "true":
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            self.provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+        self.tracer = self.provider.get_tracer("latticegw.controller", __version__)
+
+    def recent(self, limit: int | None = None) -> list[dict]:
+        return self.buffer.recent(limit)
+
+    def shutdown(self) -> None:
+        self.provider.shutdown()
+
+
+def current_ids() -> tuple[str | None, str | None]:
+    ctx = trace.get_current_span().get_span_context()
+    if not ctx.is_valid:
+        return None, None
+    return format(ctx.trace_id, "032x"), format(ctx.span_id, "016x")

@@ -1,0 +1,187 @@
+"""Worker coroutines: take a key, run its kind's reconciler, act on the outcome.
+
+`WorkerPool.run(fence)` starts N workers for one leadership term. Per key:
+
+* bind the term's fence, a fresh reconcile id and the key into the task's
+  context (logs and `current_fence()` see them), open a span;
+* run `reconcile(key)` under a timeout;
+* map the outcome to queue operations exactly like controller-runtime's
+  `reconcileHandler` (see `controller.reconcile` for the table);
+* never let an exception escape: one bad reconcile neither kills its worker
+  nor the process.
+
+Stopping: `drain(grace)` stops handing out keys, waits up to `grace` seconds
+for in-flight reconciles, then cancels the rest. A cancelled key is left in the
+queue's *processing* set without `done`, so the durable record still says
+"pending" and the next process (or leader) runs it again. `cancel()` (lost
+leadership) cancels at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import structlog
+from opentelemetry.trace import Status, StatusCode
+
+from controller import keys
+from controller.fence import Fence, LostLeadership, bind_fence, reset_fence
+from controller.queue import WorkQueue
+from controller.reconcile import Registry, Result, TemporaryError, TerminalError
+
+log = structlog.get_logger("latticegw.worker")
+
+
+class WorkerPool:
+    def __init__(
+        self,
+        queue: WorkQueue,
+        registry: Registry,
+        *,
+        workers: int = 16,
+        timeout: float = 120.0,
+        metrics=None,
+        tracer=None,
+    ) -> None:
+        self.queue = queue
+        self.registry = registry
+        self.workers = workers
+        self.timeout = timeout
+        self.metrics = metrics
+        self.tracer = tracer
+        self._tasks: list[asyncio.Task] = []
+        self._stopping = False
+        self.processed = 0
+        if metrics is not None:
+            for kind in registry.kinds():
+                metrics.max_concurrent.labels(kind.lower()).set(workers)
+                metrics.active_workers.labels(kind.lower()).set(0)
+
+    def start(self, fence: Fence) -> None:
+        self._stopping = False
+        self._tasks = [asyncio.create_task(self._worker(fence), name=f"worker-{i}") for i in range(self.workers)]
+
+    async def drain(self, grace: float) -> list[str]:
+        """Stop taking work; give in-flight reconciles `grace` s; cancel the rest. Returns cancelled keys."""
+        self._stopping = True
+        self.queue.shutdown()
+        if not self._tasks:
+            return []
+        _, pending = await asyncio.wait(self._tasks, timeout=grace)
+        cancelled = self.queue.processing_keys() if pending else []
+        for t in pending:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        return cancelled
+
+    async def cancel(self) -> None:
+        self._stopping = True
+        for t in self._tasks:
+            t.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+
+    async def _worker(self, fence: Fence) -> None:
+        while not self._stopping:
+            key = await self.queue.get()
+            if key is None:
+                return
+            if not fence.valid():
+                return  # the term is over: leave the key pending for the next leader
+            await self.process(key, fence)
+
+    async def process(self, key: str, fence: Fence) -> str:
+        """Run one key. Returns the result label (success/error/requeue/requeue_after/...)."""
+        kind = keys.kind_of(key)
+        reconciler = self.registry.get(kind)
+        if reconciler is None:
+            log.warning("no reconciler for kind; dropping key", key=key)
+            self.queue.forget(key)
+            self.queue.done(key)
+            return "dropped"
+        controller = kind.lower()
+        m = self.metrics
+        token = bind_fence(fence)
+        started = time.perf_counter()
+        result_label = "success"
+        if m is not None:
+            m.active_workers.labels(controller).inc()
+        with structlog.contextvars.bound_contextvars(key=key, controller=controller, reconcile_id=uuid.uuid4().hex[:16]):
+            span_cm = self.tracer.start_as_current_span(f"reconcile {kind}", attributes={"latticegw.key": key}) if self.tracer else _nullspan()
+            with span_cm as span:
+                try:
+                    result = await asyncio.wait_for(reconciler.reconcile(key), timeout=self.timeout)
+                    result = result or Result()
+                    if result.requeue_after is not None and result.requeue_after > 0:
+                        self.queue.forget(key)
+                        self.queue.add_after(key, result.requeue_after)
+                        result_label = "requeue_after"
+                    elif result.requeue:
+                        self.queue.add_rate_limited(key)
+                        result_label = "requeue"
+                    else:
+                        self.queue.forget(key)
+                    log.debug("reconciled", result=result_label)
+                except asyncio.CancelledError:
+                    # Shutdown or lost leadership: not a failure. No `done`: the key stays pending.
+                    _span_error(span, "cancelled")
+                    raise
+                except LostLeadership as exc:
+                    log.warning("reconcile stopped: leadership lost", error=str(exc))
+                    _span_error(span, "lost leadership")
+                    # Leave it pending (no `done`): the term is over anyway.
+                    return "lost_leadership"
+                except TerminalError as exc:
+                    result_label = "error"
+                    if m is not None:
+                        m.terminal_errors.labels(controller).inc()
+                        m.reconcile_errors.labels(controller).inc()
+                    self.queue.forget(key)
+                    log.error("reconcile failed permanently", error=str(exc))
+                    _span_error(span, str(exc))
+                except asyncio.TimeoutError:
+                    result_label = "error"
+                    if m is not None:
+                        m.reconcile_timeouts.labels(controller).inc()
+                        m.reconcile_errors.labels(controller).inc()
+                    delay = self.queue.add_rate_limited(key)
+                    log.warning("reconcile timed out", timeout=self.timeout, retry_in=round(delay, 3))
+                    _span_error(span, "timeout")
+                except Exception as exc:  # noqa: BLE001 - a reconcile must never kill its worker
+                    result_label = "error"
+                    floor = exc.retry_after if isinstance(exc, TemporaryError) and exc.retry_after else 0.0
+                    if m is not None:
+                        m.reconcile_errors.labels(controller).inc()
+                        if not isinstance(exc, TemporaryError):
+                            m.reconcile_panics.labels(controller).inc()
+                    delay = self.queue.add_rate_limited(key, floor)
+                    log.warning("reconcile failed", error=str(exc) or type(exc).__name__,
+                                error_type=type(exc).__name__, retry_in=round(delay, 3),
+                                exc_info=not isinstance(exc, TemporaryError))
+                    _span_error(span, str(exc))
+                finally:
+                    if m is not None:
+                        m.active_workers.labels(controller).dec()
+                    reset_fence(token)
+        self.queue.done(key)
+        self.processed += 1
+        if m is not None:
+            m.reconcile_total.labels(controller, result_label).inc()
+            m.reconcile_time.labels(controller).observe(time.perf_counter() - started)
+        return result_label
+
+
+class _nullspan:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+def _span_error(span, message: str) -> None:
+    if span is not None:
+        span.set_status(Status(StatusCode.ERROR, message))
