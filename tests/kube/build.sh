@@ -40,4 +40,5 @@ if [[ ! -d "$crd_dir/standard" ]]; then
   chmod -R u+w "$crd_dir.tmp"
   rm -rf "$crd_dir" && mv "$crd_dir.tmp" "$crd_dir"
 fi
-echo "$kube_dir"
+echo "KUBE_DIR=$kube_dir"
+echo "CRD_DIR=$crd_dir"
