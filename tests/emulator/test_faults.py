@@ -1,0 +1,166 @@
+"""Every /_emulator/ control: counters, latency, throttling, errors, consistency, lifecycle, reset."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from lattice.emulator import EmulatorControlError
+
+from .helpers import raises, tg
+
+
+async def test_call_counters_and_reset(lattice, ctl):
+    await lattice.create_service(name="counted")
+    for _ in range(3):
+        await lattice.list_services()
+    async with raises("ResourceNotFoundException"):
+        await lattice.get_service(serviceIdentifier="svc-0aaaaaaaaaaaaaaaa")
+    data = await ctl.calls()
+    assert data["calls"] == {"CreateService": 1, "ListServices": 3, "GetService": 1}
+    assert data["outcomes"]["GetService"] == {"ResourceNotFoundException": 1}
+    assert data["timing"]["ListServices"]["samples"] == 3 and data["timing"]["ListServices"]["p50_ms"] > 0
+    await ctl.reset_calls()
+    assert await ctl.call_count() == 0
+    assert len((await lattice.list_services())["items"]) == 1  # counters reset, state kept
+
+
+async def test_reset_drops_state_and_faults(lattice, ctl):
+    await lattice.create_service(name="doomed")
+    await ctl.set_latency("GetService", fixed=0.5)
+    await ctl.reset()
+    assert (await lattice.list_services())["items"] == []
+    assert (await ctl.faults())["latency"] == {}
+
+
+async def test_fixed_and_distribution_latency(lattice, ctl):
+    await ctl.set_latency("ListServices", fixed=0.15)
+    start = time.perf_counter()
+    await lattice.list_services()
+    assert time.perf_counter() - start >= 0.15
+    start = time.perf_counter()
+    await lattice.list_service_networks()  # other operations are not delayed
+    assert time.perf_counter() - start < 0.15
+    await ctl.set_latency("*", uniform=(0.05, 0.06))
+    start = time.perf_counter()
+    await lattice.list_service_networks()
+    assert time.perf_counter() - start >= 0.05
+    timing = (await ctl.calls())["timing"]
+    assert timing["ListServices"]["p50_ms"] < 50  # server time excludes injected latency
+    await ctl.set_latency("*")
+    await ctl.set_latency("ListServices")
+    assert (await ctl.faults())["latency"] == {}
+
+
+async def test_operation_token_bucket(lattice, ctl):
+    await ctl.throttle("ListServices", rate=0.5, burst=2)
+    await lattice.list_services()
+    await lattice.list_services()
+    async with raises("ThrottlingException", 429) as err:
+        await lattice.list_services()
+    assert err["retryAfterSeconds"] >= 1 and err["ResponseMetadata"]["HTTPHeaders"]["x-amz-retry-after"]
+    await lattice.list_service_networks()  # other operations have their own bucket
+    await ctl.throttle("ListServices", rate=None)
+    await lattice.list_services()
+
+
+async def test_account_wide_bucket_and_retrying_client(retrying_lattice, ctl):
+    await ctl.throttle("*", rate=20, burst=1)
+    # The retrying client rides through: botocore retries 429s (standard mode, 3 attempts).
+    await retrying_lattice.list_services()
+    await retrying_lattice.list_service_networks()
+    outcomes = (await ctl.calls())["outcomes"]
+    assert sum(o.get("ThrottlingException", 0) for o in outcomes.values()) >= 1
+
+
+async def test_error_injection_next_n(lattice, retrying_lattice, ctl):
+    await ctl.inject_error("CreateService", "InternalServerException", count=2)
+    async with raises("InternalServerException", 500):
+        await lattice.create_service(name="flaky")
+    # The retrying client absorbs the second failure and its retry succeeds, creating once.
+    svc = await retrying_lattice.create_service(name="flaky")
+    assert (await ctl.calls())["calls"]["CreateService"] == 3
+    assert [s["id"] for s in (await lattice.list_services())["items"]] == [svc["id"]]
+    await ctl.inject_error("DeleteService", "ConflictException", resourceType="SERVICE", resourceId=svc["id"])
+    async with raises("ConflictException", 409) as err:
+        await lattice.delete_service(serviceIdentifier=svc["id"])
+    assert err["resourceId"] == svc["id"]
+    await lattice.delete_service(serviceIdentifier=svc["id"])
+
+
+async def test_error_injection_probability(lattice, ctl):
+    await ctl.inject_error("ListServices", "AccessDeniedException", probability=1.0)
+    for _ in range(3):
+        async with raises("AccessDeniedException", 403):
+            await lattice.list_services()
+    await ctl.clear_faults()
+    await ctl.inject_error("ListServices", "ThrottlingException", probability=0.0)
+    await lattice.list_services()
+
+
+async def test_injected_error_leaves_state_untouched(lattice, ctl):
+    await ctl.inject_error("CreateServiceNetwork", "ServiceQuotaExceededException")
+    async with raises("ServiceQuotaExceededException", 402):
+        await lattice.create_service_network(name="never")
+    assert (await lattice.list_service_networks())["items"] == []
+
+
+async def test_eventual_consistency(lattice, ctl):
+    await ctl.set_consistency(0.3, operations=["CreateService"])
+    svc = await lattice.create_service(name="shy")
+    async with raises("ResourceNotFoundException"):
+        await lattice.get_service(serviceIdentifier=svc["id"])
+    assert (await lattice.list_services())["items"] == []
+    async with raises("ConflictException"):  # writes see the truth: the name is taken
+        await lattice.create_service(name="shy")
+    await asyncio.sleep(0.35)
+    assert (await lattice.get_service(serviceIdentifier=svc["id"]))["name"] == "shy"
+    sn = await lattice.create_service_network(name="not-affected")
+    await lattice.get_service_network(serviceNetworkIdentifier=sn["id"])
+
+
+async def test_lifecycle_failures(lattice, ctl):
+    await ctl.fail_lifecycle("CreateService", failure_code="NoCapacity", failure_message="boom")
+    svc = await lattice.create_service(name="broken")
+    got = await lattice.get_service(serviceIdentifier=svc["id"])
+    assert (got["status"], got["failureCode"], got["failureMessage"]) == ("CREATE_FAILED", "NoCapacity", "boom")
+    async with raises("ConflictException"):  # a failed create can only be deleted
+        await lattice.update_service(serviceIdentifier=svc["id"], authType="AWS_IAM")
+    await ctl.fail_lifecycle("DeleteService")
+    await lattice.delete_service(serviceIdentifier=svc["id"])
+    assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "DELETE_FAILED"
+    await lattice.delete_service(serviceIdentifier=svc["id"])
+    async with raises("ResourceNotFoundException"):
+        await lattice.get_service(serviceIdentifier=svc["id"])
+
+
+async def test_update_failure_on_vpc_association(lattice, ctl):
+    sn = await lattice.create_service_network(name="upd-fail")
+    a = await lattice.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"],
+                                                             vpcIdentifier="vpc-12345678", securityGroupIds=["sg-12345678"])
+    await ctl.fail_lifecycle("UpdateServiceNetworkVpcAssociation")
+    await lattice.update_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=a["id"],
+                                                         securityGroupIds=["sg-87654321"])
+    got = await lattice.get_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=a["id"])
+    assert got["status"] == "UPDATE_FAILED"
+
+
+async def test_target_health_control(lattice, ctl):
+    group = await tg(lattice, "health-tg")
+    with pytest.raises(EmulatorControlError):
+        await ctl.set_target_health(group["id"], "10.1.1.1", "UNHEALTHY")
+    with pytest.raises(EmulatorControlError):
+        await ctl.set_target_health("tg-0aaaaaaaaaaaaaaaa", "10.1.1.1", "UNHEALTHY")
+
+
+async def test_config_control(ctl):
+    cfg = await ctl.configure(quotas={"services": 5}, delays={"create": 1.5})
+    assert cfg["quotas"]["services"] == 5 and cfg["delays"]["create"] == 1.5
+    with pytest.raises(EmulatorControlError):
+        await ctl.configure(quotas={"no_such_quota": 1})
+    with pytest.raises(EmulatorControlError):
+        await ctl.set_latency("ListServices", fixed=1, uniform=(1, 2))
+    with pytest.raises(EmulatorControlError):
+        await ctl._request("GET", "no/such/control")
