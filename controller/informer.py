@@ -178,9 +178,11 @@ class Informer:
         self._failures += 1
         return d * (0.5 + random.random() / 2)  # full-ish jitter, never below half
 
-    async def run(self) -> None:
-        need_list = True
-        reason = "initial"
+    async def run(self, *, resume: bool = False) -> None:
+        """List and watch until cancelled. `resume`: re-watch from the resourceVersion
+        already held (after a previous `run` was cancelled) instead of listing first."""
+        need_list = not (resume and self.synced.is_set() and self.resource_version)
+        reason = "initial" if not self.synced.is_set() else "restart"
         while True:
             started = time.monotonic()
             try:
