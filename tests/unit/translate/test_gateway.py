@@ -1,0 +1,196 @@
+"""GatewayClass, Gateway, listeners, allowedRoutes and service networks."""
+
+import pytest
+
+from translate import TranslateConfig
+from tests.unit.translate.builders import (
+    CONFIG, backend, base, endpoints, gateway, gatewayclass, listener, namespace, parent_conditions, route, rule, run,
+    service,
+)
+
+A = "application-networking.k8s.aws/"
+
+
+def conds(result, kind, ns, name):
+    return {c.type: c for c in result.outcome(kind, ns, name).conditions}
+
+
+def lconds(result, name="gw", ns="default", index=0):
+    return {c.type: c for c in result.outcome("Gateway", ns, name).listeners[index].conditions}
+
+
+def test_gatewayclass():
+    res = run([gatewayclass(), gatewayclass("x", controller="example.com/x"),
+               gatewayclass("p", parametersRef={"group": "", "kind": "ConfigMap", "name": "c"})])
+    assert conds(res, "GatewayClass", "", "amazon-vpc-lattice")["Accepted"].reason == "Accepted"
+    assert res.outcome("GatewayClass", "", "x") is None
+    assert conds(res, "GatewayClass", "", "p")["Accepted"].reason == "InvalidParameters"
+    custom = run([gatewayclass(controller="example.com/mine")], TranslateConfig(controller_name="example.com/mine"))
+    assert conds(custom, "GatewayClass", "", "amazon-vpc-lattice")["Accepted"].status == "True"
+
+
+def test_gateway_accepted_and_programmed_pending():
+    res = run([gatewayclass(), gateway("main")])
+    c = conds(res, "Gateway", "default", "main")
+    assert c["Accepted"].status == "True"
+    assert (c["Programmed"].status, c["Programmed"].reason) == ("False", "Pending")
+    (sn,) = res.service_networks
+    assert sn.name == "main" and not sn.managed and sn.sources[0].kind == "Gateway"
+
+
+@pytest.mark.parametrize("name", ["gw", "my.gateway", "x" * 64])
+def test_gateway_name_that_cannot_be_a_service_network(name):
+    res = run([gatewayclass(), gateway(name)])
+    c = conds(res, "Gateway", "default", name)
+    assert c["Accepted"].status == "True"
+    assert (c["Programmed"].status, c["Programmed"].reason) == ("False", "Invalid")
+
+
+@pytest.mark.parametrize(
+    "lst,accepted_reason,programmed",
+    [
+        (listener("tcp", "TCP", 9000), "UnsupportedProtocol", False),
+        (listener("udp", "UDP", 53), "UnsupportedProtocol", False),
+        (listener("tls", "TLS", 443, tls={"mode": "Terminate"}), "UnsupportedValue", False),
+        (listener("tls", "TLS", 443, tls={"mode": "Passthrough"}), "Accepted", True),
+        (listener("https", "HTTPS", 443), "Accepted", True),
+    ],
+)
+def test_listener_protocols(lst, accepted_reason, programmed):
+    res = run([gatewayclass(), gateway(listeners=[listener(), lst])])
+    lc = lconds(res, index=1)
+    assert lc["Accepted"].reason == accepted_reason
+    assert (lc["Programmed"].status == "True") is programmed
+    gw = conds(res, "Gateway", "default", "gw")["Accepted"]
+    assert gw.status == "True" and gw.reason == ("Accepted" if programmed else "ListenersNotValid")
+
+
+def test_gateway_without_valid_listener_is_not_accepted():
+    res = run([gatewayclass(), gateway(listeners=[listener("tcp", "TCP", 9000)])])
+    assert conds(res, "Gateway", "default", "gw")["Accepted"].reason == "Invalid"
+    assert res.service_networks == ()
+
+
+def test_gateway_invalid_parameters_ref():
+    res = run([gatewayclass(), gateway(infrastructure={"parametersRef": {"group": "", "kind": "ConfigMap", "name": "x"}})])
+    assert conds(res, "Gateway", "default", "gw")["Accepted"].reason == "InvalidParameters"
+
+
+def test_protocol_conflict_on_one_port():
+    res = run(base(route()) [:1] + [gateway(listeners=[listener("a", "HTTP", 80), listener("b", "HTTPS", 80)]), service(), endpoints(), route()])
+    for i in (0, 1):
+        lc = lconds(res, index=i)
+        assert lc["Conflicted"].status == "True" and lc["Conflicted"].reason == "ProtocolConflict"
+    assert res.services == ()
+
+
+def test_invalid_route_kinds():
+    lst = listener(allowedRoutes={"kinds": [{"kind": "HTTPRoute"}, {"kind": "TCPRoute"}]})
+    res = run([gatewayclass(), gateway(listeners=[lst])])
+    out = res.outcome("Gateway", "default", "gw").listeners[0]
+    assert [k["kind"] for k in out.supported_kinds] == ["HTTPRoute"]
+    rc = {c.type: c for c in out.conditions}["ResolvedRefs"]
+    assert rc.reason == "InvalidRouteKinds" and "TCPRoute" in rc.message
+
+
+@pytest.mark.parametrize(
+    "kinds,route_kind,ok",
+    [
+        (None, "HTTPRoute", True),
+        ([{"kind": "GRPCRoute"}], "HTTPRoute", False),  # HTTPS allowing only GRPCRoute rejects HTTPRoute
+        ([{"kind": "GRPCRoute"}], "GRPCRoute", True),
+    ],
+)
+def test_allowed_kinds(kinds, route_kind, ok):
+    allowed = {"kinds": kinds} if kinds else {}
+    gw = gateway(listeners=[listener("https", "HTTPS", 443, allowedRoutes=allowed)])
+    res = run([gatewayclass(), gw, service(), endpoints(), route(kind=route_kind, rules=[{"backendRefs": [backend("svc")]}])])
+    c = parent_conditions(res, kind=route_kind)["Accepted"]
+    assert (c.status == "True") is ok
+    if not ok:
+        assert c.reason == "NotAllowedByListeners"
+
+
+def test_tls_route_rejected_by_http_listener():
+    res = run(base(route(kind="TLSRoute", hostnames=["a.b.c"], rules=[{"backendRefs": [backend("svc")]}])))
+    assert parent_conditions(res, kind="TLSRoute")["Accepted"].reason == "NotAllowedByListeners"
+
+
+@pytest.mark.parametrize(
+    "frm,selector,route_ns,labels,ok",
+    [
+        ("Same", None, "default", {}, True),
+        ("Same", None, "other", {}, False),
+        ("All", None, "other", {}, True),
+        ("Selector", {"matchLabels": {"team": "a"}}, "other", {"team": "a"}, True),
+        ("Selector", {"matchLabels": {"team": "a"}}, "other", {"team": "b"}, False),
+        ("Selector", {"matchExpressions": [{"key": "team", "operator": "In", "values": ["a", "b"]}]}, "other", {"team": "b"}, True),
+        ("Selector", {"matchExpressions": [{"key": "team", "operator": "DoesNotExist"}]}, "other", {"team": "b"}, False),
+    ],
+)
+def test_allowed_namespaces(frm, selector, route_ns, labels, ok):
+    ns_spec = {"from": frm}
+    if selector:
+        ns_spec["selector"] = selector
+    gw = gateway(listeners=[listener(allowedRoutes={"namespaces": ns_spec})])
+    objs = [gatewayclass(), gw, namespace("default"), namespace(route_ns, labels), service(ns=route_ns), endpoints(ns=route_ns),
+            route(ns=route_ns, parents=[{"name": "gw", "namespace": "default"}])]
+    res = run(objs)
+    c = parent_conditions(res, ns=route_ns)["Accepted"]
+    assert (c.status == "True") is ok
+    assert res.outcome("Gateway", "default", "gw").listeners[0].attached_routes == (1 if ok else 0)
+    if not ok:
+        assert c.reason == "NotAllowedByListeners"
+
+
+def test_attached_routes_counts_only_accepted():
+    res = run(base(route("a"), route("b", parents=[{"name": "gw", "sectionName": "nope"}]), route("c", rules=[rule(backend("svc"), filters=[{"type": "RequestMirror"}])])))
+    assert res.outcome("Gateway", "default", "gw").listeners[0].attached_routes == 1
+    assert parent_conditions(res, "b")["Accepted"].reason == "NoMatchingParent"
+
+
+def test_same_named_gateways_share_one_service_network():
+    objs = [gatewayclass(), gateway("shared", ns="a"), gateway("shared", ns="b")]
+    (sn,) = run(objs).service_networks
+    assert sn.name == "shared" and [s.namespace for s in sn.sources] == ["a", "b"]
+
+
+def test_default_service_network_and_override():
+    cfg = TranslateConfig(cluster_name="test", vpc_id="vpc-0123456789abcdef0", account_id="111122223333",
+                          default_service_network="default-sn", service_network_override=True)
+    res = run(base(route()), cfg)
+    (sn,) = res.service_networks
+    assert sn.name == "default-sn" and sn.managed and sn.vpc_association is not None
+    assert sn.vpc_association.security_group_ids == ()
+    assert res.services[0].service_networks == ("default-sn",)
+    no_override = run(base(route()), TranslateConfig(default_service_network="default-sn"))
+    assert [s.name for s in no_override.service_networks] == ["default-sn", "gw"]
+
+
+def test_service_network_custom_resource():
+    sn = {"apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "ServiceNetwork", "metadata": {"name": "main", "generation": 2}}
+    res = run([gatewayclass(), gateway("main"), sn])
+    (model,) = res.service_networks
+    assert model.managed and dict(model.tags) == {A + "ManagedBy": CONFIG.managed_by}
+    assert {s.kind for s in model.sources} == {"Gateway", "ServiceNetwork"}
+    assert conds(res, "ServiceNetwork", "", "main")["Accepted"].observed_generation == 2
+
+
+def test_observed_generation_everywhere():
+    objs = base(route(generation=7))
+    objs[1]["metadata"]["generation"] = 4
+    objs[0]["metadata"]["generation"] = 3
+    res = run(objs)
+    assert all(c.observed_generation == 3 for c in res.outcome("GatewayClass", "", "amazon-vpc-lattice").conditions)
+    gw = res.outcome("Gateway", "default", "gw")
+    assert all(c.observed_generation == 4 for c in gw.conditions + gw.listeners[0].conditions)
+    assert all(c.observed_generation == 7 for c in res.outcome("HTTPRoute", "default", "r").parents[0].conditions)
+
+
+def test_modify_listeners_changes_model():
+    a = run(base(route()))
+    objs = base(route())
+    objs[1]["spec"]["listeners"].append(listener("http2", "HTTP", 8080))
+    b = run(objs)
+    assert [lst.port for lst in b.services[0].listeners] == [80, 8080]
+    assert a.services[0].fingerprint != b.services[0].fingerprint
