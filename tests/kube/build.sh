@@ -19,7 +19,12 @@ if [[ ! -x "$kube_dir/kube-apiserver" || ! -x "$kube_dir/etcd" ]]; then
   echo "build.sh: building kube-apiserver $KUBERNETES_VERSION and etcd $ETCD_VERSION (first run: several minutes)" >&2
   mkdir -p "$kube_dir.tmp"
   start=$(date +%s)
-  (cd "$here" && go build -trimpath -o "$kube_dir.tmp/kube-apiserver" ./cmd/kube-apiserver \
+  # Stamp the version the way Kubernetes' own build does, so /version tells the truth.
+  minor="${KUBERNETES_VERSION#v1.}"; minor="${minor%%.*}"
+  ldflags="-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION"
+  ldflags+=" -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  ldflags+=" -X k8s.io/component-base/version.gitTreeState=clean"
+  (cd "$here" && go build -trimpath -ldflags "$ldflags" -o "$kube_dir.tmp/kube-apiserver" ./cmd/kube-apiserver \
               && go build -trimpath -o "$kube_dir.tmp/etcd" ./cmd/etcd)
   rm -rf "$kube_dir" && mv "$kube_dir.tmp" "$kube_dir"
   echo "build.sh: built in $(( $(date +%s) - start ))s" >&2

@@ -1,0 +1,66 @@
+"""What every reconciler shares: the runtime, the translation config, the Lattice sync.
+
+Also the two writes every reconciler makes the same way: status (only when it
+changed; a stale resourceVersion is a TemporaryError, never a blind overwrite)
+and events.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from controller.config import Config
+from controller.kubeclient import KubeError
+from controller.reconcile import Runtime, TemporaryError
+from translate import Snapshot, TranslateConfig, Translation, translate
+
+
+def translate_config(config: Config) -> TranslateConfig:
+    """Our runtime Config as translate's; empty settings keep translate's defaults."""
+    return TranslateConfig.from_env(
+        {},
+        cluster_name=config.cluster_name or None,
+        vpc_id=config.cluster_vpc_id or None,
+        account_id=config.aws_account_id or None,
+        region=config.region or None,
+        default_service_network=config.default_service_network or None,
+        service_network_override=config.enable_service_network_override,
+        controller_name=config.controller_name or None,
+    )
+
+
+def now_rfc3339() -> str:
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    tconfig: TranslateConfig
+    lattice: Any  # lattice.sync.LatticeSync, opened by controller.reconcilers.open_lattice
+
+    @property
+    def view(self):
+        return self.runtime.snapshot
+
+    def translate(self, objects: Iterable[Mapping[str, Any]]) -> Translation:
+        return translate(Snapshot.of(objects), self.tconfig)
+
+    async def write_status(self, obj: Mapping[str, Any], status: Mapping[str, Any] | None) -> None:
+        if status is None:
+            return
+        try:
+            await self.runtime.status.patch_status(obj, status)
+        except KubeError as exc:
+            if exc.conflict:
+                raise TemporaryError(f"{obj.get('kind')} changed while we wrote its status; retrying") from exc
+            if exc.not_found:
+                return
+            raise
+
+    def event(self, obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
+        if self.runtime.events is not None:
+            self.runtime.events.emit(obj, type_, reason, message)

@@ -1,0 +1,82 @@
+"""Finalizers: the names we use and the fenced writes that add or remove them.
+
+The names are the AWS controller's own, so that a cluster switching controllers
+never strands an object behind a finalizer nobody removes any more.
+
+Writes are JSON merge patches of `metadata.finalizers` with the object's
+resourceVersion as a precondition: a merge patch replaces the whole list, so
+without the precondition we could drop a finalizer another controller added
+between our read and our write. A 409 surfaces as a TemporaryError and the key
+runs again with fresh cache contents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from controller.kubeclient import MERGE_PATCH, KubeClient, KubeError
+from controller.reconcile import TemporaryError
+from controller.status import StatusWriter
+from controller.fence import current_fence
+
+FINALIZERS: dict[str, str] = {
+    "HTTPRoute": "httproute.k8s.aws/resources",
+    "GRPCRoute": "grpcroute.k8s.aws/resources",
+    "TLSRoute": "tlsroute.k8s.aws/resources",
+    "ServiceExport": "serviceexport.k8s.aws/resources",
+    "ServiceNetwork": "servicenetwork.k8s.aws/resources",
+}
+
+
+def finalizers_of(obj: Mapping[str, Any]) -> list[str]:
+    return list((obj.get("metadata") or {}).get("finalizers") or ())
+
+
+def has_finalizer(obj: Mapping[str, Any]) -> bool:
+    return FINALIZERS.get(obj.get("kind", "")) in finalizers_of(obj)
+
+
+def being_deleted(obj: Mapping[str, Any]) -> bool:
+    return bool((obj.get("metadata") or {}).get("deletionTimestamp"))
+
+
+async def _patch_metadata(kube: KubeClient, status: StatusWriter, obj: Mapping[str, Any], metadata: dict) -> dict:
+    fence = current_fence()
+    body = {"metadata": {**metadata, "resourceVersion": obj["metadata"]["resourceVersion"]}}
+    try:
+        return await kube.request(
+            "PATCH", status.path(obj), body=body, content_type=MERGE_PATCH, timeout=fence.bounded(10.0)
+        )
+    except KubeError as exc:
+        if exc.conflict:
+            raise TemporaryError(f"{obj['kind']} changed while we wrote its metadata; retrying") from exc
+        if exc.not_found:
+            return {}
+        raise
+
+
+async def add_finalizer(kube: KubeClient, status: StatusWriter, obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Add our finalizer (before the first AWS call); returns the object as written."""
+    if has_finalizer(obj):
+        return obj
+    name = FINALIZERS[obj["kind"]]
+    written = await _patch_metadata(kube, status, obj, {"finalizers": finalizers_of(obj) + [name]})
+    return written or obj
+
+
+async def remove_finalizer(kube: KubeClient, status: StatusWriter, obj: Mapping[str, Any]) -> None:
+    if not has_finalizer(obj):
+        return
+    name = FINALIZERS[obj["kind"]]
+    await _patch_metadata(kube, status, obj, {"finalizers": [f for f in finalizers_of(obj) if f != name]})
+
+
+async def patch_annotations(
+    kube: KubeClient, status: StatusWriter, obj: Mapping[str, Any], annotations: Mapping[str, str | None]
+) -> None:
+    """Set (or, with None, remove) annotations when they differ from what the object has."""
+    current = (obj.get("metadata") or {}).get("annotations") or {}
+    changes = {k: v for k, v in annotations.items() if current.get(k) != v}
+    if changes:
+        await _patch_metadata(kube, status, obj, {"annotations": changes})
