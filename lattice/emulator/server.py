@@ -61,7 +61,9 @@ class Emulator:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         if self.state_file is not None and self.state_file.exists():
             persistence.load(self.store, self.state_file)
-        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        # Long request lines are legal here: a 2,048-char ARN label percent-encodes to ~6 KB, and
+        # fuzzed labels must reach the router to get a proper JSON ValidationException.
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False, max_line_size=65536)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
