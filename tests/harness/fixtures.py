@@ -15,13 +15,17 @@ import pytest_asyncio
 
 from controller.localkube import LocalKube
 
+# Our own CRDs (the application-networking.k8s.aws policies and multicluster kinds) are installed
+# next to the Gateway API ones, exactly the files users install.
+DEPLOY_CRDS = sorted((Path(__file__).resolve().parents[2] / "deploy" / "crds").glob("*.yaml"))
+
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")
 async def kube(tmp_path_factory):
     workdir = Path(tmp_path_factory.mktemp("kube"))
     # The loopback servers must never be reached through a proxy.
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
-    async with LocalKube.started(workdir, keep_workdir=True) as plane:
+    async with LocalKube.started(workdir, keep_workdir=True, extra_crds=DEPLOY_CRDS) as plane:
         yield plane
 
 
