@@ -28,7 +28,7 @@ def add_trace_ids(_logger, _method, event_dict: dict) -> dict:
     return event_dict
 
 
-def configure(level: str = "info", stream=None) -> None:
+def configure(level: str = "info", stream=None, *, cache: bool = True) -> None:
     stream = stream or sys.stdout
     structlog.configure(
         processors=[
@@ -41,7 +41,7 @@ def configure(level: str = "info", stream=None) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
         logger_factory=structlog.BytesLoggerFactory(file=stream.buffer if hasattr(stream, "buffer") else stream),
-        cache_logger_on_first_use=True,
+        cache_logger_on_first_use=cache,
     )
     # Libraries that use stdlib logging (aiohttp, kubernetes_asyncio) go to stderr, warnings and up.
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)

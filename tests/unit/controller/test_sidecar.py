@@ -1,0 +1,101 @@
+"""The sidecar: /healthz, /readyz gated on sync, /metrics in Prometheus text format with every name."""
+
+from __future__ import annotations
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
+from controller.metrics import Metrics
+from controller.queue import WorkQueue
+from controller.sidecar import Sidecar
+from controller.tracing import Tracing
+
+REQUIRED = [
+    "controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total",
+    "controller_runtime_reconcile_time_seconds", "controller_runtime_max_concurrent_reconciles",
+    "controller_runtime_active_workers", "controller_runtime_terminal_reconcile_errors_total",
+    "controller_runtime_reconcile_panics_total", "controller_runtime_reconcile_timeouts_total",
+    "workqueue_depth", "workqueue_adds_total", "workqueue_queue_duration_seconds",
+    "workqueue_work_duration_seconds", "workqueue_unfinished_work_seconds",
+    "workqueue_longest_running_processor_seconds", "workqueue_retries_total",
+    "leader_election_master_status", "rest_client_requests_total",
+    "aws_api_calls_total", "aws_api_call_duration_seconds", "aws_api_throttled_total",
+]
+
+
+def sample_names(text: str) -> set[str]:
+    names = set()
+    for fam in text_string_to_metric_families(text):
+        names.add(fam.name)
+        for s in fam.samples:
+            names.add(s.name)
+    return names
+
+
+async def test_endpoints():
+    m = Metrics()
+    q = WorkQueue(metrics=m.queue_metrics("latticegw"))
+    m.watch_queue(q, "latticegw")
+    q.add("HTTPRoute/a/b")
+    m.leader("latticegw-leader", True)
+    m.rest_request("GET", "200", "127.0.0.1:6443", 0.01)
+    m.aws_call("vpc-lattice", "CreateService", "success", 0.2)
+    m.aws_call("vpc-lattice", "CreateService", "throttled", 0.1, throttled=True)
+    for label in ("httproute",):
+        m.reconcile_total.labels(label, "success").inc()
+        m.reconcile_errors.labels(label)
+        m.reconcile_time.labels(label).observe(0.1)
+        m.max_concurrent.labels(label).set(16)
+        m.active_workers.labels(label).set(0)
+        m.terminal_errors.labels(label)
+        m.reconcile_panics.labels(label)
+        m.reconcile_timeouts.labels(label)
+    q.get_nowait()
+    q.add_rate_limited("HTTPRoute/a/b")
+    tracing = Tracing(environ={})
+    with tracing.tracer.start_as_current_span("reconcile HTTPRoute"):
+        pass
+    synced = {"informer-Gateway": False}
+    sc = Sidecar("127.0.0.1", 0, metrics=m, tracing=tracing, ready_checks=lambda: dict(synced))
+    await sc.start()
+    base = f"http://127.0.0.1:{sc.bound_port}"
+    try:
+        async with aiohttp.ClientSession() as s:
+            async with s.get(base + "/healthz") as r:
+                assert r.status == 200
+            async with s.get(base + "/readyz") as r:
+                assert r.status == 503
+            async with s.get(base + "/readyz?verbose") as r:
+                assert "[-]informer-Gateway" in await r.text()
+            synced["informer-Gateway"] = True
+            async with s.get(base + "/readyz") as r:
+                assert r.status == 200
+            async with s.get(base + "/readyz/informer-Gateway") as r:
+                assert r.status == 200
+            async with s.get(base + "/metrics") as r:
+                assert r.status == 200
+                assert r.headers["Content-Type"].startswith("text/plain")
+                text = await r.text()
+            async with s.get(base + "/debug/traces") as r:
+                spans = (await r.json())["spans"]
+    finally:
+        await sc.stop()
+        tracing.shutdown()
+    names = sample_names(text)
+    missing = [n for n in REQUIRED if n not in names]
+    assert not missing, missing
+    assert 'workqueue_longest_running_processor_seconds{controller="latticegw",name="latticegw"}' in text
+    assert 'leader_election_master_status{name="latticegw-leader"} 1.0' in text
+    assert 'aws_api_throttled_total{operation="CreateService",service="vpc-lattice"} 1.0' in text
+    assert spans and spans[0]["name"] == "reconcile HTTPRoute" and len(spans[0]["trace_id"]) == 32
+
+
+async def test_readyz_not_ready_without_checks():
+    sc = Sidecar("127.0.0.1", 0, ready_checks=lambda: {})
+    await sc.start()
+    try:
+        async with aiohttp.ClientSession() as s:
+            async with s.get(f"http://127.0.0.1:{sc.bound_port}/readyz") as r:
+                assert r.status == 503
+    finally:
+        await sc.stop()
