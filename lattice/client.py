@@ -1,0 +1,231 @@
+"""One long-lived aioboto3 client per AWS service, with rate limiting, retries, metrics and traces.
+
+    async with LatticeClient(LatticeConfig(region="us-west-2", endpoint_url=url), on_call=metrics.aws_call) as c:
+        svc = await c.call("GetService", serviceIdentifier="svc-...")
+        items = await c.paginate("ListServices")
+
+Every HTTP attempt:
+* takes a token from its class's bucket (`ratelimit.py`) - and raises `RetryLater` rather than wait
+  longer than `config.max_retry_wait` for one;
+* runs in an OpenTelemetry span `vpc-lattice.<Operation>` (API only; the controller installs the SDK);
+* is reported to `on_call(service, operation, outcome, seconds, throttled)` (outcome "ok" or the
+  error code) and counted in the calls recorder of the current task (`record_calls()`), which is how
+  `LatticeSync` reports the AWS calls one apply made.
+
+Retries are ours, not botocore's (`sdk_attempts=1` by default), so each attempt is visible and a
+ThrottlingException's `retryAfterSeconds` is honoured: throttling slows the bucket down and closes it
+for retry-after seconds; 5xx and connection errors back off exponentially with jitter; at most
+`max_attempts` attempts and `max_retry_wait` seconds per call, after which `RetryLater` carries the
+suggested delay to the work queue. Other errors raise `NotFound`, `Conflict` or `LatticeError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import random
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import AsyncExitStack
+from typing import Any
+
+import aioboto3
+from aiobotocore.config import AioConfig
+from botocore import xform_name
+from botocore.exceptions import (
+    ClientError,
+    ConnectionClosedError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ReadTimeoutError,
+)
+from opentelemetry import trace
+
+from lattice.config import LatticeConfig
+from lattice.errors import RETRYABLE_CODES, THROTTLE_CODES, RetryLater, classify, code_of
+from lattice.ratelimit import Buckets
+
+OnCall = Callable[[str, str, str, float, bool], None]
+LATTICE = "vpc-lattice"
+ACM = "acm"
+CONNECTION_ERRORS = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError,
+                     asyncio.TimeoutError, ConnectionError)
+
+_recorder: contextvars.ContextVar[Counter[str] | None] = contextvars.ContextVar("lattice_calls", default=None)
+
+
+@contextlib.contextmanager
+def record_calls() -> Iterator[Counter[str]]:
+    """Count every AWS attempt made by this task (and tasks it starts) into the yielded Counter."""
+    counts: Counter[str] = Counter()
+    token = _recorder.set(counts)
+    try:
+        yield counts
+    finally:
+        _recorder.reset(token)
+
+
+def is_read(operation: str) -> bool:
+    return operation.startswith(("Get", "List"))
+
+
+class LatticeClient:
+    def __init__(self, config: LatticeConfig, *, on_call: OnCall | None = None,
+                 tracer: trace.Tracer | None = None, with_acm: bool = False) -> None:
+        self.config = config
+        self.on_call = on_call
+        self.tracer = tracer or trace.get_tracer("latticegw.lattice")
+        self.with_acm = with_acm
+        self.buckets = Buckets(config.buckets)
+        self.calls: Counter[str] = Counter()  # process lifetime, per operation (attempts)
+        self._stack: AsyncExitStack | None = None
+        self._clients: dict[str, Any] = {}
+        self._methods: dict[tuple[str, str], Callable[..., Any]] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+    async def open(self) -> "LatticeClient":
+        if self._stack is not None:
+            return self
+        cfg = self.config
+        session = aioboto3.Session(
+            aws_access_key_id=cfg.aws_access_key_id, aws_secret_access_key=cfg.aws_secret_access_key,
+            aws_session_token=cfg.aws_session_token, region_name=cfg.region)
+        aio = AioConfig(max_pool_connections=cfg.max_pool_connections, connect_timeout=cfg.connect_timeout,
+                        read_timeout=cfg.read_timeout,
+                        retries={"mode": "standard", "total_max_attempts": max(1, cfg.sdk_attempts)})
+        stack = AsyncExitStack()
+        await stack.__aenter__()
+        try:
+            self._clients[LATTICE] = await stack.enter_async_context(
+                session.client(LATTICE, config=aio, endpoint_url=cfg.endpoint_url))
+            if self.with_acm:
+                self._clients[ACM] = await stack.enter_async_context(
+                    session.client(ACM, config=aio, endpoint_url=cfg.acm_endpoint_url))
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
+        return self
+
+    async def close(self) -> None:
+        stack, self._stack = self._stack, None
+        self._clients.clear()
+        self._methods.clear()
+        if stack is not None:
+            await stack.aclose()
+
+    async def __aenter__(self) -> "LatticeClient":
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # -- calls -----------------------------------------------------------------------------
+    def _method(self, service: str, operation: str) -> Callable[..., Any]:
+        fn = self._methods.get((service, operation))
+        if fn is None:
+            client = self._clients.get(service)
+            if client is None:
+                raise RuntimeError(f"LatticeClient: {service} client is not open")
+            fn = self._methods[(service, operation)] = getattr(client, xform_name(operation))
+        return fn
+
+    async def call(self, operation: str, /, **params: Any) -> dict[str, Any]:
+        return await self._call(LATTICE, operation, params)
+
+    async def acm(self, operation: str, /, **params: Any) -> dict[str, Any]:
+        return await self._call(ACM, operation, params)
+
+    async def paginate(self, operation: str, /, **params: Any) -> list[dict[str, Any]]:
+        """All `items` of a paginated Lattice List operation (100 per page)."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = await self.call(operation, maxResults=100, **params, **({"nextToken": token} if token else {}))
+            items.extend(page.get("items", ()))
+            token = page.get("nextToken")
+            if not token:
+                return items
+
+    async def _call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        cfg = self.config
+        method = self._method(service, operation)
+        bucket = self.buckets.for_operation(operation) if service == LATTICE else None
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            attempt += 1
+            left = cfg.max_retry_wait - (time.monotonic() - started)
+            if bucket is not None:
+                wait = await self.buckets.acquire(operation, max(0.0, left))
+                if wait is not None:
+                    raise RetryLater(operation, "ClientRateLimited",
+                                     f"client-side rate limit: next slot in {wait:.1f}s", retry_after=wait)
+            t0 = time.perf_counter()
+            outcome, throttled, retry_after, error = "ok", False, None, None
+            with self.tracer.start_as_current_span(
+                f"{service}.{operation}", kind=trace.SpanKind.CLIENT,
+                attributes={"rpc.system": "aws-api", "rpc.service": service, "rpc.method": operation,
+                            "aws.attempt": attempt},
+            ) as span:
+                try:
+                    response = await method(**params)
+                except ClientError as exc:
+                    error = exc
+                    outcome = code_of(exc)
+                    throttled = outcome in THROTTLE_CODES
+                    ra = exc.response.get("retryAfterSeconds")
+                    retry_after = float(ra) if ra is not None else None
+                    span.set_status(trace.Status(trace.StatusCode.ERROR, outcome))
+                except CONNECTION_ERRORS as exc:  # type: ignore[misc]
+                    error = exc
+                    outcome = "ConnectionError"
+                    span.set_status(trace.Status(trace.StatusCode.ERROR, outcome))
+                span.set_attribute("aws.outcome", outcome)
+            seconds = time.perf_counter() - t0
+            self.calls[operation] += 1
+            rec = _recorder.get()
+            if rec is not None:
+                rec[operation] += 1
+            if self.on_call is not None:
+                try:
+                    self.on_call(service, operation, outcome, seconds, throttled)
+                except Exception:  # an observer must never break a call
+                    pass
+            if error is None:
+                if bucket is not None:
+                    bucket.on_success()
+                response.pop("ResponseMetadata", None)
+                return response
+            if throttled and bucket is not None:
+                bucket.on_throttle(retry_after or 1.0)
+            retryable = throttled or outcome in RETRYABLE_CODES or outcome == "ConnectionError"
+            if not retryable:
+                assert isinstance(error, ClientError)
+                raise classify(operation, error) from error
+            if throttled and bucket is not None:
+                delay = 0.0  # the bucket stays closed for retry-after; acquire() waits (bounded)
+                suggested = retry_after or 1.0
+            else:
+                delay = retry_after if retry_after is not None else cfg.base_backoff * (2 ** (attempt - 1)) * (
+                    0.5 + random.random())
+                suggested = max(delay, 1.0)
+            elapsed = time.monotonic() - started
+            if attempt >= cfg.max_attempts or elapsed + max(delay, suggested if throttled else 0) > cfg.max_retry_wait:
+                response_body = error.response if isinstance(error, ClientError) else None
+                raise RetryLater(operation, outcome, str(error), retry_after=suggested, response=response_body) \
+                    from error
+            if delay > 0:
+                await asyncio.sleep(delay)
+
+
+@contextlib.asynccontextmanager
+async def open_client(config: LatticeConfig, **kw: Any) -> AsyncIterator[LatticeClient]:
+    client = LatticeClient(config, **kw)
+    await client.open()
+    try:
+        yield client
+    finally:
+        await client.close()

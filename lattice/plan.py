@@ -1,0 +1,498 @@
+"""plan(desired, observed) -> Plan: the ordered, minimal list of Lattice operations. Pure.
+
+Theory of operation
+-------------------
+`Desired` is what translate wants for ONE Kubernetes source (a route or a ServiceExport): its
+services and target groups. `Observed` is what the inventory knows about every Lattice resource that
+could matter: the same-named services/TGs (whoever owns them) and the owned resources of that
+source (tags RouteName/RouteNamespace/RouteType, SourceTypeKey ...), already hydrated.
+
+For each resource the plan decides one of: nothing (matches), update in place (UpdateService
+certificate/auth, UpdateListener default action, BatchUpdateRule match/action/priority,
+UpdateTargetGroup health check, Tag/Untag), create, delete (owned and no longer desired: orphan GC
+in the same reconcile), replace (customDomainName is create-only: delete now, create when gone), or
+conflict (same name, other owner: reported, never touched - unless the desired service's
+`allow_takeover_from` equals its ManagedBy, then it is adopted by retagging).
+
+Operations are frozen data. Each has a `phase`; apply runs phases in order and the operations of
+one phase concurrently. Phases put parents before children on create and children before parents
+on delete:
+
+  1 target groups and services: create / update / tag; auth policy put (or authType NONE first)
+  2 targets register/deregister; SN associations create/delete; stale listeners deleted;
+    authType AWS_IAM after its policy (or policy delete after NONE); access logs
+  3 listeners create/update; stale rules deleted (frees their priorities)
+  4 BatchUpdateRule (priorities/matches/actions of existing rules; swaps are atomic)
+  5 rules created
+  6 orphan services deleted (their associations went in phase 2)
+  7 orphan target groups deleted (nothing references them any more)
+
+IDs that exist only after an earlier create are `Ref(kind, name)` in `params`; apply resolves them.
+An operation whose `needs` failed or was skipped is skipped (and reported as pending); `after_all`
+operations (the deletes of phases 6-7) run only when everything before them succeeded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from lattice import normalize
+from lattice.observed import IN_PROGRESS, ListenerRec, ServiceRec, TargetGroupRec
+from translate.frozen import EMPTY, FrozenDict, freeze, thaw
+from translate.model import AUTH_IAM, AUTH_NONE, Listener, Service, Source, TargetGroup
+from translate.tags import MANAGED_BY
+
+MAX_TARGETS_PER_CALL = 100
+MAX_RULES_PER_BATCH = 10
+
+Key = tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Ref:
+    """The ID of a resource created earlier in the same apply: kind "svc" | "tg" | "listener"."""
+
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    phase: int
+    api: str  # the Lattice operation, e.g. "CreateService"
+    key: Key  # the resource it changes: ("svc", name), ("tg", name), ("listener", "svc/l"), ...
+    params: FrozenDict = EMPTY  # botocore parameters; values may be Ref
+    needs: tuple[Key, ...] = ()
+    after_all: bool = False
+    fingerprint: str = ""  # desired fingerprint, for the clientToken of a Create*
+    reason: str = ""
+
+    def describe(self) -> str:
+        return f"{self.api} {self.key[0]}:{self.key[1]}" + (f" ({self.reason})" if self.reason else "")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanConflict:
+    kind: str  # "service" | "target_group" | "service_network" | "vpc_association"
+    name: str
+    managed_by: str | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    operations: tuple[Operation, ...] = ()
+    conflicts: tuple[PlanConflict, ...] = ()
+    pending: tuple[str, ...] = ()  # observed states that block progress now (requeue soon)
+    errors: tuple[str, ...] = ()  # desired state that cannot be planned (e.g. unknown service network)
+
+    @property
+    def writes(self) -> int:
+        return len(self.operations)
+
+
+@dataclass(frozen=True, slots=True)
+class Desired:
+    source: Source
+    services: tuple[Service, ...] = ()
+    target_groups: tuple[TargetGroup, ...] = ()
+
+
+@dataclass(slots=True)
+class Observed:
+    """Observed state scoped to one source (built by the inventory; read-only here)."""
+
+    managed_by: str
+    services: Mapping[str, ServiceRec] = field(default_factory=dict)  # by name
+    target_groups: Mapping[str, TargetGroupRec] = field(default_factory=dict)  # by name
+    service_networks: Mapping[str, str] = field(default_factory=dict)  # SN name -> id
+    lookups: Mapping[str, str] = field(default_factory=dict)  # TargetGroupLookup name -> TG id
+
+
+# ---------------------------------------------------------------------------------------------
+# Helpers
+
+
+def tag_ops(phase: int, key: Key, arn: Any, desired: Mapping[str, str], observed: Mapping[str, str] | None,
+            needs: tuple[Key, ...] = (), force: bool = False) -> list[Operation]:
+    """TagResource for added/changed keys, UntagResource for keys no longer desired (never aws:)."""
+    if observed is None and not force:
+        return []
+    have = observed or {}
+    add = {k: v for k, v in desired.items() if have.get(k) != v}
+    drop = sorted(k for k in have if k not in desired and not k.startswith("aws:"))
+    ops = []
+    if add:
+        ops.append(Operation(phase, "TagResource", key, freeze({"resourceArn": arn, "tags": add}), needs,
+                             reason="tags " + ",".join(sorted(add))))
+    if drop:
+        ops.append(Operation(phase, "UntagResource", key, freeze({"resourceArn": arn, "tagKeys": drop}), needs,
+                             reason="untag " + ",".join(drop)))
+    return ops
+
+
+def chunks(items: list[Any], n: int) -> Iterable[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+class _Planner:
+    def __init__(self, desired: Desired, observed: Observed) -> None:
+        self.d = desired
+        self.o = observed
+        self.ops: list[Operation] = []
+        self.conflicts: list[PlanConflict] = []
+        self.pending: list[str] = []
+        self.errors: list[str] = []
+        # TG name -> id (or Ref when created in this plan); id -> name for comparing actions
+        self.tg_ident: dict[str, Any] = dict(observed.lookups)
+        self.tg_name_of: dict[str, str] = {v: k for k, v in observed.lookups.items()}
+        self.created_tgs: set[str] = set()
+        self.blocked_tgs: set[str] = set()
+
+    # -- ownership -------------------------------------------------------------------------
+    def ours(self, managed_by: str | None) -> bool:
+        return managed_by == self.o.managed_by
+
+    def _takeover_from(self) -> set[str]:
+        return {s.allow_takeover_from for s in self.d.services if s.allow_takeover_from}
+
+    # -- target groups ---------------------------------------------------------------------
+    def target_groups(self) -> None:
+        for rec in self.o.target_groups.values():
+            self.tg_ident.setdefault(rec.name, rec.id)
+            self.tg_name_of[rec.id] = rec.name
+            self.tg_name_of[rec.arn] = rec.name
+        takeover = self._takeover_from()
+        for tg in self.d.target_groups:
+            key: Key = ("tg", tg.name)
+            rec = self.o.target_groups.get(tg.name)
+            if rec is not None and rec.status == "DELETE_IN_PROGRESS":
+                self.pending.append(f"target group {tg.name} is being deleted; it will be recreated")
+                self.blocked_tgs.add(tg.name)
+                continue
+            if rec is None:
+                self.created_tgs.add(tg.name)
+                self.tg_ident[tg.name] = Ref("tg", tg.name)
+                self.ops.append(Operation(1, "CreateTargetGroup", key, freeze({
+                    "name": tg.name, "type": tg.type, "config": tg.config, "tags": tg.tags}),
+                    fingerprint=tg.fingerprint, reason="create"))
+                self._targets(tg, {}, created=True)
+                continue
+            adopt = False
+            if not self.ours(rec.managed_by):
+                if rec.managed_by is not None and rec.managed_by in takeover:
+                    adopt = True
+                else:
+                    self.conflicts.append(PlanConflict(
+                        "target_group", tg.name, rec.managed_by,
+                        f"target group {tg.name} exists and is managed by {rec.managed_by or 'nobody'}, not us"))
+                    self.blocked_tgs.add(tg.name)
+                    continue
+            if rec.status == "CREATE_FAILED":
+                self.errors.append(f"target group {tg.name} is CREATE_FAILED; delete it to retry")
+                self.blocked_tgs.add(tg.name)
+                continue
+            self.ops += tag_ops(1, key, rec.arn, tg.tags, rec.tags, force=adopt)
+            hc = (tg.config or {}).get("healthCheck")
+            if hc and rec.config is not None and normalize.health_check_differs(hc, rec.config.get("healthCheck")):
+                self.ops.append(Operation(1, "UpdateTargetGroup", key, freeze({
+                    "targetGroupIdentifier": rec.id, "healthCheck": hc}), reason="health check"))
+            self._targets(tg, rec.targets or {}, created=False, unknown=rec.targets is None)
+
+    def _targets(self, tg: TargetGroup, have: Mapping[tuple[str, int], str], *, created: bool,
+                 unknown: bool = False) -> None:
+        if unknown:
+            return  # sync loads targets before planning; unknown here means "leave alone"
+        ident = self.tg_ident[tg.name]
+        want = {(t.id, t.port) for t in tg.targets}
+        present = {k for k, status in have.items() if status != "DRAINING"}
+        add = sorted(want - present)
+        drop = sorted(present - want)
+        needs: tuple[Key, ...] = (("tg", tg.name),) if created else ()
+        for part in chunks(drop, MAX_TARGETS_PER_CALL):
+            self.ops.append(Operation(2, "DeregisterTargets", ("targets", tg.name), freeze({
+                "targetGroupIdentifier": ident, "targets": [{"id": i, "port": p} for i, p in part]}),
+                needs, reason=f"-{len(part)}"))
+        for part in chunks(add, MAX_TARGETS_PER_CALL):
+            self.ops.append(Operation(2, "RegisterTargets", ("targets", tg.name), freeze({
+                "targetGroupIdentifier": ident, "targets": [{"id": i, "port": p} for i, p in part]}),
+                needs, reason=f"+{len(part)}"))
+
+    # -- actions ---------------------------------------------------------------------------
+    def resolve_action(self, action: Mapping[str, Any]) -> tuple[Any, tuple[Key, ...], str | None]:
+        """(action with TG names → IDs or Refs, keys it needs, problem)."""
+        fwd = action.get("forward")
+        if not fwd:
+            return action, (), None
+        needs: list[Key] = []
+        out = []
+        for t in fwd.get("targetGroups", ()):
+            name = t["targetGroupIdentifier"]
+            if name in self.blocked_tgs:
+                return None, (), f"target group {name} is not available"
+            ident = self.tg_ident.get(name)
+            if ident is None:
+                return None, (), f"target group {name} not found"
+            if isinstance(ident, Ref):
+                needs.append(("tg", name))
+            out.append({**t, "targetGroupIdentifier": ident})
+        return freeze({**action, "forward": {**fwd, "targetGroups": out}}), tuple(needs), None
+
+    def observed_action(self, action: Mapping[str, Any] | None) -> Any:
+        return normalize.action(action, lambda ident: self.tg_name_of.get(ident, ident))
+
+    # -- services --------------------------------------------------------------------------
+    def services(self) -> None:
+        desired_names = {s.name for s in self.d.services}
+        for svc in self.d.services:
+            self.service(svc)
+        # orphan GC: services of this source that we own and no longer want
+        for rec in self.o.services.values():
+            if rec.name in desired_names or not self.ours(rec.managed_by):
+                continue
+            self.delete_service(rec, reason="orphan")
+
+    def delete_service(self, rec: ServiceRec, reason: str) -> None:
+        key: Key = ("svc", rec.name)
+        if rec.status == "DELETE_IN_PROGRESS":
+            self.pending.append(f"service {rec.name} is being deleted")
+            return
+        needs = []
+        for a in (rec.associations or {}).values():
+            if a.status == "DELETE_IN_PROGRESS":
+                self.pending.append(f"association of {rec.name} with {a.service_network_name} is being deleted")
+                continue
+            akey: Key = ("snsa", f"{rec.name}/{a.service_network_name}")
+            needs.append(akey)
+            self.ops.append(Operation(2, "DeleteServiceNetworkServiceAssociation", akey, freeze({
+                "serviceNetworkServiceAssociationIdentifier": a.id}), reason=reason))
+        self.ops.append(Operation(6, "DeleteService", key, freeze({"serviceIdentifier": rec.id}),
+                                  tuple(needs), after_all=True, reason=reason))
+
+    def service(self, svc: Service) -> None:
+        key: Key = ("svc", svc.name)
+        rec = self.o.services.get(svc.name)
+        adopt = False
+        if rec is not None:
+            if not self.ours(rec.managed_by):
+                if svc.allow_takeover_from and rec.managed_by == svc.allow_takeover_from:
+                    adopt = True
+                else:
+                    owner = rec.managed_by or "nobody (untagged)"
+                    self.conflicts.append(PlanConflict(
+                        "service", svc.name, rec.managed_by,
+                        f"Lattice service {svc.name} already exists and is managed by {owner}; "
+                        f"set the takeover annotation to adopt it"))
+                    return
+            if rec.status == "DELETE_IN_PROGRESS":
+                self.pending.append(f"service {svc.name} is being deleted; it will be recreated")
+                return
+            if rec.status in ("CREATE_FAILED", "DELETE_FAILED") or (
+                    (rec.custom_domain_name or None) != (svc.custom_domain_name or None)):
+                why = (f"status {rec.status}" if rec.status.endswith("FAILED")
+                       else f"customDomainName {rec.custom_domain_name} -> {svc.custom_domain_name}")
+                self.delete_service(rec, reason=f"replace: {why}")
+                self.pending.append(f"service {svc.name} is being replaced ({why})")
+                return
+        if rec is None:
+            params: dict[str, Any] = {"name": svc.name, "tags": svc.tags, "authType": svc.auth_type}
+            if svc.custom_domain_name:
+                params["customDomainName"] = svc.custom_domain_name
+            if svc.certificate_arn:
+                params["certificateArn"] = svc.certificate_arn
+            if svc.auth_policy is not None and svc.auth_type == AUTH_IAM:
+                params["authType"] = AUTH_NONE  # switched after the policy is in place (no deny-all window)
+            self.ops.append(Operation(1, "CreateService", key, freeze(params), fingerprint=svc.fingerprint,
+                                      reason="create"))
+            sid: Any = Ref("svc", svc.name)
+            created = True
+            observed_auth = params["authType"]
+        else:
+            sid = rec.id
+            created = False
+            observed_auth = rec.auth_type
+            self.ops += tag_ops(1, key, rec.arn, svc.tags, rec.tags, force=adopt)
+            if svc.certificate_arn and svc.certificate_arn != rec.certificate_arn:
+                self.ops.append(Operation(1, "UpdateService", key, freeze({
+                    "serviceIdentifier": rec.id, "certificateArn": svc.certificate_arn}), reason="certificate"))
+        needs_svc: tuple[Key, ...] = (key,) if created else ()
+        self.auth(svc, key, sid, observed_auth, None if rec is None else rec.auth_policy, needs_svc)
+        self.associations(svc, sid, rec, needs_svc, adopt)
+        self.listeners(svc, sid, rec, needs_svc, adopt)
+
+    def auth(self, svc: Service, key: Key, sid: Any, observed_auth: str | None, observed_policy: str | None,
+             needs: tuple[Key, ...]) -> None:
+        pkey: Key = ("auth", svc.name)
+        want_policy = svc.auth_policy.policy if svc.auth_policy is not None else None
+        if want_policy is not None:
+            if observed_policy != want_policy:
+                self.ops.append(Operation(1 if not needs else 2, "PutAuthPolicy", pkey, freeze({
+                    "resourceIdentifier": sid, "policy": want_policy}), needs, reason="auth policy"))
+            if observed_auth != svc.auth_type:
+                phase = 2 if not needs else 3
+                self.ops.append(Operation(phase, "UpdateService", key, freeze({
+                    "serviceIdentifier": sid, "authType": svc.auth_type}), needs + (pkey,), reason="authType"))
+        else:
+            if observed_auth is not None and observed_auth != svc.auth_type:
+                self.ops.append(Operation(1, "UpdateService", key, freeze({
+                    "serviceIdentifier": sid, "authType": svc.auth_type}), needs, reason="authType"))
+            if observed_policy is not None:
+                self.ops.append(Operation(2, "DeleteAuthPolicy", pkey, freeze({"resourceIdentifier": sid}),
+                                          needs, reason="auth policy removed"))
+
+    def associations(self, svc: Service, sid: Any, rec: ServiceRec | None, needs: tuple[Key, ...],
+                     adopt: bool) -> None:
+        observed = dict((rec.associations or {}) if rec is not None else {})
+        wanted_ids: set[str] = set()
+        for a in svc.associations:
+            sn_id = self.o.service_networks.get(a.service_network)
+            akey: Key = ("snsa", f"{svc.name}/{a.service_network}")
+            if sn_id is None:
+                self.errors.append(f"service network {a.service_network} not found")
+                continue
+            wanted_ids.add(sn_id)
+            have = observed.get(sn_id)
+            if have is None or have.status in ("CREATE_FAILED",):
+                if have is not None:
+                    self.ops.append(Operation(2, "DeleteServiceNetworkServiceAssociation", akey, freeze({
+                        "serviceNetworkServiceAssociationIdentifier": have.id}), reason="failed"))
+                    self.pending.append(f"association with {a.service_network} failed; recreating")
+                    continue
+                self.ops.append(Operation(2, "CreateServiceNetworkServiceAssociation", akey, freeze({
+                    "serviceIdentifier": sid, "serviceNetworkIdentifier": sn_id, "tags": a.tags}), needs,
+                    fingerprint=svc.fingerprint, reason="create"))
+            elif have.status == "DELETE_IN_PROGRESS":
+                self.pending.append(f"association with {a.service_network} is being deleted; recreating later")
+            elif have.tags is None or self.ours(have.tags.get(MANAGED_BY)) or adopt:
+                self.ops += tag_ops(2, akey, have.arn, a.tags, have.tags, force=adopt)
+            # an association someone else made already gives us what we want: leave it alone
+        for sn_id, have in observed.items():
+            if sn_id in wanted_ids or have.status == "DELETE_IN_PROGRESS":
+                continue
+            if have.tags is not None and not self.ours(have.tags.get(MANAGED_BY)):
+                continue  # not ours: never removed
+            akey = ("snsa", f"{svc.name}/{have.service_network_name}")
+            self.ops.append(Operation(2, "DeleteServiceNetworkServiceAssociation", akey, freeze({
+                "serviceNetworkServiceAssociationIdentifier": have.id}), reason="no longer desired"))
+
+    def listeners(self, svc: Service, sid: Any, rec: ServiceRec | None, needs: tuple[Key, ...],
+                  adopt: bool) -> None:
+        observed: dict[str, ListenerRec] = dict((rec.listeners or {}) if rec is not None else {})
+        desired_names = {lst.name for lst in svc.listeners}
+        replaced: set[str] = set()
+        for lst in svc.listeners:
+            have = observed.get(lst.name)
+            if have is not None and (have.port != lst.port or have.protocol != lst.protocol):
+                replaced.add(lst.name)
+        for name, have in observed.items():
+            if name not in desired_names or name in replaced:
+                self.ops.append(Operation(2, "DeleteListener", ("listener", f"{svc.name}/{name}"), freeze({
+                    "serviceIdentifier": sid, "listenerIdentifier": have.id}), needs, reason="no longer desired"))
+        for lst in svc.listeners:
+            have = None if lst.name in replaced else observed.get(lst.name)
+            self.listener(svc, sid, lst, have, needs, adopt)
+
+    def listener(self, svc: Service, sid: Any, lst: Listener, have: ListenerRec | None,
+                 needs: tuple[Key, ...], adopt: bool) -> None:
+        lkey: Key = ("listener", f"{svc.name}/{lst.name}")
+        action, aneeds, problem = self.resolve_action(lst.default_action)
+        if problem:
+            self.errors.append(f"listener {lst.name}: {problem}")
+            return
+        if have is None:
+            self.ops.append(Operation(3, "CreateListener", lkey, freeze({
+                "serviceIdentifier": sid, "name": lst.name, "port": lst.port, "protocol": lst.protocol,
+                "defaultAction": action, "tags": lst.tags}), needs + aneeds, fingerprint=svc.fingerprint,
+                reason="create"))
+            lid: Any = Ref("listener", f"{svc.name}/{lst.name}")
+            lneeds = (lkey,)
+            observed_rules = {}
+        else:
+            lid = have.id
+            lneeds = ()
+            observed_rules = dict(have.rules)
+            self.ops += tag_ops(2, lkey, have.arn, lst.tags, have.tags, force=adopt)
+            if self.observed_action(have.default_action) != normalize.action(lst.default_action):
+                self.ops.append(Operation(3, "UpdateListener", lkey, freeze({
+                    "serviceIdentifier": sid, "listenerIdentifier": have.id, "defaultAction": action}),
+                    aneeds, reason="default action"))
+        self.rules(svc, sid, lst, lid, observed_rules, lneeds, adopt)
+
+    def rules(self, svc: Service, sid: Any, lst: Listener, lid: Any, observed: dict[str, Any],
+              lneeds: tuple[Key, ...], adopt: bool) -> None:
+        desired_names = {r.name for r in lst.rules}
+        base = {"serviceIdentifier": sid, "listenerIdentifier": lid}
+        for name, have in observed.items():
+            if name not in desired_names:
+                self.ops.append(Operation(3, "DeleteRule", ("rule", f"{svc.name}/{lst.name}/{name}"), freeze({
+                    **base, "ruleIdentifier": have.id}), lneeds, reason="no longer desired"))
+        updates: list[dict[str, Any]] = []
+        update_needs: list[Key] = []
+        for rule in lst.rules:
+            rkey: Key = ("rule", f"{svc.name}/{lst.name}/{rule.name}")
+            action, aneeds, problem = self.resolve_action(rule.action)
+            if problem:
+                self.errors.append(f"rule {rule.name}: {problem}")
+                continue
+            have = observed.get(rule.name)
+            if have is None:
+                self.ops.append(Operation(5, "CreateRule", rkey, freeze({
+                    **base, "name": rule.name, "priority": rule.priority, "match": rule.match, "action": action,
+                    "tags": rule.tags}), lneeds + aneeds, fingerprint=svc.fingerprint, reason="create"))
+                continue
+            self.ops += tag_ops(2, rkey, have.arn, rule.tags, have.tags, force=adopt)
+            change: dict[str, Any] = {}
+            if have.priority != rule.priority:
+                change["priority"] = rule.priority
+            if normalize.match(have.match) != normalize.match(rule.match):
+                change["match"] = rule.match
+            if self.observed_action(have.action) != normalize.action(rule.action):
+                change["action"] = action
+                update_needs.extend(aneeds)
+            if change:
+                updates.append({"ruleIdentifier": have.id, **change})
+        for part in chunks(updates, MAX_RULES_PER_BATCH):
+            self.ops.append(Operation(4, "BatchUpdateRule", ("rules", f"{svc.name}/{lst.name}"), freeze({
+                **base, "rules": part}), lneeds + tuple(dict.fromkeys(update_needs)),
+                reason=f"{len(part)} rule(s)"))
+
+    # -- orphan target groups ----------------------------------------------------------------
+    def orphan_target_groups(self) -> None:
+        desired = {tg.name for tg in self.d.target_groups}
+        for rec in self.o.target_groups.values():
+            if rec.name in desired or not self.ours(rec.managed_by):
+                continue
+            if rec.status == "DELETE_IN_PROGRESS":
+                continue
+            if rec.status == "CREATE_IN_PROGRESS":
+                self.pending.append(f"target group {rec.name} is still being created; deleting it later")
+                continue
+            self.ops.append(Operation(7, "DeleteTargetGroup", ("tg", rec.name), freeze({
+                "targetGroupIdentifier": rec.id}), after_all=True, reason="orphan"))
+
+    def run(self) -> Plan:
+        all_conflicted = bool(self.d.services) and all(
+            (r := self.o.services.get(s.name)) is not None and not self.ours(r.managed_by)
+            and not (s.allow_takeover_from and r.managed_by == s.allow_takeover_from)
+            for s in self.d.services)
+        if all_conflicted:
+            # the route cannot be programmed: make nothing for it (but still report the conflict)
+            self.d = Desired(self.d.source, self.d.services, ())
+        self.target_groups()
+        self.services()
+        self.orphan_target_groups()
+        ops = sorted(self.ops, key=lambda op: op.phase)  # stable: keeps per-phase order
+        return Plan(tuple(ops), tuple(self.conflicts), tuple(dict.fromkeys(self.pending)),
+                    tuple(dict.fromkeys(self.errors)))
+
+
+def plan(desired: Desired, observed: Observed) -> Plan:
+    """The operations that turn `observed` into `desired` for one Kubernetes source (see module doc)."""
+    return _Planner(desired, observed).run()
+
+
+def thaw_params(params: Mapping[str, Any]) -> dict[str, Any]:
+    return thaw(params)
