@@ -1,0 +1,384 @@
+"""The index of Lattice resources, kept current from our own writes.
+
+    inv = Inventory(client, managed_by="123456789012/cluster/vpc-...")
+    await inv.load()          # once at start: paginated List calls + ListTagsForResource
+
+What it holds: every service network (by name and id), every service and target group of the
+account with its tags (ownership = ManagedBy tag; `sources` indexes OUR services/TGs by the
+Kubernetes source their tags name), and, lazily on first use, the children of the services we touch
+(listeners, rules with match/action, SN associations with tags, auth policy) and the targets of
+target groups we touch. After `load()` nothing lists the account again: `LatticeSync` records every
+create/update/delete it makes (`put_*`, `drop_*`), and `refresh_service()` / `refresh_target_group()`
+re-read one resource for drift resync (Get + tags + children: a handful of reads).
+
+`gone` remembers the IDs we deleted, so a Create replayed with an old clientToken (Lattice keeps
+tokens for hours and answers with the original, now deleted, resource) is detected and retried
+with a fresh token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Iterable
+from typing import Any
+
+from lattice.client import LatticeClient
+from lattice.errors import NotFound
+from lattice.observed import (
+    AccessLogRec,
+    AssociationRec,
+    ListenerRec,
+    RuleRec,
+    ServiceNetworkRec,
+    ServiceRec,
+    TargetGroupRec,
+    VpcAssociationRec,
+)
+from lattice.plan import Observed
+from translate.model import Source
+from translate.tags import (
+    MANAGED_BY,
+    ROUTE_NAME,
+    ROUTE_NAMESPACE,
+    ROUTE_TYPE,
+    SERVICE_NAME,
+    SERVICE_NAMESPACE,
+    SOURCE_TYPE,
+)
+
+ROUTE_KINDS_BY_TYPE = {"http": "HTTPRoute", "grpc": "GRPCRoute", "tls": "TLSRoute"}
+
+
+def service_source(tags: dict[str, str] | None) -> Source | None:
+    t = tags or {}
+    kind = ROUTE_KINDS_BY_TYPE.get(t.get(ROUTE_TYPE, ""))
+    if kind and ROUTE_NAME in t:
+        return Source(kind, t.get(ROUTE_NAMESPACE, ""), t[ROUTE_NAME])
+    return None
+
+
+def target_group_source(tags: dict[str, str] | None) -> Source | None:
+    t = tags or {}
+    kind = t.get(SOURCE_TYPE, "")
+    if kind == "ServiceExport" and SERVICE_NAME in t:
+        return Source("ServiceExport", t.get(SERVICE_NAMESPACE, ""), t[SERVICE_NAME])
+    if kind in ROUTE_KINDS_BY_TYPE.values() and ROUTE_NAME in t:
+        return Source(kind, t.get(ROUTE_NAMESPACE, ""), t[ROUTE_NAME])
+    return None
+
+
+def _dns(item: dict[str, Any]) -> str | None:
+    return (item.get("dnsEntry") or {}).get("domainName")
+
+
+async def _bounded(aws: Iterable[Awaitable[Any]], limit: int) -> list[Any]:
+    sem = asyncio.Semaphore(limit)
+
+    async def one(aw: Awaitable[Any]) -> Any:
+        async with sem:
+            return await aw
+
+    return await asyncio.gather(*(one(a) for a in aws))
+
+
+class Inventory:
+    def __init__(self, client: LatticeClient, managed_by: str, *, concurrency: int = 8) -> None:
+        self.client = client
+        self.managed_by = managed_by
+        self.concurrency = concurrency
+        self.service_networks: dict[str, ServiceNetworkRec] = {}  # by name
+        self.services: dict[str, ServiceRec] = {}  # by name, every owner
+        self.target_groups: dict[str, TargetGroupRec] = {}  # by name, every owner
+        self._svc_by_source: dict[Source, set[str]] = {}
+        self._tg_by_source: dict[Source, set[str]] = {}
+        self.gone: set[str] = set()
+        self.loaded = False
+
+    # -- start -------------------------------------------------------------------------------
+    async def load(self) -> None:
+        """List service networks, services and target groups (+ their tags). Once, at start."""
+        sns, svcs, tgs = await asyncio.gather(
+            self.client.paginate("ListServiceNetworks"), self.client.paginate("ListServices"),
+            self.client.paginate("ListTargetGroups"))
+        for it in sns:
+            self.put_service_network(ServiceNetworkRec(id=it["id"], arn=it["arn"], name=it["name"]))
+        svc_recs = [ServiceRec(id=it["id"], arn=it["arn"], name=it["name"], status=it.get("status", "ACTIVE"),
+                               dns_name=_dns(it), custom_domain_name=it.get("customDomainName"))
+                    for it in svcs]
+        tg_recs = [TargetGroupRec(id=it["id"], arn=it["arn"], name=it["name"], type=it.get("type", "IP"),
+                                  status=it.get("status", "ACTIVE"), vpc_identifier=it.get("vpcIdentifier"))
+                   for it in tgs]
+        tags = await _bounded([self._tags(r.arn) for r in [*svc_recs, *tg_recs]], self.concurrency)
+        for rec, t in zip([*svc_recs, *tg_recs], tags):
+            rec.tags = t
+        for s in svc_recs:
+            if s.status != "DELETE_IN_PROGRESS" or s.tags is not None:
+                self.put_service(s)
+        for tg in tg_recs:
+            self.put_target_group(tg)
+        self.loaded = True
+
+    async def _tags(self, arn: str) -> dict[str, str] | None:
+        try:
+            return dict((await self.client.call("ListTagsForResource", resourceArn=arn)).get("tags") or {})
+        except NotFound:
+            return None
+
+    # -- indexes -------------------------------------------------------------------------------
+    def _index(self, table: dict[Source, set[str]], source: Source | None, name: str, add: bool) -> None:
+        if source is None:
+            return
+        names = table.setdefault(source, set())
+        if add:
+            names.add(name)
+        else:
+            names.discard(name)
+            if not names:
+                del table[source]
+
+    def owned(self, managed_by: str | None) -> bool:
+        return managed_by == self.managed_by
+
+    def put_service(self, rec: ServiceRec) -> None:
+        old = self.services.get(rec.name)
+        if old is not None:
+            self._index(self._svc_by_source, service_source(old.tags), old.name, False)
+        self.services[rec.name] = rec
+        if self.owned(rec.managed_by):
+            self._index(self._svc_by_source, service_source(rec.tags), rec.name, True)
+
+    def drop_service(self, name: str) -> None:
+        rec = self.services.pop(name, None)
+        if rec is not None:
+            self._index(self._svc_by_source, service_source(rec.tags), name, False)
+            self.gone.add(rec.id)
+
+    def put_target_group(self, rec: TargetGroupRec) -> None:
+        old = self.target_groups.get(rec.name)
+        if old is not None:
+            self._index(self._tg_by_source, target_group_source(old.tags), old.name, False)
+        self.target_groups[rec.name] = rec
+        if self.owned(rec.managed_by):
+            self._index(self._tg_by_source, target_group_source(rec.tags), rec.name, True)
+
+    def drop_target_group(self, name: str) -> None:
+        rec = self.target_groups.pop(name, None)
+        if rec is not None:
+            self._index(self._tg_by_source, target_group_source(rec.tags), name, False)
+            self.gone.add(rec.id)
+
+    def retag(self, kind: str, name: str, tags: dict[str, str]) -> None:
+        """Record new tags on a service or TG (re-indexes ownership and source)."""
+        if kind == "svc" and name in self.services:
+            rec = self.services[name]
+            self._index(self._svc_by_source, service_source(rec.tags), name, False)
+            rec.tags = tags
+            self.put_service(rec)
+        elif kind == "tg" and name in self.target_groups:
+            rec2 = self.target_groups[name]
+            self._index(self._tg_by_source, target_group_source(rec2.tags), name, False)
+            rec2.tags = tags
+            self.put_target_group(rec2)
+
+    def put_service_network(self, rec: ServiceNetworkRec) -> None:
+        self.service_networks[rec.name] = rec
+
+    def drop_service_network(self, name: str) -> None:
+        rec = self.service_networks.pop(name, None)
+        if rec is not None:
+            self.gone.add(rec.id)
+
+    def services_of(self, source: Source) -> list[ServiceRec]:
+        return [self.services[n] for n in sorted(self._svc_by_source.get(source, ())) if n in self.services]
+
+    def target_groups_of(self, source: Source) -> list[TargetGroupRec]:
+        return [self.target_groups[n] for n in sorted(self._tg_by_source.get(source, ()))
+                if n in self.target_groups]
+
+    def service_network(self, name_or_id: str) -> ServiceNetworkRec | None:
+        rec = self.service_networks.get(name_or_id)
+        if rec is None and name_or_id.startswith("sn-"):
+            rec = next((r for r in self.service_networks.values() if r.id == name_or_id), None)
+        return rec
+
+    def service_network_ids(self) -> dict[str, str]:
+        out = {name: r.id for name, r in self.service_networks.items()}
+        out.update({r.id: r.id for r in self.service_networks.values()})
+        return out
+
+    def scope(self, source: Source, service_names: Iterable[str], tg_names: Iterable[str],
+              lookups: dict[str, str] | None = None) -> Observed:
+        """Observed state for one source: its owned services/TGs plus whatever holds the desired names."""
+        services = {r.name: r for r in self.services_of(source)}
+        for n in service_names:
+            if n in self.services:
+                services[n] = self.services[n]
+        tgs = {r.name: r for r in self.target_groups_of(source)}
+        for n in tg_names:
+            if n in self.target_groups:
+                tgs[n] = self.target_groups[n]
+        return Observed(self.managed_by, services, tgs, self.service_network_ids(), dict(lookups or {}))
+
+    # -- lazy loading and drift resync ---------------------------------------------------------------
+    async def refresh_service_networks(self) -> None:
+        """Re-list service networks (cheap: one page for most accounts); used when a name is unknown."""
+        items = await self.client.paginate("ListServiceNetworks")
+        seen = set()
+        for it in items:
+            seen.add(it["name"])
+            rec = self.service_networks.get(it["name"])
+            if rec is None or rec.id != it["id"]:
+                self.put_service_network(ServiceNetworkRec(id=it["id"], arn=it["arn"], name=it["name"]))
+        for name in list(self.service_networks):
+            if name not in seen:
+                self.drop_service_network(name)
+
+    async def hydrate_service(self, rec: ServiceRec) -> None:
+        """Load listeners, rules (match/action via GetRule), SN associations (+ tags), auth policy."""
+        c = self.client
+        if rec.auth_type is None or rec.certificate_arn is None and rec.custom_domain_name:
+            try:
+                got = await c.call("GetService", serviceIdentifier=rec.id)
+            except NotFound:
+                self.drop_service(rec.name)
+                return
+            rec.status = got.get("status", rec.status)
+            rec.auth_type = got.get("authType")
+            rec.certificate_arn = got.get("certificateArn")
+            rec.custom_domain_name = got.get("customDomainName")
+            rec.dns_name = _dns(got) or rec.dns_name
+        listeners_raw, assocs_raw = await asyncio.gather(
+            c.paginate("ListListeners", serviceIdentifier=rec.id),
+            c.paginate("ListServiceNetworkServiceAssociations", serviceIdentifier=rec.id))
+        listeners: dict[str, ListenerRec] = {}
+        for it in listeners_raw:
+            listeners[it["name"]] = ListenerRec(id=it["id"], arn=it["arn"], name=it["name"], port=it["port"],
+                                                protocol=it["protocol"], default_action=None)
+
+        async def load_listener(lst: ListenerRec) -> None:
+            got, rules = await asyncio.gather(
+                c.call("GetListener", serviceIdentifier=rec.id, listenerIdentifier=lst.id),
+                c.paginate("ListRules", serviceIdentifier=rec.id, listenerIdentifier=lst.id))
+            lst.default_action = got.get("defaultAction")
+            full = await asyncio.gather(*(
+                c.call("GetRule", serviceIdentifier=rec.id, listenerIdentifier=lst.id, ruleIdentifier=r["id"])
+                for r in rules if not r.get("isDefault")))
+            for r in full:
+                lst.rules[r["name"]] = RuleRec(id=r["id"], arn=r["arn"], name=r["name"], priority=r.get("priority"),
+                                               match=r.get("match"), action=r.get("action"))
+
+        assocs = {it["serviceNetworkId"]: AssociationRec(
+            id=it["id"], arn=it["arn"], service_id=rec.id, service_network_id=it["serviceNetworkId"],
+            service_network_name=it.get("serviceNetworkName", ""), status=it.get("status", "ACTIVE"))
+            for it in assocs_raw}
+        tags = await _bounded([*(load_listener(lst) for lst in listeners.values()),
+                               *(self._tags(a.arn) for a in assocs.values())], self.concurrency)
+        for a, t in zip(assocs.values(), tags[len(listeners):]):
+            a.tags = t
+        rec.auth_policy = None
+        if rec.auth_type == "AWS_IAM":
+            try:
+                rec.auth_policy = (await c.call("GetAuthPolicy", resourceIdentifier=rec.id)).get("policy")
+            except NotFound:
+                rec.auth_policy = None
+        rec.listeners = listeners
+        rec.associations = assocs
+        rec.hydrated = True
+
+    async def load_targets(self, rec: TargetGroupRec) -> None:
+        items = await self.client.paginate("ListTargets", targetGroupIdentifier=rec.id)
+        rec.targets = {(t["id"], t.get("port")): t.get("status", "") for t in items
+                       if t.get("status") != "DRAINING"}
+
+    async def load_target_group_config(self, rec: TargetGroupRec) -> None:
+        got = await self.client.call("GetTargetGroup", targetGroupIdentifier=rec.id)
+        rec.config = got.get("config")
+        rec.status = got.get("status", rec.status)
+
+    async def refresh_service(self, name: str) -> ServiceRec | None:
+        """Drift resync of one service: Get + tags, then children again."""
+        rec = self.services.get(name)
+        if rec is None:
+            return None
+        try:
+            got = await self.client.call("GetService", serviceIdentifier=rec.id)
+        except NotFound:
+            self.drop_service(name)
+            return None
+        fresh = ServiceRec(id=got["id"], arn=got["arn"], name=got["name"], status=got.get("status", "ACTIVE"),
+                           dns_name=_dns(got), custom_domain_name=got.get("customDomainName"),
+                           certificate_arn=got.get("certificateArn"), auth_type=got.get("authType"),
+                           tags=await self._tags(got["arn"]))
+        self.put_service(fresh)
+        if self.owned(fresh.managed_by):
+            await self.hydrate_service(fresh)
+        return fresh
+
+    async def refresh_target_group(self, name: str) -> TargetGroupRec | None:
+        rec = self.target_groups.get(name)
+        if rec is None:
+            return None
+        try:
+            got = await self.client.call("GetTargetGroup", targetGroupIdentifier=rec.id)
+        except NotFound:
+            self.drop_target_group(name)
+            return None
+        fresh = TargetGroupRec(id=got["id"], arn=got["arn"], name=got["name"], type=got.get("type", "IP"),
+                               status=got.get("status", "ACTIVE"), config=got.get("config"),
+                               tags=await self._tags(got["arn"]),
+                               vpc_identifier=(got.get("config") or {}).get("vpcIdentifier"))
+        self.put_target_group(fresh)
+        if self.owned(fresh.managed_by):
+            await self.load_targets(fresh)
+        return fresh
+
+    async def hydrate_service_network(self, rec: ServiceNetworkRec, vpc_id: str | None) -> None:
+        c = self.client
+        got = await c.call("GetServiceNetwork", serviceNetworkIdentifier=rec.id)
+        rec.auth_type = got.get("authType")
+        if rec.tags is None:
+            rec.tags = await self._tags(rec.arn) or {}
+        vas: dict[str, VpcAssociationRec] = {}
+        if vpc_id:
+            items = await c.paginate("ListServiceNetworkVpcAssociations", vpcIdentifier=vpc_id)
+            for it in items:
+                if it.get("status") in ("CREATE_FAILED",):
+                    continue
+                va = VpcAssociationRec(id=it["id"], arn=it["arn"], service_network_id=it["serviceNetworkId"],
+                                       vpc_id=it.get("vpcId", vpc_id), status=it.get("status", "ACTIVE"))
+                va.tags = await self._tags(va.arn)
+                vas[va.service_network_id] = va
+        rec.vpc_associations = vas
+        als = await c.paginate("ListAccessLogSubscriptions", resourceIdentifier=rec.id)
+        rec.access_logs = {}
+        for it in als:
+            a = AccessLogRec(id=it["id"], arn=it["arn"], resource_id=rec.id, destination_arn=it["destinationArn"])
+            a.tags = await self._tags(a.arn)
+            rec.access_logs[a.id] = a
+        rec.auth_policy = None
+        try:
+            rec.auth_policy = (await c.call("GetAuthPolicy", resourceIdentifier=rec.id)).get("policy")
+        except NotFound:
+            pass
+        rec.hydrated = True
+
+    async def resolve_lookup(self, arn: str | None, tags: dict[str, str], vpc: str | None) -> str | None:
+        """A TargetGroupLookup's TG id: by ARN (GetTargetGroup once), else the TG whose tags match."""
+        if arn:
+            for rec in self.target_groups.values():
+                if rec.arn == arn:
+                    return rec.id
+            try:
+                got = await self.client.call("GetTargetGroup", targetGroupIdentifier=arn)
+            except NotFound:
+                return None
+            self.put_target_group(TargetGroupRec(id=got["id"], arn=got["arn"], name=got["name"],
+                                                 type=got.get("type", "IP"), status=got.get("status", "ACTIVE"),
+                                                 config=got.get("config"), tags={}))
+            return got["id"]
+        for rec in sorted(self.target_groups.values(), key=lambda r: r.name):
+            t = rec.tags or {}
+            if all(t.get(k) == v for k, v in tags.items()) and (not vpc or rec.vpc_identifier in (None, vpc)):
+                if rec.status not in ("DELETE_IN_PROGRESS", "CREATE_FAILED"):
+                    return rec.id
+        return None

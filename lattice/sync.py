@@ -1,0 +1,310 @@
+"""LatticeSync: the API the reconcilers call.
+
+At process start (leader only, before workers run)::
+
+    client = LatticeClient(LatticeConfig(region=..., endpoint_url=cfg.lattice_endpoint or None),
+                           on_call=metrics.aws_call)
+    await client.open()
+    inventory = Inventory(client, managed_by=translate_config.managed_by)
+    await inventory.load()
+    sync = LatticeSync(client, inventory)
+    ...
+    await client.close()          # at shutdown (the inventory holds no connections)
+
+Per reconcile::
+
+    result = await sync.apply_source(route_source, services, target_groups, lookups)
+    result.services["rates-default"].dns_name     # for the route annotation
+    if result.conflicts: ...                       # Accepted=False / Programmed=False with the message
+    if result.requeue_after is not None: requeue the key after it (in progress / throttled)
+    elif result.errors: requeue with backoff
+
+    await sync.apply_source(route_source, (), ())  # finalizer: delete everything we own for it
+    await sync.sync_targets(tg)                    # EndpointSlice change: Register/Deregister only
+    await sync.ensure_service_network(sn)          # Gateway / ServiceNetwork CR / default SN
+    await sync.delete_service_network(sn)
+
+`apply_source` trusts the inventory: a converged source costs no AWS call at all. Resources it
+last saw in a transitional state (CREATE_IN_PROGRESS, ...) are re-read with one Get each, so a
+requeued reconcile notices when they become ACTIVE. `refresh=True` (the periodic drift resync)
+re-reads the source's resources first (Get + tags + children).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lattice.apply import Applier, ApplyOutcome, OpError
+from lattice.client import LatticeClient, is_read, record_calls
+from lattice.errors import LatticeError, NotFound, RetryLater
+from lattice.inventory import Inventory
+from lattice.observed import IN_PROGRESS
+from lattice.plan import Desired, Plan, PlanConflict, plan
+from translate.model import ServiceNetwork, Source, TargetGroup, TargetGroupLookup
+from translate.model import Service as DesiredService
+
+# How soon to look again at something Lattice is still creating or deleting.
+IN_PROGRESS_REQUEUE = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceState:
+    name: str
+    id: str
+    arn: str
+    dns_name: str | None
+    status: str
+
+
+@dataclass(slots=True)
+class SyncResult:
+    source: Source
+    services: dict[str, ServiceState] = field(default_factory=dict)  # desired services that exist, by name
+    target_groups: dict[str, str] = field(default_factory=dict)  # desired TG name -> ARN
+    in_progress: list[str] = field(default_factory=list)  # human lines; requeue soon
+    conflicts: list[PlanConflict] = field(default_factory=list)  # not ours, same name: never touched
+    errors: list[OpError] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)  # AWS attempts by operation
+    retry_after: float | None = None  # from throttling beyond our budget
+    operations: list[str] = field(default_factory=list)  # what was done, for logs/events
+
+    @property
+    def reads(self) -> int:
+        return sum(n for op, n in self.calls.items() if is_read(op))
+
+    @property
+    def writes(self) -> int:
+        return sum(n for op, n in self.calls.items() if not is_read(op))
+
+    @property
+    def converged(self) -> bool:
+        return not (self.in_progress or self.errors or self.conflicts)
+
+    @property
+    def requeue_after(self) -> float | None:
+        """Seconds until the reconciler should look again; None = done (or use error backoff)."""
+        if self.retry_after is not None:
+            return self.retry_after
+        if self.in_progress:
+            return IN_PROGRESS_REQUEUE
+        return None
+
+
+def _error(key: tuple[str, str], api: str, exc: LatticeError) -> OpError:
+    return OpError(key, api, exc.code, exc.message)
+
+
+class LatticeSync:
+    def __init__(self, client: LatticeClient, inventory: Inventory, managed_by: str | None = None, *,
+                 vpc_id: str | None = None, concurrency: int | None = None) -> None:
+        self.client = client
+        self.inventory = inventory
+        self.managed_by = managed_by or inventory.managed_by
+        self.vpc_id = vpc_id
+        self.concurrency = concurrency or client.config.concurrency
+        self._sn_refreshed_at = 0.0
+        # one apply at a time per source; different sources run concurrently
+        self._locks: dict[Source, asyncio.Lock] = {}
+
+    def _lock(self, source: Source) -> asyncio.Lock:
+        lock = self._locks.get(source)
+        if lock is None:
+            lock = self._locks[source] = asyncio.Lock()
+        return lock
+
+    # -- routes and exports ----------------------------------------------------------------------------
+    async def apply_source(self, source: Source, services: Iterable[DesiredService] = (),
+                           target_groups: Iterable[TargetGroup] = (),
+                           target_group_lookups: Iterable[TargetGroupLookup] = (), *,
+                           refresh: bool = False) -> SyncResult:
+        services = tuple(services)
+        target_groups = tuple(target_groups)
+        lookups = tuple(target_group_lookups)
+        result = SyncResult(source)
+        async with self._lock(source):
+            with record_calls() as calls:
+                try:
+                    await self._apply_source(source, services, target_groups, lookups, refresh, result)
+                except RetryLater as exc:
+                    result.retry_after = exc.retry_after
+                    result.in_progress.append(f"{exc.operation}: {exc.code}, retry in {exc.retry_after:.1f}s")
+                except LatticeError as exc:
+                    result.errors.append(_error(("source", source.key), exc.operation, exc))
+            result.calls = calls
+        return result
+
+    async def _apply_source(self, source: Source, services: tuple[DesiredService, ...],
+                            target_groups: tuple[TargetGroup, ...], lookups: tuple[TargetGroupLookup, ...],
+                            refresh: bool, result: SyncResult) -> None:
+        inv = self.inventory
+        if not inv.loaded:
+            await inv.load()
+        resolved: dict[str, str] = {}
+        for lk in lookups:
+            tg_id = await inv.resolve_lookup(lk.arn, dict(lk.tags), lk.vpc_identifier)
+            if tg_id is not None:
+                resolved[lk.name] = tg_id
+        wanted_sns = {a.service_network for s in services for a in s.associations}
+        if any(inv.service_network(n) is None for n in wanted_sns) and time.monotonic() - self._sn_refreshed_at > 5:
+            self._sn_refreshed_at = time.monotonic()
+            await inv.refresh_service_networks()
+        svc_names = [s.name for s in services]
+        tg_names = [t.name for t in target_groups]
+        observed = inv.scope(source, svc_names, tg_names, resolved)
+        takeover = {s.allow_takeover_from for s in services if s.allow_takeover_from}
+        if refresh:
+            await self._gather([inv.refresh_service(n) for n in observed.services] +
+                               [inv.refresh_target_group(n) for n in observed.target_groups])
+            observed = inv.scope(source, svc_names, tg_names, resolved)
+        await self._prepare(observed, target_groups, takeover)
+        observed = inv.scope(source, svc_names, tg_names, resolved)
+        the_plan = plan(Desired(source, services, target_groups), observed)
+        await self._run(the_plan, result)
+        for s in services:
+            rec = inv.services.get(s.name)
+            if rec is not None and inv.owned(rec.managed_by):
+                result.services[s.name] = ServiceState(s.name, rec.id, rec.arn, rec.dns_name, rec.status)
+                if rec.status in IN_PROGRESS:
+                    result.in_progress.append(f"service {s.name} is {rec.status}")
+                for a in (rec.associations or {}).values():
+                    if a.status in IN_PROGRESS:
+                        result.in_progress.append(
+                            f"association of {s.name} with {a.service_network_name} is {a.status}")
+        for t in target_groups:
+            tg = inv.target_groups.get(t.name)
+            if tg is not None and inv.owned(tg.managed_by):
+                result.target_groups[t.name] = tg.arn
+                if tg.status in IN_PROGRESS:
+                    result.in_progress.append(f"target group {t.name} is {tg.status}")
+        result.in_progress = list(dict.fromkeys(result.in_progress))
+
+    async def _gather(self, aws: list[Any]) -> list[Any]:
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def one(aw: Any) -> Any:
+            async with sem:
+                return await aw
+
+        return await asyncio.gather(*(one(a) for a in aws))
+
+    async def _prepare(self, observed: Any, target_groups: tuple[TargetGroup, ...], takeover: set[str]) -> None:
+        """Load what plan needs and the inventory does not have yet, and re-read transitional states."""
+        inv = self.inventory
+        c = self.client
+        work: list[Any] = []
+        for rec in observed.services.values():
+            mine = inv.owned(rec.managed_by) or (rec.managed_by is not None and rec.managed_by in takeover)
+            if not mine:
+                continue
+            if not rec.hydrated:
+                work.append(inv.hydrate_service(rec))
+                continue
+            if rec.status in IN_PROGRESS:
+                work.append(self._refresh_status("GetService", rec, serviceIdentifier=rec.id))
+            for a in (rec.associations or {}).values():
+                if a.status in IN_PROGRESS:
+                    work.append(self._refresh_assoc(rec, a))
+        desired_tgs = {t.name for t in target_groups}
+        for rec in observed.target_groups.values():
+            mine = inv.owned(rec.managed_by) or (rec.managed_by is not None and rec.managed_by in takeover)
+            if not mine:
+                continue
+            if rec.status in IN_PROGRESS or (rec.config is None and rec.name in desired_tgs):
+                work.append(self._refresh_tg(rec))
+            if rec.targets is None and rec.name in desired_tgs:
+                work.append(inv.load_targets(rec))
+        if work:
+            await self._gather(work)
+
+    async def _refresh_status(self, api: str, rec: Any, **params: Any) -> None:
+        try:
+            got = await self.client.call(api, **params)
+        except NotFound:
+            self.inventory.drop_service(rec.name)
+            return
+        rec.status = got.get("status", rec.status)
+
+    async def _refresh_assoc(self, svc: Any, a: Any) -> None:
+        try:
+            got = await self.client.call("GetServiceNetworkServiceAssociation",
+                                         serviceNetworkServiceAssociationIdentifier=a.id)
+        except NotFound:
+            (svc.associations or {}).pop(a.service_network_id, None)
+            return
+        a.status = got.get("status", a.status)
+
+    async def _refresh_tg(self, rec: Any) -> None:
+        try:
+            await self.inventory.load_target_group_config(rec)
+        except NotFound:
+            self.inventory.drop_target_group(rec.name)
+
+    async def _run(self, the_plan: Plan, result: SyncResult) -> ApplyOutcome:
+        result.conflicts.extend(the_plan.conflicts)
+        result.in_progress.extend(the_plan.pending)
+        result.errors.extend(OpError(("plan", ""), "", "Invalid", e) for e in the_plan.errors)
+        out = await Applier(self.client, self.inventory, self.concurrency).run(the_plan.operations)
+        result.in_progress.extend(out.in_progress)
+        result.in_progress.extend(f"{op.describe()}: waiting for a previous step" for op in out.skipped)
+        result.errors.extend(out.errors)
+        result.operations.extend(op.describe() for op in out.done)
+        if out.retry_after is not None:
+            result.retry_after = out.retry_after if result.retry_after is None else max(result.retry_after,
+                                                                                        out.retry_after)
+        return out
+
+    # -- targets fast path ---------------------------------------------------------------------------
+    async def sync_targets(self, tg: TargetGroup) -> SyncResult:
+        """Register/deregister only the difference for one target group we own (EndpointSlice change).
+
+        Makes no call when the inventory already has exactly these targets. A TG that does not exist
+        yet (or is not ours) is reported in progress/conflict: the route's reconcile creates it.
+        """
+        result = SyncResult(tg.source)
+        async with self._lock(tg.source):
+            with record_calls() as calls:
+                try:
+                    rec = self.inventory.target_groups.get(tg.name)
+                    if rec is None:
+                        result.in_progress.append(f"target group {tg.name} does not exist yet")
+                    elif not self.inventory.owned(rec.managed_by):
+                        result.conflicts.append(PlanConflict("target_group", tg.name, rec.managed_by,
+                                                             f"target group {tg.name} is not ours"))
+                    else:
+                        if rec.targets is None:
+                            await self.inventory.load_targets(rec)
+                        if rec.status in IN_PROGRESS:
+                            await self._refresh_tg(rec)
+                        observed = self.inventory.scope(tg.source, (), (tg.name,))
+                        observed.services = {}
+                        observed.target_groups = {tg.name: rec}
+                        full = plan(Desired(tg.source, (), (tg,)), observed)
+                        ops = tuple(op for op in full.operations if op.api in ("RegisterTargets", "DeregisterTargets"))
+                        await self._run(Plan(ops, full.conflicts, full.pending), result)
+                        result.target_groups[tg.name] = rec.arn
+                except RetryLater as exc:
+                    result.retry_after = exc.retry_after
+                    result.in_progress.append(f"{exc.operation}: {exc.code}")
+                except LatticeError as exc:
+                    result.errors.append(_error(("tg", tg.name), exc.operation, exc))
+            result.calls = calls
+        return result
+
+    # -- service networks ------------------------------------------------------------------------------
+    async def ensure_service_network(self, sn: ServiceNetwork) -> "NetworkResult":
+        from lattice.networks import ensure_service_network
+
+        return await ensure_service_network(self, sn)
+
+    async def delete_service_network(self, sn: ServiceNetwork) -> "NetworkResult":
+        from lattice.networks import delete_service_network
+
+        return await delete_service_network(self, sn)
+
+
+from lattice.networks import NetworkResult  # noqa: E402  (re-export)
