@@ -59,7 +59,14 @@ def load_reconcilers(module_name: str | None, registry, runtime, log) -> None:
             raise
         log.warning("no reconcilers module; every kind gets the logging no-op reconciler", module=module_name)
         return
-    module.register(registry, runtime)
+    register = getattr(module, "register", None)
+    if register is None:
+        if explicit:
+            raise SystemExit(f"latticegw run: {module_name} defines no register(registry, runtime)")
+        log.warning("reconcilers module defines no register(registry, runtime) yet; "
+                    "every kind gets the logging no-op reconciler", module=module_name)
+        return
+    register(registry, runtime)
     log.info("reconcilers registered", module=module_name, kinds=registry.kinds())
 
 
