@@ -1,0 +1,182 @@
+"""High availability with real processes: three `latticegw run` replicas, one Lease.
+
+Default timings (lease 15 s, renew deadline 10 s, retry 2 s). Each replica runs
+the GatewayWriter test reconciler (`ha_reconcilers.py`), which writes Gateway
+status continuously and logs every write with the moment it was issued and the
+latest moment it could land. From that log and the replicas' /debug/status:
+
+* exactly one replica leads at any sampled moment;
+* kill -9 the leader: a new leader is writing within lease duration + retry
+  period (+ process slack) of the kill;
+* cut the leader off from the API server (a silent network partition): its
+  last possible write lands before the new leader's first write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from .replicas import PartitionProxy, Replica, kubeconfig_via, read_writes
+from .util import eventually
+
+pytestmark = pytest.mark.integration
+
+LEASE = 15.0
+RETRY = 2.0
+SLACK = 4.0  # process scheduling on a 2-core machine under test load
+
+
+def gateway(ns: str, name: str) -> dict:
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"gatewayClassName": "amazon-vpc-lattice",
+                 "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}]},
+    }
+
+
+async def lease_holder(kube, ns: str) -> str | None:
+    status, lease = await kube.request("GET", f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/latticegw-leader")
+    return (lease.get("spec") or {}).get("holderIdentity") if status == 200 else None
+
+
+class LeaderSampler:
+    """Samples every replica's /debug/status; records any moment with two leaders."""
+
+    def __init__(self, replicas: list[Replica]) -> None:
+        self.replicas = replicas
+        self.violations: list[tuple[float, list[str]]] = []
+        self.samples = 0
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        while True:
+            statuses = await asyncio.gather(*(r.status() for r in self.replicas))
+            leaders = [s["identity"] for s in statuses if s and s.get("leading")]
+            self.samples += 1
+            if len(leaders) > 1:
+                self.violations.append((time.time(), leaders))
+            await asyncio.sleep(0.1)
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+
+
+async def start_replicas(kube, namespace, tmp_path, names, kubeconfigs=None):
+    log = tmp_path / "writes.jsonl"
+    env = {"HA_NAMESPACE": namespace, "HA_WRITE_LOG": str(log),
+           "LATTICEGW_RECONCILERS": "tests.integration.runtime.ha_reconcilers"}
+    replicas = []
+    for i, name in enumerate(names):
+        kc = (kubeconfigs or {}).get(name, str(kube.kubeconfig_path))
+        r = Replica(name, kc, namespace, tmp_path, extra_env=env)
+        await r.start()
+        replicas.append(r)
+        if i == 0:  # let the first one win, so the test knows which replica leads
+            await eventually(lambda: lease_holder(kube, namespace), timeout=60, message="a leader")
+    return replicas, log
+
+
+def first_write_after(writes: list[dict], identity: str, t: float) -> dict | None:
+    return next((w for w in writes if w["id"] == identity and w["issued"] >= t), None)
+
+
+async def test_kill9_leader_failover(kube, namespace, tmp_path):
+    for i in range(3):
+        await kube.apply(gateway(namespace, f"gw-{i}"))
+    replicas, log = await start_replicas(kube, namespace, tmp_path, ["ha-a", "ha-b", "ha-c"])
+    sampler = LeaderSampler(replicas)
+    try:
+        leader = await eventually(lambda: lease_holder(kube, namespace), timeout=60, message="leader")
+        await eventually(lambda: any(w["id"] == leader for w in read_writes(log)), timeout=60,
+                         message="leader writing")
+        await eventually(lambda: all_ready(replicas), timeout=60, message="all replicas ready")
+        sampler.start()
+        await asyncio.sleep(3)
+        victim = next(r for r in replicas if r.identity == leader)
+        killed_at = time.time()
+        victim.kill9()
+
+        async def new_leader_writing():
+            for w in read_writes(log):
+                if w["id"] != leader and w["issued"] >= killed_at:
+                    return w
+            return None
+
+        first = await eventually(new_leader_writing, timeout=60, message="new leader writing")
+        failover = first["issued"] - killed_at
+        await asyncio.sleep(2)
+        await sampler.stop()
+        print(f"\nHA kill -9 failover: new leader {first['id']} writing {failover:.2f}s after the kill")
+        assert failover <= LEASE + RETRY + SLACK, failover
+        assert not sampler.violations, sampler.violations[:3]
+        assert sampler.samples > 20
+        writes = read_writes(log)
+        old_last = max(w["deadline"] for w in writes if w["id"] == leader)
+        assert old_last < first["issued"], "the killed leader's last write could land after the new one's first"
+        survivors = [r for r in replicas if r is not victim]
+        holder = await lease_holder(kube, namespace)
+        assert holder == first["id"] and holder in {r.identity for r in survivors}
+    finally:
+        await sampler.stop()
+        codes = {}
+        for r in replicas:
+            codes[r.identity] = await r.terminate()
+    for r in replicas:
+        if r.identity != leader:
+            assert codes[r.identity] == 0, r.log_text()
+
+
+async def all_ready(replicas):
+    for r in replicas:
+        try:
+            if (await r.get("/readyz"))[0] != 200:
+                return False
+        except Exception:  # noqa: BLE001
+            return False
+    return True
+
+
+async def test_partitioned_leader_stops_writing_before_lease_can_be_taken(kube, namespace, tmp_path):
+    for i in range(2):
+        await kube.apply(gateway(namespace, f"gw-{i}"))
+    proxy = PartitionProxy(kube.port)
+    await proxy.start()
+    cut_kc = kubeconfig_via(str(kube.kubeconfig_path), proxy.port, tmp_path / "kubeconfig-proxied")
+    replicas, log = await start_replicas(kube, namespace, tmp_path, ["cut", "ok-1", "ok-2"], {"cut": cut_kc})
+    try:
+        assert await lease_holder(kube, namespace) == "cut"
+        await eventually(lambda: any(w["id"] == "cut" for w in read_writes(log)), timeout=60, message="cut writing")
+        await eventually(lambda: all_ready(replicas), timeout=60, message="all replicas ready")
+        await asyncio.sleep(2)
+        partitioned_at = time.time()
+        proxy.partition()
+
+        async def new_leader_writing():
+            return next((w for w in read_writes(log) if w["id"] != "cut" and w["issued"] >= partitioned_at), None)
+
+        first = await eventually(new_leader_writing, timeout=60, message="new leader writing")
+        cut_status = await replicas[0].status()
+        writes = read_writes(log)
+        cut_writes = [w for w in writes if w["id"] == "cut"]
+        last_issued = max(w["issued"] for w in cut_writes)
+        last_deadline = max(w["deadline"] for w in cut_writes)
+        print(f"\nHA partition: cut leader's last write issued {last_issued - partitioned_at:.2f}s after the cut, "
+              f"could land until +{last_deadline - partitioned_at:.2f}s; new leader {first['id']} first write "
+              f"+{first['issued'] - partitioned_at:.2f}s; margin {first['issued'] - last_deadline:.2f}s")
+        assert last_deadline < first["issued"], "the cut-off leader could still write when the new leader started"
+        assert last_issued - partitioned_at < 10.0 + 1.0, "the cut-off leader kept issuing writes past its renew deadline"
+        assert cut_status is not None and cut_status["leading"] is False, "the cut-off replica knows it lost"
+        assert first["issued"] - partitioned_at <= LEASE + RETRY + SLACK
+    finally:
+        for r in replicas:
+            await r.terminate()
+        await proxy.close()
