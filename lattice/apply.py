@@ -174,11 +174,16 @@ class Applier:
 
     async def create(self, op: Operation, params: dict[str, Any]) -> dict[str, Any]:
         token = client_token(op.api, op.key, op.fingerprint, params)
+        made = self.inv.created_by_token.get(token)
+        if made in self.inv.gone:  # we know this token's resource was deleted since: salt at once
+            token = client_token(op.api, op.key, op.fingerprint, params, salt=made)
         resp = await self.client.call(op.api, clientToken=token, **params)
         if resp.get("id") in self.inv.gone:
-            # Lattice replayed a create whose resource we deleted since: make a new one
+            # Lattice replayed a create whose resource was deleted since: make a new one
             token = client_token(op.api, op.key, op.fingerprint, params, salt=resp["id"])
             resp = await self.client.call(op.api, clientToken=token, **params)
+        if resp.get("id"):
+            self.inv.created_by_token[token] = resp["id"]
         return resp
 
     async def relearn(self, op: Operation) -> None:

@@ -92,6 +92,7 @@ class Inventory:
         self._svc_by_source: dict[Source, set[str]] = {}
         self._tg_by_source: dict[Source, set[str]] = {}
         self.gone: set[str] = set()
+        self.created_by_token: dict[str, str] = {}  # clientToken -> id it created (this process)
         self.loaded = False
 
     # -- start -------------------------------------------------------------------------------
@@ -281,6 +282,14 @@ class Inventory:
                 rec.auth_policy = (await c.call("GetAuthPolicy", resourceIdentifier=rec.id)).get("policy")
             except NotFound:
                 rec.auth_policy = None
+        # whatever we knew that is gone now was deleted behind our back: remember its ID, so a
+        # create replayed with the same clientToken is not answered with the deleted resource
+        before = {lst.id for lst in (rec.listeners or {}).values()}
+        before |= {r.id for lst in (rec.listeners or {}).values() for r in lst.rules.values()}
+        before |= {a.id for a in (rec.associations or {}).values()}
+        now = {lst.id for lst in listeners.values()} | {r.id for lst in listeners.values() for r in lst.rules.values()}
+        now |= {a.id for a in assocs.values()}
+        self.gone |= before - now
         rec.listeners = listeners
         rec.associations = assocs
         rec.hydrated = True
@@ -308,7 +317,8 @@ class Inventory:
         fresh = ServiceRec(id=got["id"], arn=got["arn"], name=got["name"], status=got.get("status", "ACTIVE"),
                            dns_name=_dns(got), custom_domain_name=got.get("customDomainName"),
                            certificate_arn=got.get("certificateArn"), auth_type=got.get("authType"),
-                           tags=await self._tags(got["arn"]))
+                           tags=await self._tags(got["arn"]),
+                           listeners=rec.listeners, associations=rec.associations)
         self.put_service(fresh)
         if self.owned(fresh.managed_by):
             await self.hydrate_service(fresh)
