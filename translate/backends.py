@@ -136,8 +136,16 @@ def _service_tg(
     existing = cache.get(name)
     if existing is not None:
         return existing, None
-    config = targetgroups.config(proto, vpc_id=cfg.vpc_id, ip_address_type=ip_type, policy_spec=policy_spec)
-    tgts = targets.targets_for(ctx.snapshot, svc_ns, svc_name, port_name=port_name, ip_address_type=ip_type)
+    ckey = ("tgconfig", proto, ip_type, id(policy))
+    config = ctx.memo.get(ckey)
+    if config is None:
+        config = targetgroups.config(proto, vpc_id=cfg.vpc_id, ip_address_type=ip_type, policy_spec=policy_spec)
+        ctx.memo[ckey] = config
+    tkey = ("targets", svc_ns, svc_name, port_name, ip_type)
+    tgts = ctx.memo.get(tkey)
+    if tgts is None:
+        tgts = targets.targets_for(ctx.snapshot, svc_ns, svc_name, port_name=port_name, ip_address_type=ip_type)
+        ctx.memo[tkey] = tgts
     managed = tags.target_group_tags(
         managed=cfg.managed_by,
         cluster=cfg.cluster_name,
@@ -148,18 +156,29 @@ def _service_tg(
         route_namespace=route_src.namespace,
         route_name=route_src.name,
     )
-    tg = make_target_group(name, route_src, Source("Service", svc_ns, svc_name), config, tgts, tags.merge(user_tags, managed))
+    tg = make_target_group(
+        name, route_src, Source("Service", svc_ns, svc_name), config, tgts, tags.merge(user_tags, managed), ctx.memo
+    )
     cache[name] = tg
     return tg, None
 
 
 def make_target_group(
-    name: str, source: Source, backend: Source, config: FrozenDict, tgts: tuple, tag_map: FrozenDict
+    name: str,
+    source: Source,
+    backend: Source,
+    config: FrozenDict,
+    tgts: tuple,
+    tag_map: FrozenDict,
+    memo: dict | None = None,
 ) -> TargetGroup:
-    tg = TargetGroup(name=name, source=source, backend=backend, type="IP", config=config, targets=tgts, tags=tag_map)
-    d = tg.to_dict()
-    fp = fingerprint({k: d[k] for k in ("name", "type", "config", "tags")})
-    tfp = fingerprint(d["targets"])
+    fp = fingerprint({"name": name, "type": "IP", "config": config, "tags": tag_map})
+    tfp = memo.get(("targetsfp", id(tgts))) if memo is not None else None
+    if tfp is None:
+        tfp = fingerprint([[t.id, t.port] for t in tgts])
+        if memo is not None:
+            # keyed by id(): the tuple itself is kept alive by the "targets" memo entry
+            memo[("targetsfp", id(tgts))] = tfp
     return TargetGroup(
         name=name, source=source, backend=backend, type="IP", config=config, targets=tgts, tags=tag_map,
         fingerprint=fp, targets_fingerprint=tfp,

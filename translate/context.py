@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from translate.config import TranslateConfig
 from translate.policies import Policies
@@ -14,3 +15,6 @@ class Context:
     snapshot: Snapshot
     config: TranslateConfig
     policies: Policies
+    # Memo tables: many routes share a Service, so its targets and TG config are computed once.
+    # Keys are pure functions of the inputs, so memoising cannot change the result.
+    memo: dict[Any, Any] = field(default_factory=dict)

@@ -49,12 +49,14 @@ EMPTY: FrozenDict = FrozenDict()
 
 def freeze(value: Any) -> Any:
     """Deep-convert JSON-like data: mappings → FrozenDict (keys sorted), lists → tuples."""
-    if isinstance(value, FrozenDict):
+    t = type(value)
+    # Exact-type checks first: isinstance() against the Mapping ABC is slow and this is hot.
+    if t is str or t is int or t is bool or value is None or t is FrozenDict:
         return value
-    if isinstance(value, Mapping):
-        return FrozenDict((k, freeze(value[k])) for k in sorted(value))
-    if isinstance(value, (list, tuple)):
-        return tuple(freeze(v) for v in value)
+    if t is dict or (t is not tuple and t is not list and isinstance(value, Mapping)):
+        return FrozenDict([(k, freeze(value[k])) for k in sorted(value)])
+    if t is list or t is tuple:
+        return tuple([freeze(v) for v in value])
     return value
 
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from translate.errors import RuleRejected
-from translate.frozen import FrozenDict, canonical_json, freeze
+from translate.frozen import FrozenDict, canonical_json
 from translate.status.conditions import R_UNSUPPORTED_VALUE
 
 MAX_HEADERS = 5
@@ -38,19 +38,24 @@ MAX_HEADER_VALUE = 200
 Precedence = tuple[int, int, int, int]
 
 
-def _path_match(kind: str, value: str) -> dict[str, Any]:
+def _fd(**kw: Any) -> FrozenDict:
+    # Build frozen dicts directly (sorted keys, as freeze() would) instead of freezing afterwards.
+    return FrozenDict(sorted(kw.items()))
+
+
+def _path_match(kind: str, value: str) -> FrozenDict:
     if len(value) > MAX_PATH or not PATH_RE.match(value):
         raise RuleRejected(
             R_UNSUPPORTED_VALUE,
             f"path {value!r} is not a valid Lattice path (pattern /[a-zA-Z0-9@:%_+.~#?&/=-]*, max {MAX_PATH})",
         )
-    return {"match": {kind: value}, "caseSensitive": True}
+    return _fd(match=FrozenDict(((kind, value),)), caseSensitive=True)
 
 
-def _headers(headers: Any) -> list[dict[str, Any]]:
+def _headers(headers: Any) -> list[FrozenDict]:
     if not headers:
         return []
-    out: list[dict[str, Any]] = []
+    out: list[FrozenDict] = []
     seen: set[str] = set()
     for h in headers:
         htype = h.get("type") or "Exact"
@@ -63,7 +68,7 @@ def _headers(headers: Any) -> list[dict[str, Any]]:
         seen.add(name.lower())
         if not name or len(name) > MAX_HEADER_NAME or not value or len(value) > MAX_HEADER_VALUE:
             raise RuleRejected(R_UNSUPPORTED_VALUE, f"header match {name!r} exceeds Lattice limits")
-        out.append({"name": name, "match": {"exact": value}, "caseSensitive": True})
+        out.append(_fd(name=name, match=FrozenDict((("exact", value),)), caseSensitive=True))
     if len(out) > MAX_HEADERS:
         raise RuleRejected(
             R_UNSUPPORTED_VALUE, f"{len(out)} header matches; Lattice allows at most {MAX_HEADERS} per rule"
@@ -91,9 +96,9 @@ def http_match(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence]:
         hm["method"] = str(method)
     headers = _headers(m.get("headers"))
     if headers:
-        hm["headerMatches"] = headers
+        hm["headerMatches"] = tuple(headers)
     prec = (0 if ptype == "Exact" else 1, -len(pvalue), 0 if method else 1, -len(headers))
-    return freeze({"httpMatch": hm}), prec
+    return _fd(httpMatch=_fd(**hm)), prec
 
 
 def grpc_match(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence]:
@@ -117,9 +122,9 @@ def grpc_match(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence]:
     hm: dict[str, Any] = {"method": "POST", "pathMatch": _path_match(ptype, value)}
     headers = _headers(m.get("headers"))
     if headers:
-        hm["headerMatches"] = headers
+        hm["headerMatches"] = tuple(headers)
     prec = (0 if ptype == "exact" else 1, -len(value), 0, -len(headers))
-    return freeze({"httpMatch": hm}), prec
+    return _fd(httpMatch=_fd(**hm)), prec
 
 
 def match_key(match: FrozenDict) -> str:

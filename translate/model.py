@@ -39,7 +39,9 @@ Fingerprints
 `TargetGroup.fingerprint` covers the TG's name, type, config and tags, and
 `TargetGroup.targets_fingerprint` only its targets, so a controller can tell a pod-churn-only change
 (register/deregister) from a config change without diffing. Both are hex SHA-256 prefixes of the
-canonical JSON (`fingerprint.py`), stable across processes and releases.
+canonical JSON (`fingerprint.py`), stable across processes and runs. A release that changes the
+model may change them; that costs one no-op comparison per resource, never a wrong write, because
+fingerprints only say "maybe changed" and plan still diffs against observed state.
 
 Stability promise: fields may be added (with defaults); existing names, meanings and `to_dict()` keys
 do not change without a note in this docstring.

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 
 NAME_RE = re.compile(r"^(?!-)(?!.*-$)(?!.*--)[a-z0-9-]+$")
 # kind -> (min length, max length, forbidden prefix)
@@ -44,6 +45,7 @@ def trunc(s: str, n: int) -> str:
     return s[:n].strip("-")
 
 
+@lru_cache(maxsize=65536)
 def sanitize(s: str) -> str:
     """Lower-case, map anything outside [a-z0-9-] to '-', collapse and trim hyphens."""
     return _DASHES.sub("-", _BAD.sub("-", s.lower())).strip("-")

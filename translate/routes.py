@@ -17,7 +17,7 @@ Per route:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from translate import naming, rules, tags
@@ -234,6 +234,9 @@ def _service(
         for lst in p.listeners:
             ports.setdefault(lst.port, lst)
     lattice_listeners: list[Listener] = []
+    rule_objs = tuple(
+        Rule(r.name, r.priority, r.match, r.action, common_tags, r.route_rule, r.route_match) for r in built.rules
+    )
     for port in sorted(ports):
         lst = ports[port]
         lname = naming.listener_name(src.name, src.namespace, port, lst.protocol)
@@ -242,9 +245,6 @@ def _service(
                 continue
             lattice_listeners.append(Listener(lname, port, lst.protocol, built.default_forward, (), common_tags))
             continue
-        rule_objs = tuple(
-            Rule(r.name, r.priority, r.match, r.action, common_tags, r.route_rule, r.route_match) for r in built.rules
-        )
         lattice_listeners.append(Listener(lname, port, lst.protocol, FIXED_404, rule_objs, common_tags))
 
     # Custom domain: Lattice services have exactly one, and it cannot be changed in place.
@@ -281,7 +281,7 @@ def _service(
             sns.append(p.gateway.service_network)
     assoc = tuple(ServiceNetworkAssociation(sn, common_tags) for sn in sorted(sns))
     takeover = annotations_of(route).get(tags.A + "allow-takeover-from") or None
-    svc = Service(
+    fields: dict[str, Any] = dict(
         name=svc_name,
         source=src,
         custom_domain_name=domain,
@@ -294,6 +294,5 @@ def _service(
         tags=tags.merge(user_tags, tags.service_tags(cfg.managed_by, src.kind, src.namespace, src.name)),
         allow_takeover_from=takeover,
     )
-    d = svc.to_dict()
-    d.pop("fingerprint")
-    return replace(svc, fingerprint=fingerprint(d))
+    # orjson serialises the (frozen, slotted) dataclasses natively: much cheaper than to_dict().
+    return Service(**fields, fingerprint=fingerprint(fields))

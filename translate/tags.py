@@ -76,7 +76,8 @@ def merge(user: Mapping[str, str], managed: Mapping[str, str]) -> FrozenDict:
     """User tags overlaid by managed tags (managed tags can never be overridden by users)."""
     out = dict(user)
     out.update(managed)
-    return freeze(out)
+    # Values are strings, so a flat FrozenDict with sorted keys is the same as freeze(out), faster.
+    return FrozenDict(sorted(out.items()))
 
 
 def managed_by(value: str) -> dict[str, str]:

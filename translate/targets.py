@@ -18,6 +18,10 @@ from translate.snapshot import Snapshot, spec_of
 ADDRESS_TYPES = {"IPV4": "IPv4", "IPV6": "IPv6"}
 
 
+def _target_key(t: Target) -> tuple[str, int]:
+    return (t.id, t.port)
+
+
 def service_port_name(service: Mapping[str, Any], port: int) -> str | None:
     """The name of the Service port whose `port` is `port` ("" if unnamed); None if there is none."""
     for p in spec_of(service).get("ports") or ():
@@ -60,4 +64,5 @@ def targets_for(
             for addr in ep.get("addresses") or ():
                 for pnum in ports:
                     out.add(Target(id=str(addr), port=pnum))
-    return tuple(sorted(out))
+    # Sort by a plain tuple key: the dataclass-generated __lt__ is several times slower.
+    return tuple(sorted(out, key=_target_key))

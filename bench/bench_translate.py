@@ -1,0 +1,101 @@
+"""Benchmark: translate 10,000 HTTPRoutes (2 backends, 3 matches each) over 2,000 Services whose
+EndpointSlices hold 10 endpoints each, in one process. Prints routes/s and peak RSS.
+
+    .venv/bin/python bench/bench_translate.py [--routes N] [--services N] [--profile]
+
+Target (issue 4): ≥ 5,000 routes/s and < 300 MiB peak RSS on a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import gc
+import os
+import pstats
+import resource
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from translate import Snapshot, TranslateConfig, translate  # noqa: E402
+
+GW = "gateway.networking.k8s.io"
+
+
+def build(n_routes: int, n_services: int, n_namespaces: int = 20) -> list[dict]:
+    objs: list[dict] = [
+        {"apiVersion": f"{GW}/v1", "kind": "GatewayClass", "metadata": {"name": "amazon-vpc-lattice"},
+         "spec": {"controllerName": "application-networking.k8s.aws/gateway-api-controller"}},
+        {"apiVersion": f"{GW}/v1", "kind": "Gateway", "metadata": {"name": "bench-gw", "namespace": "ns-0"},
+         "spec": {"gatewayClassName": "amazon-vpc-lattice",
+                  "listeners": [{"name": "http", "protocol": "HTTP", "port": 80,
+                                 "allowedRoutes": {"namespaces": {"from": "All"}}}]}},
+    ]
+    for s in range(n_services):
+        ns = f"ns-{s % n_namespaces}"
+        objs.append({"apiVersion": "v1", "kind": "Service", "metadata": {"name": f"svc-{s}", "namespace": ns},
+                     "spec": {"ports": [{"name": "http", "port": 80, "targetPort": 8080}], "ipFamilies": ["IPv4"]}})
+        objs.append({"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                     "metadata": {"name": f"svc-{s}-abcde", "namespace": ns, "labels": {"kubernetes.io/service-name": f"svc-{s}"}},
+                     "addressType": "IPv4", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+                     "endpoints": [{"addresses": [f"10.{s // 250}.{s % 250}.{e + 1}"], "conditions": {"ready": True}}
+                                   for e in range(10)]})
+    for r in range(n_routes):
+        s1, s2 = r % n_services, (r * 7 + 1) % n_services
+        ns = f"ns-{s1 % n_namespaces}"
+        # keep both backends in the route's namespace (no ReferenceGrant needed)
+        s2 = s2 - (s2 % n_namespaces) + (s1 % n_namespaces)
+        if s2 >= n_services:
+            s2 -= n_namespaces
+        objs.append({
+            "apiVersion": f"{GW}/v1", "kind": "HTTPRoute",
+            "metadata": {"name": f"route-{r}", "namespace": ns, "generation": 1, "creationTimestamp": "2026-01-01T00:00:00Z"},
+            "spec": {"parentRefs": [{"name": "bench-gw", "namespace": "ns-0"}],
+                     "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": f"/r{r}/a"}},
+                                            {"path": {"type": "Exact", "value": f"/r{r}/b"}, "method": "GET"},
+                                            {"path": {"type": "PathPrefix", "value": f"/r{r}/c"},
+                                             "headers": [{"name": "x-version", "value": "2"}]}],
+                                "backendRefs": [{"name": f"svc-{s1}", "port": 80, "weight": 80},
+                                                {"name": f"svc-{s2}", "port": 80, "weight": 20}]}]},
+        })
+    return objs
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--routes", type=int, default=10_000)
+    ap.add_argument("--services", type=int, default=2_000)
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args()
+    objs = build(args.routes, args.services)
+    gc.collect()
+    rss_inputs = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    t0 = time.perf_counter()
+    snap = Snapshot.of(objs)
+    t1 = time.perf_counter()
+    if args.profile:
+        prof = cProfile.Profile()
+        prof.enable()
+    result = translate(snap, TranslateConfig(cluster_name="bench", vpc_id="vpc-0123456789abcdef0"))
+    t2 = time.perf_counter()
+    if args.profile:
+        prof.disable()
+        pstats.Stats(prof).sort_stats(os.environ.get("SORT", "cumulative")).print_stats(25)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rules = sum(len(lst.rules) for s in result.services for lst in s.listeners)
+    targets = sum(len(t.targets) for t in result.target_groups)
+    total = t2 - t0
+    print(f"routes={args.routes} services={args.services} endpoints/service=10")
+    print(f"model: {len(result.services)} services, {rules} rules, {len(result.target_groups)} target groups, {targets} targets")
+    print(f"snapshot {t1 - t0:.2f}s  translate {t2 - t1:.2f}s  total {total:.2f}s")
+    print(f"routes/s {args.routes / total:,.0f} (translate only {args.routes / (t2 - t1):,.0f})")
+    print(f"peak RSS {peak:.0f} MiB (inputs alone {rss_inputs:.0f} MiB)")
+    ok = args.routes / total >= 5000 and peak < 300
+    print("target (>= 5,000 routes/s, < 300 MiB):", "met" if ok else "MISSED")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
