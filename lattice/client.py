@@ -73,8 +73,10 @@ def is_read(operation: str) -> bool:
 
 class LatticeClient:
     def __init__(self, config: LatticeConfig, *, on_call: OnCall | None = None,
-                 tracer: trace.Tracer | None = None, with_acm: bool = False) -> None:
+                 tracer: trace.Tracer | None = None, with_acm: bool = False,
+                 session: aioboto3.Session | None = None) -> None:
         self.config = config
+        self._session = session  # share one across clients in tests (loading the model is slow)
         self.on_call = on_call
         self.tracer = tracer or trace.get_tracer("latticegw.lattice")
         self.with_acm = with_acm
@@ -89,7 +91,7 @@ class LatticeClient:
         if self._stack is not None:
             return self
         cfg = self.config
-        session = aioboto3.Session(
+        session = self._session or aioboto3.Session(
             aws_access_key_id=cfg.aws_access_key_id, aws_secret_access_key=cfg.aws_secret_access_key,
             aws_session_token=cfg.aws_session_token, region_name=cfg.region)
         aio = AioConfig(max_pool_connections=cfg.max_pool_connections, connect_timeout=cfg.connect_timeout,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -29,6 +28,18 @@ def example_objects(name: str) -> list[dict[str, Any]]:
 
 def translate_objects(objects: list[dict[str, Any]]) -> Translation:
     return translate(Snapshot.of(objects), CONFIG)
+
+
+_SESSION: list[Any] = []
+
+
+def _session() -> Any:
+    import aioboto3
+
+    if not _SESSION:
+        _SESSION.append(aioboto3.Session(aws_access_key_id="test", aws_secret_access_key="test",
+                                         region_name="us-west-2"))
+    return _SESSION[0]
 
 
 @pytest.fixture(scope="session")
@@ -67,7 +78,8 @@ async def make_sync(lattice_emulator, ctl):
     calls: list[tuple[str, str, str, float, bool]] = []
 
     async def factory(**kw: Any) -> LatticeSync:
-        client = LatticeClient(make_config(lattice_emulator.url, **kw), on_call=lambda *a: calls.append(a))
+        client = LatticeClient(make_config(lattice_emulator.url, **kw), on_call=lambda *a: calls.append(a),
+                               session=_session())
         await client.open()
         clients.append(client)
         inv = Inventory(client, MANAGED_BY)
@@ -80,7 +92,7 @@ async def make_sync(lattice_emulator, ctl):
         await c.close()
 
 
-async def converge(sync: LatticeSync, translation: Translation, *, max_passes: int = 20,
+async def converge(sync: LatticeSync, translation: Translation, *, max_passes: int = 20, pause: float = 0.02,
                    refresh: bool = False) -> list[Any]:
     """Apply every SN and source of a translation until converged (like requeues would)."""
     import asyncio
@@ -99,11 +111,8 @@ async def converge(sync: LatticeSync, translation: Translation, *, max_passes: i
             if res.converged:
                 break
             assert not res.conflicts, res.conflicts
-            await asyncio.sleep(min(res.requeue_after or 0.05, 0.3))
+            await asyncio.sleep(min(res.requeue_after or 0.02, pause))
         else:
             raise AssertionError(f"{source.key} did not converge: {res}")
     return results
 
-
-async def create_sn(ctl_url_client: Callable[..., Any], name: str) -> None:
-    pass
