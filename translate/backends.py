@@ -105,6 +105,7 @@ def _service_tg(
     svc_name: str,
     port: int | None,
     user_tags: FrozenDict,
+    domain: str | None,
 ) -> tuple[TargetGroup | None, Problem | None]:
     spec = spec_of(svc)
     families = list(spec.get("ipFamilies") or ["IPv4"])
@@ -132,6 +133,7 @@ def _service_tg(
         protocol=proto.protocol,
         protocol_version=proto.version,
         ip_address_type=ip_type,
+        custom_domain=domain,
     )
     existing = cache.get(name)
     if existing is not None:
@@ -191,6 +193,7 @@ def forward(
     route_src: Source,
     backend_refs: Sequence[Mapping[str, Any]] | None,
     user_tags: FrozenDict,
+    domain: str | None = None,
 ) -> Forward:
     """Resolve one rule's backendRefs. Raises RuleRejected only when Lattice cannot express it.
 
@@ -242,7 +245,7 @@ def forward(
         if svc is None:
             out.problems.append(Problem(R_BACKEND_NOT_FOUND, f"{desc}: Service not found"))
             continue
-        tg, problem = _service_tg(ctx, cache, route_src, svc, ns, name, int(port) if port is not None else None, user_tags)
+        tg, problem = _service_tg(ctx, cache, route_src, svc, ns, name, int(port) if port is not None else None, user_tags, domain)
         if problem:
             out.problems.append(problem)
             continue

@@ -293,6 +293,9 @@ class Service:
     tags: FrozenDict = EMPTY
     allow_takeover_from: str | None = None
     fingerprint: str = ""
+    # Where the service goes when an existing one for the same source has another custom domain
+    # (see SERVICE_CREATE_ONLY_FIELDS and translate/README.md "Changing a custom domain safely").
+    replacement_name: str = ""
 
     @property
     def service_networks(self) -> tuple[str, ...]:
@@ -312,6 +315,7 @@ class Service:
             "accessLogSubscriptions": [a.to_dict() for a in self.access_log_subscriptions],
             "tags": self.tags,
             "allowTakeoverFrom": self.allow_takeover_from,
+            "replacementName": self.replacement_name,
             "fingerprint": self.fingerprint,
         }
 

@@ -128,13 +128,16 @@ def target_group_name(
     protocol: str,
     protocol_version: str,
     ip_address_type: str,
+    custom_domain: str | None = None,
 ) -> str:
     """`k8s-<svcns>-<svc>-<route>-<hash>`: readable, and unique per account.
 
     The hash covers everything that identifies the TG, including the immutable Lattice config
     (protocol, protocolVersion, ipAddressType) and the owning cluster/VPC (TG names are unique per
     account). A change of any immutable field therefore yields a new name: the new TG is created and
-    switched to before the old one is deleted.
+    switched to before the old one is deleted. The route's custom domain is hashed in too: a domain
+    change replaces the Lattice service, and a TG can serve only one service, so the replacement
+    service needs its own TGs while the old service still uses the old ones.
     """
     h = short_hash(
         cluster,
@@ -148,6 +151,7 @@ def target_group_name(
         protocol,
         protocol_version,
         ip_address_type,
+        *([custom_domain] if custom_domain else []),
         n=10,
     )
     readable = _join(
@@ -156,6 +160,16 @@ def target_group_name(
         trunc(sanitize(source_name), 30) if source_kind != "ServiceExport" else "export",
     )
     return _join("k8s", readable, h)[:128]
+
+
+def replacement_service_name(name: str, custom_domain: str | None) -> str:
+    """The name of the service that replaces `name` when its custom domain must change.
+
+    Lattice cannot change customDomainName in place and service names are unique, so the new service
+    is created next to the old one under this name (make-before-break), then the old one is deleted.
+    Pure function of the name and the new domain, so a crash mid-way resumes with the same name.
+    """
+    return _join(trunc(name, 31), short_hash(name, custom_domain or ""))
 
 
 def lookup_placeholder(namespace: str, name: str) -> str:

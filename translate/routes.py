@@ -130,6 +130,22 @@ def _attach(ctx: Context, kind: str, route_ns: str, hostnames: list[str], pref: 
     return attached, effective, None
 
 
+def _custom_domain(parents: list[_Parent]) -> tuple[str | None, list[str]]:
+    """(custom domain, hostnames that cannot be programmed).
+
+    A Lattice service has exactly one custom domain and it cannot be changed in place: the first
+    non-wildcard hostname of the route that an attached listener accepts.
+    """
+    effective: list[str] = []
+    for p in parents:
+        for h in p.hostnames:
+            if h not in effective:
+                effective.append(h)
+    concrete = [h for h in effective if not h.startswith("*.")]
+    domain = concrete[0] if concrete else None
+    return domain, [h for h in effective if h != domain]
+
+
 def _standalone(route: Mapping[str, Any], gw: GatewayInfo) -> bool:
     ann = annotations_of(route)
     key = tags.A + "standalone"
@@ -174,7 +190,16 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
                 f"service-name-override {override!r} is not a valid Lattice service name (3-40 of [a-z0-9-], no svc- prefix, no leading, trailing or double hyphen)",
             )
 
-    built = rules.build(ctx, src, route, user_tags)
+    domain, skipped = _custom_domain([p for p in parents if p.reject is None])
+    if skipped:
+        events.append(
+            Event(
+                "Warning",
+                "HostnamesNotProgrammed",
+                f"a Lattice service has one custom domain ({domain or 'none'}); not programmed: {', '.join(skipped)}",
+            )
+        )
+    built = rules.build(ctx, src, route, user_tags, domain)
     if not built.valid and route_problem is None:
         if built.rejected:
             msgs = "; ".join(f"rule {i}: {m}" for i, (_, m) in sorted(built.rejected.items()))
@@ -208,7 +233,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
                 res.attachments.append(((p.gateway.source.namespace, p.gateway.source.name), lst.name))
         statuses.append(RouteParentStatus(p.ref, ctx.config.controller_name, tuple(conds)))
     if accepted:
-        res.service = _service(ctx, src, route, svc_name, accepted, built, user_tags, events)
+        res.service = _service(ctx, src, route, svc_name, domain, accepted, built, user_tags)
         if res.service is not None:
             res.target_groups = sorted(built.target_groups.values(), key=lambda t: t.name)
             res.lookups = sorted(built.lookups.values(), key=lambda t: t.name)
@@ -221,10 +246,10 @@ def _service(
     src: Source,
     route: Mapping[str, Any],
     svc_name: str,
+    domain: str | None,
     accepted: list[_Parent],
     built: rules.RouteRules,
     user_tags: FrozenDict,
-    events: list[Event],
 ) -> Service:
     cfg = ctx.config
     common_tags = tags.merge(user_tags, tags.managed_by(cfg.managed_by))
@@ -247,23 +272,6 @@ def _service(
             continue
         lattice_listeners.append(Listener(lname, port, lst.protocol, FIXED_404, rule_objs, common_tags))
 
-    # Custom domain: Lattice services have exactly one, and it cannot be changed in place.
-    effective: list[str] = []
-    for p in accepted:
-        for h in p.hostnames:
-            if h not in effective:
-                effective.append(h)
-    concrete = [h for h in effective if not h.startswith("*.")]
-    domain = concrete[0] if concrete else None
-    skipped = [h for h in effective if h != domain]
-    if skipped:
-        events.append(
-            Event(
-                "Warning",
-                "HostnamesNotProgrammed",
-                f"a Lattice service has one custom domain ({domain or 'none'}); not programmed: {', '.join(skipped)}",
-            )
-        )
     cert = None
     for p in accepted:
         for lst in p.listeners:
@@ -293,6 +301,7 @@ def _service(
         access_log_subscriptions=als,
         tags=tags.merge(user_tags, tags.service_tags(cfg.managed_by, src.kind, src.namespace, src.name)),
         allow_takeover_from=takeover,
+        replacement_name=naming.replacement_service_name(svc_name, domain),
     )
     # orjson serialises the (frozen, slotted) dataclasses natively: much cheaper than to_dict().
     return Service(**fields, fingerprint=fingerprint(fields))

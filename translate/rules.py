@@ -62,7 +62,10 @@ def _unsupported(kind: str, rule: Mapping[str, Any]) -> None:
             raise RuleRejected(R_UNSUPPORTED_VALUE, f"{key} is not supported by Lattice")
 
 
-def build(ctx: Context, route_src: Source, route: Mapping[str, Any], user_tags: FrozenDict) -> RouteRules:
+def build(
+    ctx: Context, route_src: Source, route: Mapping[str, Any], user_tags: FrozenDict, domain: str | None = None
+) -> RouteRules:
+    """Build the route's rules. `domain` (the service's custom domain) is part of TG identity."""
     kind = route_src.kind
     spec = spec_of(route)
     raw_rules: Sequence[Mapping[str, Any]] = spec.get("rules") or ()
@@ -77,7 +80,7 @@ def build(ctx: Context, route_src: Source, route: Mapping[str, Any], user_tags: 
 
     for i, rule in enumerate(raw_rules):
         try:
-            fwd = backends.forward(ctx, cache, route_src, rule.get("backendRefs"), user_tags)
+            fwd = backends.forward(ctx, cache, route_src, rule.get("backendRefs"), user_tags, domain)
             out.problems.extend(fwd.problems)
             _unsupported(kind, rule)
             if kind == "TLSRoute":

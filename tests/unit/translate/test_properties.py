@@ -143,7 +143,7 @@ def check_tags(tags):
         assert 1 <= len(k) <= 128 and len(v) <= 256 and not k.startswith("aws:")
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
 @SETTINGS

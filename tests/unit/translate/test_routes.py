@@ -139,6 +139,22 @@ def test_hostname_custom_domain_and_change():
     assert only_service(run(base(route()))).custom_domain_name is None
 
 
+def test_custom_domain_change_is_make_before_break():
+    # customDomainName is create-only and a TG can serve one service: the replacement service gets a
+    # deterministic second name and its own TGs, so both can exist while traffic moves.
+    from translate import naming
+
+    a = run(base(route(hostnames=["a.example.com"])))
+    b = run(base(route(hostnames=["c.example.com"])))
+    sa, sb = only_service(a), only_service(b)
+    assert sa.replacement_name != sb.replacement_name
+    assert sb.replacement_name not in (sa.name, sb.name)
+    assert naming.is_valid("service", sb.replacement_name)
+    assert {t.name for t in a.target_groups}.isdisjoint({t.name for t in b.target_groups})
+    # unchanged domain: unchanged TGs
+    assert [t.name for t in run(base(route(hostnames=["a.example.com"]))).target_groups] == [t.name for t in a.target_groups]
+
+
 def test_https_listener_certificate_and_two_listeners():
     cert = "arn:aws:acm:us-west-2:111122223333:certificate/abc"
     gw = gateway(listeners=[listener("http", "HTTP", 80),
