@@ -184,7 +184,8 @@ def table(d: dict[str, Any]) -> str:
             targets = ", ".join(f"{t['id']}:{t['port']}" for t in tg["targets"][:4])
             more = f" +{len(tg['targets']) - 4}" if len(tg["targets"]) > 4 else ""
             proto = f"{cfg['protocol']}/{cfg['protocolVersion']}" if cfg.get("protocolVersion") else cfg["protocol"]
-            row("target group", f"{tg['name']}  {proto}  {hc_s}")
+            b = tg["backend"]
+            row("target group", f"{tg['name']}  ← Service {b['namespace']}/{b['name']}  {proto}  {hc_s}")
             row("targets", f"{len(tg['targets'])}: {targets}{more}" if tg["targets"] else "0", 2)
     rejected = sum(1 for line in lines if line.startswith("✗"))
     lines.append("")
