@@ -1,0 +1,130 @@
+"""Throttling, latency, random errors and eventual consistency: still converges, never duplicates."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from lattice.config import BucketSpec
+from lattice.errors import RetryLater
+from tests.integration.lattice.conftest import converge, example_objects, translate_objects
+from tests.integration.lattice.helpers import State
+from tests.integration.lattice.test_converge import make_sn
+
+
+def assert_exact_hotel(st: State, t) -> None:
+    assert sorted(st.services) == sorted(s.name for s in t.services)
+    assert sorted(st.tgs) == sorted(tg.name for tg in t.target_groups)
+    # no duplicates of anything: one listener per service, one rule per desired rule, one SNSA per pair
+    assert len(st.listeners) == sum(len(s.listeners) for s in t.services)
+    assert len([r for r in st.rules if not r.get("isDefault")]) == sum(
+        len(lst.rules) for s in t.services for lst in s.listeners)
+    pairs = Counter((a["serviceName"], a["serviceNetworkName"]) for a in st.snsas)
+    assert all(n == 1 for n in pairs.values()) and len(pairs) == len(t.services)
+    for tg in t.target_groups:
+        assert st.targets(tg.name) == {(x.id, x.port) for x in tg.targets}
+
+
+async def test_throttling_converges_and_slows_the_bucket(make_sync, ctl):
+    sync = await make_sync()
+    await make_sn(sync, "my-hotel")
+    t = translate_objects(example_objects("my-hotel"))
+    await ctl.throttle("*", rate=40, burst=8)
+    await ctl.inject_error("CreateService", "ThrottlingException", count=1, retry_after=1)
+    started = time.monotonic()
+    await converge(sync, t, max_passes=40, pause=0.3)
+    outcomes = (await ctl.calls())["outcomes"]
+    throttled = sum(codes.get("ThrottlingException", 0) for codes in outcomes.values())
+    assert throttled >= 1
+    assert sync.client.buckets.by_class["write"].throttles >= 1
+    assert time.monotonic() - started < 30
+    await ctl.clear_faults()
+    assert_exact_hotel(State(await ctl.partition()), t)
+
+
+async def test_throttling_beyond_budget_raises_retry_later_not_a_long_sleep(make_sync, ctl):
+    sync = await make_sync(max_retry_wait=0.5)
+    await ctl.inject_error("ListServices", "ThrottlingException", count=10, retry_after=30)
+    started = time.monotonic()
+    with pytest.raises(RetryLater) as info:
+        await sync.client.call("ListServices")
+    assert time.monotonic() - started < 2
+    assert info.value.retry_after >= 30 - 1
+
+
+async def test_client_side_bucket_limits_the_rate(make_sync, ctl):
+    sync = await make_sync(buckets={"read": BucketSpec(rate=20, burst=2), "write": BucketSpec(5, 5),
+                                    "tag": BucketSpec(5, 5)})
+    started = time.monotonic()
+    for _ in range(12):
+        await sync.client.call("ListServices")
+    assert time.monotonic() - started >= 0.4  # 10 beyond the burst at 20/s
+
+
+async def test_latency_and_error_fraction_converge(make_sync, ctl):
+    sync = await make_sync()
+    await make_sn(sync, "my-hotel")
+    t = translate_objects(example_objects("my-hotel"))
+    await ctl.set_latency("*", uniform=(0.005, 0.03))
+    await ctl.inject_error("*", "InternalServerException", probability=0.2, retry_after=0)
+    await converge(sync, t, max_passes=40)
+    await ctl.clear_faults()
+    assert_exact_hotel(State(await ctl.partition()), t)
+    # and a clean no-op afterwards
+    await ctl.reset_calls()
+    for s in t.services:
+        res = await sync.apply_source(s.source, t.services_of(s.source), t.target_groups_of(s.source))
+        assert res.converged
+    assert (await ctl.calls())["total"] == 0
+
+
+async def test_lost_responses_do_not_duplicate(make_sync, ctl):
+    """A create that happened but whose answer was lost (we see an error) is replayed with the same
+    clientToken: Lattice returns the first resource instead of making a second one."""
+    sync = await make_sync()
+    await make_sn(sync, "my-hotel")
+    t = translate_objects(example_objects("my-hotel"))
+    src = t.services[0].source
+    # a client timeout after the server did the work
+    await ctl.set_latency("CreateService", fixed=0.6)
+    fragile = await make_sync(read_timeout=0.2, max_attempts=1)
+    res = await fragile.apply_source(src, t.services_of(src), t.target_groups_of(src))
+    assert not res.converged
+    await ctl.clear_faults()
+    await converge(fragile, _only(t, src))
+    st = State(await ctl.partition())
+    assert list(st.services) == [t.services_of(src)[0].name]
+
+
+async def test_eventual_consistency_converges(make_sync, ctl):
+    sync = await make_sync()
+    await make_sn(sync, "my-hotel")
+    t = translate_objects(example_objects("my-hotel"))
+    await ctl.set_consistency(0.5)
+    await converge(sync, t, max_passes=60, pause=0.1)
+    # a process that starts while new resources are still invisible to List must not duplicate them
+    await ctl.set_consistency(0)
+    assert_exact_hotel(State(await ctl.partition()), t)
+
+
+async def test_eventual_consistency_at_restart(make_sync, ctl):
+    sync = await make_sync()
+    await make_sn(sync, "my-hotel")
+    t = translate_objects(example_objects("my-hotel"))
+    await ctl.set_consistency(1.0)
+    src = t.services[0].source
+    await sync.apply_source(src, t.services_of(src), t.target_groups_of(src))
+    fresh = await make_sync()  # lists while the new resources are invisible
+    await converge(fresh, _only(t, src), max_passes=60, pause=0.1)
+    await ctl.set_consistency(0)
+    st = State(await ctl.partition())
+    assert list(st.services) == [t.services_of(src)[0].name]
+    assert sorted(st.tgs) == sorted(tg.name for tg in t.target_groups_of(src))
+
+
+def _only(t, src):
+    from dataclasses import replace
+
+    return replace(t, services=t.services_of(src), target_groups=t.target_groups_of(src))
