@@ -32,6 +32,11 @@ def translate_config(config: Config) -> TranslateConfig:
     )
 
 
+def describe_errors(errors: Iterable[Any]) -> str:
+    """Lattice operation errors (lattice.apply.OpError) as one line for events and logs."""
+    return "; ".join(f"{e.api} {'/'.join(e.key)}: {e.code}: {e.message}" for e in errors)
+
+
 def now_rfc3339() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 

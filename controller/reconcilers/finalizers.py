@@ -41,9 +41,13 @@ def being_deleted(obj: Mapping[str, Any]) -> bool:
     return bool((obj.get("metadata") or {}).get("deletionTimestamp"))
 
 
-async def _patch_metadata(kube: KubeClient, status: StatusWriter, obj: Mapping[str, Any], metadata: dict) -> dict:
+async def _patch_metadata(
+    kube: KubeClient, status: StatusWriter, obj: Mapping[str, Any], metadata: dict, *, precondition: bool = True
+) -> dict:
     fence = current_fence()
-    body = {"metadata": {**metadata, "resourceVersion": obj["metadata"]["resourceVersion"]}}
+    body = {"metadata": dict(metadata)}
+    if precondition:
+        body["metadata"]["resourceVersion"] = obj["metadata"]["resourceVersion"]
     try:
         return await kube.request(
             "PATCH", status.path(obj), body=body, content_type=MERGE_PATCH, timeout=fence.bounded(10.0)
@@ -75,8 +79,12 @@ async def remove_finalizer(kube: KubeClient, status: StatusWriter, obj: Mapping[
 async def patch_annotations(
     kube: KubeClient, status: StatusWriter, obj: Mapping[str, Any], annotations: Mapping[str, str | None]
 ) -> None:
-    """Set (or, with None, remove) annotations when they differ from what the object has."""
+    """Set (or, with None, remove) annotations when they differ from what the object has.
+
+    No resourceVersion precondition: a merge patch of annotations touches only these
+    keys, so it cannot clobber anyone else's write.
+    """
     current = (obj.get("metadata") or {}).get("annotations") or {}
     changes = {k: v for k, v in annotations.items() if current.get(k) != v}
     if changes:
-        await _patch_metadata(kube, status, obj, {"annotations": changes})
+        await _patch_metadata(kube, status, obj, {"annotations": changes}, precondition=False)

@@ -1,0 +1,54 @@
+"""Run the controller (Manager + the real reconcilers) inside an existing event loop.
+
+`latticegw run` owns its process; `latticegw demo` and the integration tests
+need the very same controller next to other things in one loop. This is that
+one mechanism:
+
+    async with running_manager(cfg) as manager:
+        ...                      # the controller reconciles in the background
+    # leaving the block stops it gracefully (drain, persist, release the lease)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import structlog
+
+from controller.config import Config
+from controller.kubeclient import KubeClient, load_configuration
+from controller.manager import Manager
+
+log = structlog.get_logger("latticegw")
+
+
+@contextlib.asynccontextmanager
+async def running_manager(cfg: Config, reconcilers: str = "controller.reconcilers") -> AsyncIterator[Manager]:
+    import importlib
+
+    kube = KubeClient(await load_configuration(cfg.kubeconfig, cfg.kube_context))
+    # Every kind we watch but do not reconcile is handled through the keys of the kinds we do.
+    manager = Manager(cfg, kube, noop_fallback=False)
+    module = importlib.import_module(reconcilers)
+    closer = module.register(manager.registry, manager.runtime)
+    task = asyncio.create_task(manager.run(), name="manager")
+    try:
+        await _started(manager, task)
+        yield manager
+    finally:
+        manager.stop()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        if closer is not None:
+            await closer()
+        await kube.close()
+
+
+async def _started(manager: Manager, task: asyncio.Task) -> None:
+    """Wait for the sidecar to listen (so callers can print its port) or the manager to fail."""
+    while manager.sidecar.bound_port is None and not task.done():
+        await asyncio.sleep(0.02)
+    if task.done():
+        task.result()  # re-raise the start-up failure

@@ -1,0 +1,53 @@
+"""The reconcilers: one per kind, each snapshot -> translate -> Lattice sync -> status.
+
+`register(registry, runtime)` is what `latticegw run` (and `controller.embedded`)
+call; it returns an async closer for the process-wide Lattice client.
+
+| kind                          | reconciler                      | writes to AWS                          |
+|-------------------------------|---------------------------------|----------------------------------------|
+| GatewayClass                  | conditions_only.gateway_class   | nothing                                |
+| Gateway                       | gateway.GatewayReconciler       | SN lookups; SNVA/auth/access logs      |
+| HTTPRoute, GRPCRoute, TLSRoute| route.RouteReconciler           | service, listeners, rules, TGs, targets|
+| ServiceExport                 | route.RouteReconciler           | the exported target groups             |
+| ServiceNetwork                | service_network.ServiceNetworkReconciler | the service network           |
+| *Policy (4 kinds)             | conditions_only.policy          | nothing (the target's reconcile does)  |
+
+Services, EndpointSlices, Namespaces, ReferenceGrants and ServiceImports have no
+reconciler of their own: the event handlers turn their changes into the keys of
+the routes and exports that use them, whose reconcile then registers or
+deregisters just the targets that changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from controller.reconcile import Registry, Runtime
+from controller.reconcilers import conditions_only
+from controller.reconcilers.context import Context, translate_config
+from controller.reconcilers.gateway import GatewayReconciler
+from controller.reconcilers.lattice_handle import LatticeHandle
+from controller.reconcilers.route import RouteReconciler
+from controller.reconcilers.service_network import ServiceNetworkReconciler
+
+POLICY_KINDS = ("TargetGroupPolicy", "VpcAssociationPolicy", "AccessLogPolicy", "IAMAuthPolicy")
+
+
+def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[None]]:
+    tconfig = translate_config(runtime.config)
+    metrics = getattr(runtime, "metrics", None) or getattr(runtime.kube, "metrics", None)
+    handle = LatticeHandle(
+        runtime.config, tconfig.managed_by, tconfig.region, tconfig.vpc_id,
+        on_call=metrics.aws_call if metrics is not None else None,
+    )
+    ctx = Context(runtime, tconfig, handle)
+    routes = RouteReconciler(ctx)
+    registry.register("GatewayClass", conditions_only.gateway_class(ctx))
+    registry.register("Gateway", GatewayReconciler(ctx))
+    for kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "ServiceExport"):
+        registry.register(kind, routes)
+    registry.register("ServiceNetwork", ServiceNetworkReconciler(ctx))
+    policy = conditions_only.policy(ctx)
+    for kind in POLICY_KINDS:
+        registry.register(kind, policy)
+    return handle.close

@@ -1,0 +1,88 @@
+"""Gateway: find (or, when configured, create) its service network; report status.
+
+A Gateway maps to the Lattice service network of the same name (or to the
+default service network in override mode). Like the AWS controller we never
+create a service network for a Gateway; service networks are created only from
+a ServiceNetwork object or DEFAULT_SERVICE_NETWORK, and those arrive here as
+`managed` entries of the model. The Gateway still owns the pieces it asks for
+through policies: the VPC association (VpcAssociationPolicy), the auth policy
+(IAMAuthPolicy) and access log subscriptions (AccessLogPolicy).
+
+`Programmed` is the one condition translate cannot know: it is True with the
+service network's ARN once Lattice has it, False/Pending otherwise (and we look
+again later, since someone may create it by hand).
+"""
+
+from __future__ import annotations
+
+from controller import keys
+from controller.reconcile import Result, TemporaryError
+from controller.reconcilers import scope
+from controller.reconcilers.context import Context, describe_errors, now_rfc3339
+from controller.reconcilers.status_merge import gateway_status
+from translate.model import Source
+from translate.status.conditions import PROGRAMMED, R_INVALID, R_PENDING, R_PROGRAMMED, false, true
+
+NOT_FOUND_RECHECK = 60.0
+
+
+class GatewayReconciler:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def reconcile(self, key: str) -> Result:
+        k = keys.parse(key)
+        gw = self.ctx.view.get("Gateway", k.namespace, k.name)
+        if gw is None or (gw.get("metadata") or {}).get("deletionTimestamp"):
+            return Result()  # a Gateway owns no Lattice resource of its own
+        translation = self.ctx.translate(scope.gateway_scope(self.ctx.view, gw))
+        outcome = translation.outcome("Gateway", k.namespace, k.name)
+        if outcome is None:
+            return Result()  # not a Gateway of our class
+        source = Source("Gateway", k.namespace, k.name)
+        networks = [sn for sn in translation.service_networks if source in sn.sources]
+        sync = await self.ctx.lattice()
+
+        programmed = None
+        requeue_after = None
+        errors: list[str] = []
+        accepted = outcome.condition("Accepted")
+        if accepted is not None and accepted.status != "True":
+            programmed = false(PROGRAMMED, R_INVALID, "the Gateway is not accepted", outcome.generation)
+        elif not networks:
+            programmed = false(PROGRAMMED, R_PENDING, "no service network for this Gateway", outcome.generation)
+        for sn in networks if programmed is None else ():
+            result = await sync.ensure_service_network(sn)
+            if not result.found and all(e.code == "NotFound" for e in result.errors):
+                # Nobody created it yet (Gateways only look service networks up): look again later.
+                programmed = false(PROGRAMMED, R_PENDING,
+                                   f"VPC Lattice service network {sn.name} not found", outcome.generation)
+                requeue_after = NOT_FOUND_RECHECK
+                continue
+            errors += result.errors
+            if result.errors:
+                programmed = false(PROGRAMMED, R_PENDING, describe_errors(result.errors), outcome.generation)
+            elif result.conflicts:
+                programmed = false(PROGRAMMED, R_INVALID, "; ".join(c.message for c in result.conflicts),
+                                   outcome.generation)
+            elif result.in_progress:
+                programmed = false(PROGRAMMED, R_PENDING,
+                                   f"VPC Lattice service network {sn.name} is being set up", outcome.generation)
+                requeue_after = result.requeue_after
+            else:
+                programmed = true(PROGRAMMED, R_PROGRAMMED, f"aws-service-network-arn: {result.arn}",
+                                  outcome.generation)
+
+        conditions = tuple(programmed if c.type == PROGRAMMED else c for c in outcome.conditions)
+        if programmed is not None and all(c.type != PROGRAMMED for c in conditions):
+            conditions += (programmed,)
+        new_status = gateway_status(gw.get("status"), conditions, outcome.listeners, now_rfc3339(),
+                                    outcome.generation)
+        await self.ctx.write_status(gw, new_status)
+        if new_status is not None and programmed is not None and programmed.status != "True":
+            self.ctx.event(gw, "Warning", programmed.reason, programmed.message)
+        for ev in outcome.events:
+            self.ctx.event(gw, ev.type, ev.reason, ev.message)
+        if errors:
+            raise TemporaryError(describe_errors(errors))
+        return Result(requeue_after=requeue_after)

@@ -1,0 +1,74 @@
+"""The process's one Lattice client, inventory and sync, opened on first use.
+
+Opened lazily (by the first reconcile, so only the leader pays for it and a
+standby never lists the account) and exactly once, however many workers ask at
+the same time. `close()` is called when the controller stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+
+import structlog
+
+from controller.config import Config
+from lattice.client import LatticeClient
+from lattice.config import LatticeConfig
+from lattice.inventory import Inventory
+from lattice.sync import LatticeSync
+
+log = structlog.get_logger("latticegw.lattice")
+
+
+def lattice_config(config: Config, region: str) -> LatticeConfig:
+    return LatticeConfig(
+        region=region,
+        endpoint_url=config.lattice_endpoint or None,
+        # Connections: one per concurrently running reconcile, plus room for its parallel ops.
+        max_pool_connections=max(32, config.workers * 2),
+    )
+
+
+class LatticeHandle:
+    def __init__(self, config: Config, managed_by: str, region: str, vpc_id: str,
+                 on_call: Callable[..., None] | None = None) -> None:
+        self.config = config
+        self.managed_by = managed_by
+        self.region = region
+        self.vpc_id = vpc_id
+        self.on_call = on_call
+        self._lock = asyncio.Lock()
+        self._client: LatticeClient | None = None
+        self._sync: LatticeSync | None = None
+
+    async def __call__(self) -> LatticeSync:
+        if self._sync is not None:
+            return self._sync
+        async with self._lock:
+            if self._sync is None:
+                self._sync = await self._open()
+        return self._sync
+
+    async def _open(self) -> LatticeSync:
+        # Endpoints other than AWS (the emulator) need no IMDS probing for credentials.
+        if self.config.lattice_endpoint:
+            os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+        client = LatticeClient(lattice_config(self.config, self.region), on_call=self.on_call)
+        await client.open()
+        try:
+            inventory = Inventory(client, managed_by=self.managed_by)
+            await inventory.load()
+        except BaseException:
+            await client.close()
+            raise
+        self._client = client
+        log.info("lattice inventory loaded", endpoint=self.config.lattice_endpoint or "aws",
+                 managed_by=self.managed_by)
+        return LatticeSync(client, inventory, self.managed_by, vpc_id=self.vpc_id)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+        self._client = self._sync = None

@@ -1,0 +1,166 @@
+"""HTTPRoute / GRPCRoute / TLSRoute / ServiceExport: a source's Lattice service and target groups.
+
+A ServiceExport is a route without a service: it owns standalone target groups
+that other clusters' routes import, and (like the AWS controller) gets no status.
+
+One reconcile, level-based:
+
+1. Gone, or being deleted, or no longer attached to a Gateway of ours: delete
+   everything we own for this route (`sync.apply_source(source, (), ())`), then
+   drop our finalizer. This path needs neither a model nor the GatewayClass, and
+   an object whose Lattice resources are already gone finalizes at once.
+2. Otherwise translate the route's scoped snapshot, add our finalizer (before
+   the first AWS call), and hand the route's slice of the desired model to the
+   Lattice sync, which plans against its inventory of what we own and applies
+   only the difference (a converged route costs no AWS call at all).
+3. Write back what happened: route status (only if it changed), the
+   DNS-name/ARN annotations, and Events for failures and the first success.
+   Resources still being created requeue the key after a short delay instead of
+   holding a worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+import structlog
+
+from controller import keys
+from controller.reconcile import Result, TemporaryError
+from controller.reconcilers import scope
+from controller.reconcilers.context import Context, describe_errors, now_rfc3339
+from controller.reconcilers.finalizers import (
+    add_finalizer,
+    being_deleted,
+    has_finalizer,
+    patch_annotations,
+    remove_finalizer,
+)
+from controller.reconcilers.status_merge import route_status
+from translate.model import Outcome, RouteParentStatus, Source
+from translate.status.conditions import ACCEPTED, R_CONFLICTED, false
+
+log = structlog.get_logger("latticegw.route")
+
+DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
+ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
+
+
+class RouteReconciler:
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    async def reconcile(self, key: str) -> Result:
+        k = keys.parse(key)
+        source = Source(k.kind, k.namespace, k.name)
+        route = self.ctx.view.get(k.kind, k.namespace, k.name)
+        if route is None:
+            # Deleted without our finalizer (e.g. before we ever saw it): collect what we own.
+            return await self._clean_up(source, None)
+        if being_deleted(route):
+            return await self._clean_up(source, route) if has_finalizer(route) else Result()
+
+        export = k.kind == "ServiceExport"
+        scope_fn = scope.service_export_scope if export else scope.route_scope
+        translation = self.ctx.translate(scope_fn(self.ctx.view, route))
+        outcome = translation.outcome(k.kind, k.namespace, k.name) or Outcome(source)
+        services = translation.services_of(source)
+        target_groups = translation.target_groups_of(source)
+        if not (outcome.parents or (export and target_groups)):
+            # Not (or no longer) attached to a Gateway of ours / nothing to export.
+            return await self._clean_up(source, route, drop_status=not export)
+
+        lookups = tuple(t for t in translation.target_group_lookups if _used_by(t.name, services))
+        if services or target_groups:
+            route = await add_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, route)
+        sync = await self.ctx.lattice()
+        result = await sync.apply_source(source, services, target_groups, lookups)
+
+        if not export:
+            parents = _with_sync_result(outcome, result)
+            await self.ctx.write_status(
+                route,
+                route_status(route.get("status"), parents, self.ctx.tconfig.controller_name, k.namespace,
+                             now_rfc3339(), outcome.generation),
+            )
+            await self._annotate(route, services, result)
+        self._events(route, outcome, result)
+        return _result_of(result)
+
+    async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
+        sync = await self.ctx.lattice()
+        result = await sync.apply_source(source, (), (), ())
+        if result.errors and route is not None:
+            self.ctx.event(route, "Warning", "FailedCleanup", describe_errors(result.errors))
+        if not result.converged:
+            return _result_of(result)
+        if route is not None:
+            kube, status = self.ctx.runtime.kube, self.ctx.runtime.status
+            if drop_status and not being_deleted(route):
+                await self.ctx.write_status(
+                    route,
+                    route_status(route.get("status"), (), self.ctx.tconfig.controller_name,
+                                 source.namespace, now_rfc3339(), None),
+                )
+                await patch_annotations(kube, status, route, {DOMAIN_ANNOTATION: None, ARN_ANNOTATION: None})
+            await remove_finalizer(kube, status, route)
+        return Result()
+
+    async def _annotate(self, route: Mapping[str, Any], services, result) -> None:
+        if not services:
+            return
+        svc = result.services.get(services[0].name)
+        if svc is None or not svc.arn:
+            return
+        await patch_annotations(
+            self.ctx.runtime.kube, self.ctx.runtime.status, route,
+            {DOMAIN_ANNOTATION: svc.dns_name or None, ARN_ANNOTATION: svc.arn},
+        )
+
+    def _events(self, route: Mapping[str, Any], outcome: Outcome, result) -> None:
+        for ev in outcome.events:
+            self.ctx.event(route, ev.type, ev.reason, ev.message)
+        for conflict in result.conflicts:
+            self.ctx.event(route, "Warning", R_CONFLICTED, conflict.message)
+        if result.errors:
+            self.ctx.event(route, "Warning", "FailedDeployModel", describe_errors(result.errors))
+        first = not ((route.get("metadata") or {}).get("annotations") or {}).get(DOMAIN_ANNOTATION)
+        if first and not result.errors and not result.in_progress and result.services:
+            names = ", ".join(sorted(result.services))
+            self.ctx.event(route, "Normal", "DeploySucceed", f"Lattice service {names} is ready")
+
+
+def _result_of(result) -> Result:
+    """Errors retry with the key's backoff (at least retryAfter); in-progress work looks again soon."""
+    if result.errors:
+        raise TemporaryError(describe_errors(result.errors), retry_after=result.retry_after)
+    if result.requeue_after is not None:
+        return Result(requeue_after=result.requeue_after)
+    return Result()
+
+
+def _used_by(lookup_name: str, services) -> bool:
+    for svc in services:
+        for listener in svc.listeners:
+            for action in [listener.default_action, *(r.action for r in listener.rules)]:
+                for tg in (action.get("forward") or {}).get("targetGroups") or ():
+                    if tg.get("targetGroupIdentifier") == lookup_name:
+                        return True
+    return False
+
+
+def _with_sync_result(outcome: Outcome, result) -> tuple[RouteParentStatus, ...]:
+    """Translate's parent conditions, with Accepted turned False when Lattice said Conflicted."""
+    if not result.conflicts:
+        return outcome.parents
+    message = "; ".join(c.message for c in result.conflicts)
+    parents = []
+    for parent in outcome.parents:
+        conditions = tuple(
+            false(ACCEPTED, R_CONFLICTED, message, c.observed_generation) if c.type == ACCEPTED else c
+            for c in parent.conditions
+        )
+        parents.append(replace(parent, conditions=conditions))
+    return tuple(parents)
