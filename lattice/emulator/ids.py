@@ -26,7 +26,6 @@ SNVA = Kind("servicenetworkvpcassociation", "snva", "SERVICE_NETWORK_VPC_ASSOCIA
 ALS = Kind("accesslogsubscription", "als", "ACCESS_LOG_SUBSCRIPTION")
 
 KINDS = {k.name: k for k in (SERVICE_NETWORK, SERVICE, LISTENER, RULE, TARGET_GROUP, SNSA, SNVA, ALS)}
-BY_PREFIX = {k.prefix: k for k in KINDS.values()}
 
 
 def new_id(kind: Kind, rng: random.Random) -> str:

@@ -93,14 +93,6 @@ def body_members(name: str) -> frozenset[str]:
 
 
 @functools.cache
-def error_shape(code: str) -> Shape | None:
-    try:
-        return service_model().shape_for(code)
-    except Exception:  # noqa: BLE001 - botocore raises its own NoShapeFoundError
-        return None
-
-
-@functools.cache
 def output_members(name: str) -> tuple[str, ...]:
     """Body members of an op's output, in model order (views project onto these)."""
     shape = operation(name).output_shape

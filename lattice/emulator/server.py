@@ -55,7 +55,9 @@ class Emulator:
         self._runner: web.AppRunner | None = None
         self._saver: asyncio.Task[None] | None = None
         self.app = web.Application(client_max_size=4 * 1024 * 1024)
-        self.app.router.add_route("*", "/{tail:.*}", self._handle)
+        # One catch-all route: wire.py does the routing on the raw path. `[\s\S]` rather than `.`
+        # because aiohttp matches the decoded path, and a %0A in a label must still reach us.
+        self.app.router.add_route("*", r"/{tail:[\s\S]*}", self._handle)
 
     # -- lifecycle ------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:

@@ -58,9 +58,6 @@ class Partition:
         self.auth_policies: dict[str, Record] = {}
         # resource ARN -> {"policy"}
         self.resource_policies: dict[str, Record] = {}
-        # Called when a record leaves the table for good (kind -> hook), so a
-        # resource family can release what it holds (name keys are handled here).
-        self.on_remove: dict[str, Callable[[Partition, Record], None]] = {}
 
     # -- records -----------------------------------------------------------
     def new_id(self, kind: Kind) -> str:
@@ -97,9 +94,6 @@ class Partition:
                     del self.indexes[key]  # per-parent indexes die with their parent
         if rec.get("_name") is not None and self.names.get(rec["_name"]) == rid:
             del self.names[rec["_name"]]
-        hook = self.on_remove.get(kind.name)
-        if hook is not None:
-            hook(self, rec)
         return rec
 
     def count(self, key: str) -> int:
@@ -184,13 +178,11 @@ class Store:
     def __init__(self, seed: int | None = None) -> None:
         self.rng = random.Random(seed)
         self.partitions: dict[tuple[str, str], Partition] = {}
-        self.hooks: dict[str, Callable[[Partition, Record], None]] = {}
 
     def partition(self, account: str, region: str) -> Partition:
         part = self.partitions.get((account, region))
         if part is None:
             part = self.partitions[(account, region)] = Partition(account, region, self.rng)
-            part.on_remove = self.hooks
         return part
 
     def reset(self) -> None:
@@ -205,5 +197,4 @@ class Store:
         self.partitions.clear()
         for pdata in data["partitions"]:
             part = Partition.from_json(pdata, self.rng)
-            part.on_remove = self.hooks
             self.partitions[(part.account, part.region)] = part

@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from ..errors import ApiError, Conflict, NotFound, ValidationError
-from ..ids import LISTENER, RULE, SERVICE
+from ..ids import RULE, SERVICE
 from ..ops import (
     Ctx,
     check_name_free,
