@@ -49,7 +49,8 @@ def _flags(args: argparse.Namespace) -> dict:
     return {n: getattr(args, n, None) for n in names}
 
 
-def load_reconcilers(module_name: str | None, registry, runtime, log) -> None:
+def load_reconcilers(module_name: str | None, registry, runtime, log):
+    """Import the reconcilers module and call its register(); returns its closer, if any."""
     explicit = module_name is not None
     module_name = module_name or "controller.reconcilers"
     try:
@@ -58,16 +59,17 @@ def load_reconcilers(module_name: str | None, registry, runtime, log) -> None:
         if explicit or exc.name != module_name:
             raise
         log.warning("no reconcilers module; every kind gets the logging no-op reconciler", module=module_name)
-        return
+        return None
     register = getattr(module, "register", None)
     if register is None:
         if explicit:
             raise SystemExit(f"latticegw run: {module_name} defines no register(registry, runtime)")
         log.warning("reconcilers module defines no register(registry, runtime) yet; "
                     "every kind gets the logging no-op reconciler", module=module_name)
-        return
-    register(registry, runtime)
+        return None
+    closer = register(registry, runtime)
     log.info("reconcilers registered", module=module_name, kinds=registry.kinds())
+    return closer
 
 
 async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
@@ -79,13 +81,17 @@ async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
     kube = KubeClient(kcfg)
     try:
         manager = Manager(cfg, kube)
-        load_reconcilers(reconcilers, manager.registry, manager.runtime, log)
+        closer = load_reconcilers(reconcilers, manager.registry, manager.runtime, log)
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, manager.stop)
         log.info("starting", identity=cfg.identity, namespace=cfg.namespace, leader_elect=cfg.leader_elect,
                  queue_store=cfg.queue_store, workers=cfg.workers)
-        return await manager.run()
+        try:
+            return await manager.run()
+        finally:
+            if callable(closer):
+                await closer()
     finally:
         await kube.close()
 

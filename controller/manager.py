@@ -100,7 +100,7 @@ class Manager:
         self.status = StatusWriter(kube, self.resources)
         self.events = EventRecorder(kube, controller=config.controller_name, instance=config.identity)
         self.registry = registry or Registry()
-        self.runtime = Runtime(config, self.view, kube, self.status, self.events)
+        self.runtime = Runtime(config, self.view, kube, self.status, self.events, self.metrics)
         self.noop_fallback = noop_fallback
         self.store = queue_store or make_queue_store(config, kube)
         interval = config.queue_flush_interval

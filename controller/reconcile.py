@@ -26,8 +26,9 @@ itself for the same key.
             self.rt.events.emit(route, "Normal", "Reconciled", "...")      # fenced, async flush
             return Result(requeue_after=600)             # optional drift check later
 
-    def register(registry: Registry, rt: Runtime) -> None:   # in controller/reconcilers/__init__.py
+    def register(registry: Registry, rt: Runtime):   # in controller/reconcilers/__init__.py
         registry.register("HTTPRoute", HTTPRouteReconciler(rt))
+        return close            # optional: an async callable awaited at shutdown
 
 Outcomes, as in controller-runtime:
 
@@ -60,6 +61,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from controller.config import Config
     from controller.events import EventRecorder
     from controller.kubeclient import KubeClient
+    from controller.metrics import Metrics
     from controller.snapshot import SnapshotView
     from controller.status import StatusWriter
 
@@ -96,6 +98,7 @@ class Runtime:
     kube: KubeClient | None
     status: StatusWriter | None
     events: EventRecorder | None
+    metrics: Metrics | None = None  # for aws_call(service, operation, outcome, seconds, throttled)
 
 
 class Registry:

@@ -41,7 +41,8 @@ def metric(text: str, metric_name: str, **labels) -> float:
 async def test_run_single_replica_end_to_end(kube, namespace, tmp_path):
     await kube.apply(gateway(namespace, "gw"))
     r = Replica("solo", str(kube.kubeconfig_path), namespace, tmp_path,
-                queue_store=f"sqlite:{tmp_path / 'q.sqlite3'}")
+                queue_store=f"sqlite:{tmp_path / 'q.sqlite3'}",
+                extra_env={"LATTICEGW_RECONCILERS": "tests.integration.runtime.no_reconcilers"})
     await r.start()
     try:
         async def ready():
