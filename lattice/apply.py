@@ -24,7 +24,7 @@ from typing import Any
 from lattice.client import LatticeClient
 from lattice.errors import Conflict, LatticeError, NotFound, RetryLater
 from lattice.inventory import Inventory
-from lattice.observed import AssociationRec, ListenerRec, RuleRec, ServiceRec, TargetGroupRec
+from lattice.observed import AccessLogRec, AssociationRec, ListenerRec, RuleRec, ServiceRec, TargetGroupRec
 from lattice.plan import Key, Operation, Ref
 from translate.frozen import canonical_json, thaw
 
@@ -224,7 +224,8 @@ class Applier:
                                        dns_name=(r.get("dnsEntry") or {}).get("domainName"),
                                        custom_domain_name=r.get("customDomainName"),
                                        certificate_arn=r.get("certificateArn"), auth_type=r.get("authType", "NONE"),
-                                       tags=dict(p.get("tags") or {}), listeners={}, associations={}, hydrated=True))
+                                       tags=dict(p.get("tags") or {}), listeners={}, associations={}, access_logs={},
+                                       hydrated=True))
         elif api == "CreateServiceNetworkServiceAssociation":
             svc = self._svc(name.partition("/")[0])
             if svc is not None:
@@ -302,6 +303,20 @@ class Applier:
             svc = self._svc(name)
             if svc is not None:
                 svc.auth_policy = None
+        elif api in ("CreateAccessLogSubscription", "UpdateAccessLogSubscription", "DeleteAccessLogSubscription"):
+            svc = self._svc(name.partition("/")[0])
+            if svc is not None:
+                svc.access_logs = svc.access_logs if svc.access_logs is not None else {}
+                if api == "CreateAccessLogSubscription":
+                    svc.access_logs[r["id"]] = AccessLogRec(id=r["id"], arn=r["arn"], resource_id=svc.id,
+                                                            destination_arn=p["destinationArn"],
+                                                            tags=dict(p.get("tags") or {}))
+                elif api == "UpdateAccessLogSubscription":
+                    a = svc.access_logs.get(p["accessLogSubscriptionIdentifier"])
+                    if a is not None:
+                        a.destination_arn = p["destinationArn"]
+                else:
+                    svc.access_logs.pop(p["accessLogSubscriptionIdentifier"], None)
         elif api == "UpdateTargetGroup":
             tg = inv.target_groups.get(name)
             if tg is not None:

@@ -276,6 +276,12 @@ class Inventory:
                                *(self._tags(a.arn) for a in assocs.values())], self.concurrency)
         for a, t in zip(assocs.values(), tags[len(listeners):]):
             a.tags = t
+        als = await c.paginate("ListAccessLogSubscriptions", resourceIdentifier=rec.id)
+        rec.access_logs = {}
+        for it in als:
+            a = AccessLogRec(id=it["id"], arn=it["arn"], resource_id=rec.id, destination_arn=it["destinationArn"],
+                             tags=await self._tags(it["arn"]))
+            rec.access_logs[a.id] = a
         rec.auth_policy = None
         if rec.auth_type == "AWS_IAM":
             try:

@@ -133,6 +133,12 @@ def tag_ops(phase: int, key: Key, arn: Any, desired: Mapping[str, str], observed
     return ops
 
 
+def destination_type(arn: str) -> str:
+    """s3 | logs | firehose, from a destination ARN (arn:aws:<service>:...)."""
+    parts = arn.split(":")
+    return parts[2] if len(parts) > 2 else ""
+
+
 def chunks(items: list[Any], n: int) -> Iterable[list[Any]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
@@ -321,7 +327,34 @@ class _Planner:
         needs_svc: tuple[Key, ...] = (key,) if created else ()
         self.auth(svc, key, sid, observed_auth, None if rec is None else rec.auth_policy, needs_svc)
         self.associations(svc, sid, rec, needs_svc, adopt)
+        self.access_logs(svc, sid, rec, needs_svc)
         self.listeners(svc, sid, rec, needs_svc, adopt)
+
+    def access_logs(self, svc: Service, sid: Any, rec: ServiceRec | None, needs: tuple[Key, ...]) -> None:
+        """Our subscriptions (by ManagedBy tag) matched to the desired ones by destination type."""
+        if rec is not None and rec.access_logs is None:
+            return  # not loaded: leave alone
+        observed = [a for a in ((rec.access_logs or {}).values() if rec is not None else ())
+                    if a.tags is not None and self.ours(a.tags.get(MANAGED_BY))]
+        used: set[str] = set()
+        for als in svc.access_log_subscriptions:
+            key: Key = ("als", f"{svc.name}/{als.destination_type}")
+            have = next((a for a in observed if a.id not in used
+                         and destination_type(a.destination_arn) == als.destination_type), None)
+            if have is None:
+                self.ops.append(Operation(2, "CreateAccessLogSubscription", key, freeze({
+                    "resourceIdentifier": sid, "destinationArn": als.destination_arn, "tags": als.tags}), needs,
+                    fingerprint=svc.fingerprint, reason="create"))
+                continue
+            used.add(have.id)
+            if have.destination_arn != als.destination_arn:
+                self.ops.append(Operation(2, "UpdateAccessLogSubscription", key, freeze({
+                    "accessLogSubscriptionIdentifier": have.id, "destinationArn": als.destination_arn}),
+                    reason="destination"))
+        for a in observed:
+            if a.id not in used:
+                self.ops.append(Operation(2, "DeleteAccessLogSubscription", ("als", f"{svc.name}/{a.id}"), freeze({
+                    "accessLogSubscriptionIdentifier": a.id}), reason="no longer desired"))
 
     def auth(self, svc: Service, key: Key, sid: Any, observed_auth: str | None, observed_policy: str | None,
              needs: tuple[Key, ...]) -> None:
