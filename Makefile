@@ -1,6 +1,6 @@
 # The two commands a newcomer needs are `make demo` and `make test`; every other
 # target here is a step they run. Everything is cached: the virtualenv in .venv,
-# the kube-apiserver/etcd build and the Gateway API CRDs under ~/.cache/latticegw.
+# the kube-apiserver/etcd build, the Gateway API CRDs and helm under ~/.cache/latticegw.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
@@ -11,7 +11,7 @@ export PIP_CACHE_DIR ?= $(LATTICEGW_CACHE)/pip
 export NO_PROXY := 127.0.0.1,localhost,::1
 export no_proxy := $(NO_PROXY)
 
-.PHONY: venv kube test unit integration demo bench clean
+.PHONY: venv kube helm test unit integration demo bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ venv: $(STAMP)
 kube:
 	bash tests/kube/build.sh >/dev/null
 
-test: venv kube
+# helm renders and lints deploy/chart in the tests (built from its Go module, cached).
+helm:
+	bash deploy/tools/build_helm.sh >/dev/null
+
+test: venv kube helm
 	$(VENV)/bin/python -m pytest -q tests
 
 unit: venv

@@ -16,9 +16,16 @@ if [[ ! -x "$dir/helm" ]]; then
   echo "build_helm.sh: building helm $HELM_VERSION (first run: a few minutes)" >&2
   start=$(date +%s)
   rm -rf "$dir.tmp" && mkdir -p "$dir.tmp"
-  # Stamp the version the way Helm's Makefile does, so `helm version` tells the truth.
+  # Stamp the versions the way Helm's Makefile does: its own, and the Kubernetes version that
+  # `helm template` and `helm lint` assume (from the client-go it links: v0.M.m -> 1.m), which is
+  # otherwise a stale built-in default (v1.20).
+  gomod="$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')"
+  k8s_minor="$(awk '$1 == "k8s.io/client-go" {split($2, v, "."); print v[2]}' "$gomod")"
   ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
   ldflags+=" -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    ldflags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$k8s_minor"
+  done
   (cd "$dir.tmp" && GOBIN="$dir.tmp" GOFLAGS=-mod=mod CGO_ENABLED=0 \
       go install -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION")
   rm -rf "$dir" && mv "$dir.tmp" "$dir"

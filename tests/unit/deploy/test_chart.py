@@ -1,0 +1,204 @@
+"""The Helm chart, rendered and linted by the real (pinned) helm: HA Deployment, least-privilege
+RBAC derived from what the code does, the CRDs the code expects, and the documented knobs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from controller import config
+from controller.discovery import AWS_GROUP, WANTED
+from controller.queue_store_kube import KubeQueueStore
+from controller.reconcilers.finalizers import FINALIZERS
+from translate.snapshot import KNOWN_KINDS
+
+from .helm import CHART, ROOT, by_kind, helm, one, render
+
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+PLURALS = {"Service": "services", "Namespace": "namespaces", "EndpointSlice": "endpointslices",
+           "GatewayClass": "gatewayclasses", "Gateway": "gateways", "HTTPRoute": "httproutes",
+           "GRPCRoute": "grpcroutes", "TLSRoute": "tlsroutes", "ReferenceGrant": "referencegrants"}
+
+
+def aws_plurals() -> dict[str, str]:
+    out = {}
+    for path in (ROOT / "deploy" / "crds").glob("*.yaml"):
+        crd = yaml.safe_load(path.read_text())
+        out[crd["spec"]["names"]["kind"]] = crd["spec"]["names"]["plural"]
+    return out
+
+
+def allows(rules: list[dict], group: str, resource: str, verb: str, name: str | None = None) -> bool:
+    for r in rules:
+        if group in r["apiGroups"] and resource in r["resources"] and verb in r["verbs"]:
+            if not r.get("resourceNames") or (name is not None and name in r["resourceNames"]):
+                return True
+    return False
+
+
+def test_lint_strict():
+    for extra in ([], ["--set", "metrics.serviceMonitor.enabled=true", "--set", "replicaCount=1",
+                       "--set", "podDisruptionBudget.enabled=false"]):
+        res = helm("lint", "--strict", str(CHART), *extra)
+        assert res.returncode == 0, res.stdout + res.stderr
+
+
+def test_renders_the_ha_pod_set():
+    docs = render()
+    kinds = sorted({d["kind"] for d in docs})
+    assert kinds == sorted(["CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
+                            "Role", "RoleBinding", "Deployment", "PodDisruptionBudget", "Service", "GatewayClass"])
+    dep = one(docs, "Deployment")
+    spec = dep["spec"]
+    assert spec["replicas"] == 3
+    assert spec["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
+    pod = spec["template"]["spec"]
+    assert pod["affinity"]["podAntiAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+    keys = {c["topologyKey"] for c in pod["topologySpreadConstraints"]}
+    assert keys == {"topology.kubernetes.io/zone", "kubernetes.io/hostname"}
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    (c,) = pod["containers"]
+    sc = c["securityContext"]
+    assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False
+    assert sc["capabilities"]["drop"] == ["ALL"] and sc["runAsNonRoot"] is True
+    assert sc["seccompProfile"]["type"] == "RuntimeDefault"
+    assert c["args"] == ["run"]
+    assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert c["resources"]["requests"] and c["resources"]["limits"]["memory"]
+    assert [m["mountPath"] for m in c["volumeMounts"]] == ["/tmp"]
+    assert pod["volumes"][0]["emptyDir"] is not None
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert env["LATTICEGW_LEADER_ELECT"] == "true" and env["LATTICEGW_QUEUE_STORE"] == "kube"
+    assert "POD_NAME" in env and "POD_NAMESPACE" in env
+    port = c["ports"][0]
+    assert env["LATTICEGW_SIDECAR_ADDRESS"] == f"0.0.0.0:{port['containerPort']}"
+    pdb = one(docs, "PodDisruptionBudget")
+    assert pdb["spec"]["maxUnavailable"] == 1
+    assert pdb["spec"]["selector"]["matchLabels"] == spec["selector"]["matchLabels"]
+    svc = one(docs, "Service")
+    assert svc["spec"]["ports"][0]["targetPort"] == "http-metrics" == port["name"]
+
+
+def test_every_env_var_the_chart_sets_is_one_the_controller_reads():
+    docs = render({"aws.latticeEndpoint": "https://lattice.example", "tracing.otlpEndpoint": "http://otel:4318"})
+    (c,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    known = {e for _, names, _ in config.ENV for e in names} | {
+        "LATTICEGW_SIDECAR_ADDRESS", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert set(env) <= known, sorted(set(env) - known)
+    # The values parse: the rendered environment is a valid configuration.
+    plain = {k: v for k, v in env.items() if v is not None}
+    cfg = config.load({}, plain)
+    assert cfg.leader_elect and cfg.queue_store == "kube" and cfg.workers == 16
+    assert cfg.lease_name == config.Config().lease_name
+    assert cfg.controller_name == config.DEFAULT_CONTROLLER_NAME
+
+
+def test_cluster_role_is_least_privilege_and_covers_what_the_code_does():
+    docs = render()
+    rules = one(docs, "ClusterRole")["rules"]
+    for r in rules:
+        assert "*" not in r["verbs"] and "*" not in r["resources"] and "*" not in r["apiGroups"]
+        assert not {"delete", "deletecollection", "escalate", "bind", "impersonate"} & set(r["verbs"])
+    resources = {res for r in rules for res in r["resources"]}
+    assert not {"secrets", "pods", "configmaps", "leases"} & resources
+    # informers: list + watch on every kind discovery asks for
+    plurals = {**PLURALS, **aws_plurals()}
+    for group, kinds in WANTED.items():
+        for kind in (kinds or [k for k in aws_plurals() if group == AWS_GROUP]):
+            for verb in ("get", "list", "watch"):
+                assert allows(rules, group, plurals[kind], verb), (group, kind, verb)
+    # status: merge patches on /status of every kind translate reports on
+    for kind in ("GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute"):
+        assert allows(rules, GATEWAY_GROUP, plurals[kind] + "/status", "patch")
+    for kind, plural in aws_plurals().items():
+        assert kind in KNOWN_KINDS
+        assert allows(rules, AWS_GROUP, plural + "/status", "patch")
+        assert allows(rules, AWS_GROUP, plural, "patch")  # finalizers, annotations
+    # finalizers and annotations on routes (merge patch of metadata)
+    for kind in FINALIZERS:
+        group = AWS_GROUP if kind in aws_plurals() else GATEWAY_GROUP
+        assert allows(rules, group, plurals[kind], "patch"), kind
+    assert allows(rules, "events.k8s.io", "events", "create") and allows(rules, "events.k8s.io", "events", "patch")
+    # read-only on what users own and we only read
+    for group, res in (("", "services"), ("discovery.k8s.io", "endpointslices"), ("", "namespaces"),
+                       (GATEWAY_GROUP, "referencegrants")):
+        for verb in ("create", "update", "patch"):
+            assert not allows(rules, group, res, verb), (res, verb)
+
+
+def test_role_grants_the_lease_and_queue_configmaps_by_name():
+    for shards in (16, 4):
+        docs = render({"queue.shards": shards})
+        role = one(docs, "Role")
+        assert role["metadata"]["namespace"] == "latticegw-system"
+        rules = role["rules"]
+        lease = config.Config().lease_name
+        for verb in ("get", "update"):
+            assert allows(rules, "coordination.k8s.io", "leases", verb, lease)
+            assert not allows(rules, "coordination.k8s.io", "leases", verb, "someone-elses-lease")
+        assert allows(rules, "coordination.k8s.io", "leases", "create")
+        store = KubeQueueStore(None, "latticegw-system", shards=shards)
+        for i in range(shards):
+            for verb in ("get", "update"):
+                assert allows(rules, "", "configmaps", verb, store.name(i))
+        assert not allows(rules, "", "configmaps", "get", "aws-auth")
+        assert allows(rules, "", "configmaps", "list") and allows(rules, "", "configmaps", "create")
+        for r in rules:
+            assert "*" not in r["verbs"] and "delete" not in r["verbs"]
+        binding = one(docs, "RoleBinding")
+        sa = one(docs, "ServiceAccount")["metadata"]["name"]
+        assert binding["subjects"] == [{"kind": "ServiceAccount", "name": sa, "namespace": "latticegw-system"}]
+        assert one(docs, "ClusterRoleBinding")["subjects"] == binding["subjects"]
+
+
+def test_service_account_annotation_for_irsa():
+    arn = "arn:aws:iam::123456789012:role/latticegw"
+    docs = render({"serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn": arn})
+    assert one(docs, "ServiceAccount")["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": arn}
+    docs = render({"serviceAccount.create": False, "serviceAccount.name": "existing"})
+    assert not by_kind(docs, "ServiceAccount")
+    assert one(docs, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "existing"
+
+
+def test_chart_crds_are_the_ones_the_code_expects():
+    docs = render()
+    rendered = {d["metadata"]["name"]: d for d in by_kind(docs, "CustomResourceDefinition")}
+    shipped = {}
+    for path in (ROOT / "deploy" / "crds").glob("*.yaml"):
+        crd = yaml.safe_load(path.read_text())
+        shipped[crd["metadata"]["name"]] = crd
+    assert rendered == shipped
+    kinds = {c["spec"]["names"]["kind"] for c in rendered.values()}
+    assert kinds == {k for k in KNOWN_KINDS if k in {
+        "TargetGroupPolicy", "VpcAssociationPolicy", "AccessLogPolicy", "IAMAuthPolicy", "ServiceNetwork",
+        "ServiceExport", "ServiceImport"}}
+
+
+def test_gateway_class_service_monitor_and_toggles():
+    docs = render()
+    gc = one(docs, "GatewayClass")
+    assert gc["metadata"]["name"] == "amazon-vpc-lattice"
+    assert gc["spec"]["controllerName"] == config.DEFAULT_CONTROLLER_NAME
+    docs = render({"metrics.serviceMonitor.enabled": True, "gatewayClass.create": False,
+                   "podDisruptionBudget.enabled": False, "rbac.create": False})
+    sm = one(docs, "ServiceMonitor")
+    assert sm["spec"]["endpoints"][0]["port"] == "http-metrics"
+    for kind in ("GatewayClass", "PodDisruptionBudget", "ClusterRole", "Role"):
+        assert not by_kind(docs, kind)
+    docs = render({"image.digest": "sha256:" + "a" * 64})
+    (c,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert c["image"].endswith("@sha256:" + "a" * 64)
+
+
+def test_image_tag_defaults_to_the_app_version():
+    from controller.version import __version__
+
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert chart["appVersion"] == __version__
+    (c,) = one(render(), "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert c["image"].endswith(":" + __version__)
+    assert Path(CHART / "crds").is_dir()

@@ -1,0 +1,232 @@
+"""The reference pages in docs/reference/ against the code, so they cannot drift."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+from controller import cmd_run, config
+from controller.metrics import Metrics
+
+ROOT = Path(__file__).resolve().parents[2]
+REF = ROOT / "docs" / "reference"
+PREFIX = "application-networking.k8s.aws/"
+
+
+def table_rows(text: str) -> list[list[str]]:
+    rows = []
+    for line in text.splitlines():
+        if line.startswith("|") and not re.match(r"^\|[-| ]+\|$", line):
+            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    return rows
+
+
+def ticked(cell: str) -> list[str]:
+    return re.findall(r"`([^`]+)`", cell)
+
+
+# ----------------------------------------------------------------------------- configuration
+EXTRA_ENV = {"LATTICEGW_SIDECAR_ADDRESS", "LATTICEGW_RECONCILERS"}
+
+
+def _fmt_default(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if value == "":
+        return '""'
+    return str(value)
+
+
+def test_every_env_var_is_documented_with_its_default():
+    text = (REF / "configuration.md").read_text()
+    rows = {}
+    for row in table_rows(text):
+        for name in ticked(row[0]):
+            if name.isupper():
+                rows[name] = row
+    defaults = config.Config()
+    for field, envs, _kind in config.ENV:
+        for env in envs:
+            assert env in rows, f"{env} is not documented in docs/reference/configuration.md"
+        row = rows[envs[0]] if envs else None
+        if row is None or field in ("identity", "kubeconfig", "queue_flush_interval"):
+            continue  # dynamic defaults, described in words
+        assert ticked(row[2]) == [_fmt_default(getattr(defaults, field))], (envs[0], row[2])
+    for env in EXTRA_ENV:
+        assert env in rows
+    known = {e for _, envs, _ in config.ENV for e in envs} | EXTRA_ENV
+    documented = {n for n in rows if n.startswith(("LATTICEGW_",)) or n in {
+        "REGION", "CLUSTER_VPC_ID", "CLUSTER_NAME", "AWS_ACCOUNT_ID", "DEFAULT_SERVICE_NETWORK",
+        "ENABLE_SERVICE_NETWORK_OVERRIDE", "LOG_LEVEL", "ROUTE_MAX_CONCURRENT_RECONCILES",
+        "RECONCILE_DEFAULT_RESYNC_SECONDS", "LATTICE_ENDPOINT"}}
+    assert documented <= known, f"documented but unknown to controller/config.py: {sorted(documented - known)}"
+
+
+def test_every_run_flag_is_documented():
+    text = (REF / "configuration.md").read_text()
+    parser = argparse.ArgumentParser()
+    cmd_run.add_arguments(parser)
+    flags = {s for a in parser._actions for s in a.option_strings if s.startswith("--") and s != "--help"}
+    documented = {t for row in table_rows(text) for t in ticked(row[1]) if t.startswith("--")}
+    assert flags == documented, (sorted(flags - documented), sorted(documented - flags))
+
+
+def test_reference_env_names_are_the_aws_controllers():
+    envs = {e for _, names, _ in config.ENV for e in names}
+    for name in ("REGION", "CLUSTER_VPC_ID", "CLUSTER_NAME", "AWS_ACCOUNT_ID", "DEFAULT_SERVICE_NETWORK",
+                 "ENABLE_SERVICE_NETWORK_OVERRIDE", "LOG_LEVEL", "ROUTE_MAX_CONCURRENT_RECONCILES",
+                 "RECONCILE_DEFAULT_RESYNC_SECONDS", "LATTICE_ENDPOINT"):
+        assert name in envs
+
+
+# ----------------------------------------------------------------------------- metrics
+def registered_metrics() -> dict[str, tuple[str, tuple[str, ...]]]:
+    from prometheus_client.metrics import MetricWrapperBase
+
+    m = Metrics()
+    out = {}
+    for value in vars(m).values():
+        if isinstance(value, MetricWrapperBase):
+            name = value._name + ("_total" if value._type == "counter" else "")
+            out[name] = (value._type, tuple(value._labelnames))
+    for fam in m.registry.collect():  # scrape-time collectors (no MetricWrapperBase)
+        if fam.name not in out and fam.name + "_total" not in out:
+            labels = tuple(fam.samples[0].labels) if fam.samples else None
+            out[fam.name] = (fam.type, labels)
+    return out
+
+
+def test_every_metric_is_documented_with_type_and_labels():
+    rows = {ticked(r[0])[0]: r for r in table_rows((REF / "metrics.md").read_text()) if ticked(r[0])}
+    reg = registered_metrics()
+    for name, (type_, labels) in reg.items():
+        assert name in rows, f"metric {name} is not documented in docs/reference/metrics.md"
+        row = rows[name]
+        assert row[1] == type_, (name, row[1], type_)
+        if labels is not None:
+            assert tuple(ticked(row[2])) == labels, (name, row[2], labels)
+    documented = {n for n in rows if re.fullmatch(r"[a-z_]+", n)}
+    assert documented <= set(reg) | {"workqueue_unfinished_work_seconds", "workqueue_longest_running_processor_seconds"}
+
+
+# ----------------------------------------------------------------------------- annotations
+def code_keys() -> set[str]:
+    found: set[str] = set()
+    for pkg in ("translate", "controller", "lattice"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            if "emulator" in path.parts or "localkube" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    if node.value.startswith(PREFIX) and len(node.value) > len(PREFIX) and " " not in node.value:
+                        found.add(node.value[len(PREFIX):])
+                if (isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add)
+                        and isinstance(node.right, ast.Constant) and isinstance(node.right.value, str)):
+                    left = node.left
+                    name = left.id if isinstance(left, ast.Name) else getattr(left, "attr", None)
+                    if name in ("ANNOTATION_PREFIX", "A"):
+                        found.add(node.right.value)
+    return found
+
+
+def all_literals() -> set[str]:
+    out: set[str] = set()
+    for pkg in ("translate", "controller", "lattice"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            if "emulator" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    out.add(node.value)
+    return out
+
+
+def test_every_annotation_and_tag_in_the_code_is_documented():
+    text = (REF / "annotations.md").read_text()
+    documented = set(re.findall(r"`application-networking\.k8s\.aws/([A-Za-z0-9<>._-]+)`", text))
+    for key in code_keys():
+        if key.endswith("-"):  # a prefix such as "rule-" (rule-<i>-priority)
+            assert any(d.startswith(key) for d in documented), key
+        else:
+            assert key in documented, f"{PREFIX}{key} is used by the code but not documented"
+    literals = all_literals()
+    for key in documented:
+        stem = key.split("<")[0]
+        assert (key in code_keys() or stem in code_keys() or key in literals), f"documented {key} unknown to the code"
+
+
+def test_finalizers_are_documented():
+    text = (REF / "annotations.md").read_text()
+    from controller.reconcilers.finalizers import FINALIZERS
+
+    for name in FINALIZERS.values():
+        assert f"`{name}`" in text, name
+
+
+# ----------------------------------------------------------------------------- CRDs
+def _spec_paths(schema: dict, prefix: str) -> list[str]:
+    out = []
+    for key, sub in (schema.get("properties") or {}).items():
+        path = f"{prefix}.{key}"
+        out.append(path)
+        if sub.get("type") == "object":
+            out.extend(_spec_paths(sub, path))
+        elif sub.get("type") == "array" and (sub.get("items") or {}).get("type") == "object":
+            out.extend(_spec_paths(sub["items"], path + "[]"))
+    return out
+
+
+def test_every_crd_kind_and_spec_field_is_documented():
+    text = (REF / "crds.md").read_text()
+    for path in sorted((ROOT / "deploy" / "crds").glob("*.yaml")):
+        crd = yaml.safe_load(path.read_text())
+        kind = crd["spec"]["names"]["kind"]
+        assert f"## {kind}" in text, kind
+        section = text.split(f"## {kind}", 1)[1].split("\n## ", 1)[0]
+        for short in crd["spec"]["names"].get("shortNames", []):
+            assert f"`{short}`" in section, (kind, short)
+        schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]
+        for field in _spec_paths(schema.get("spec", {}), "spec"):
+            if field.startswith("spec.targetRef."):
+                continue  # described once for all policies
+            if kind == "ServiceImport" and field.startswith("spec.ports[]."):
+                continue
+            assert f"`{field}`" in section, f"{kind} {field} is not documented in docs/reference/crds.md"
+
+
+# ----------------------------------------------------------------------------- helm values
+def _leaves(d: dict, prefix: str = ""):
+    for key, value in d.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict) and value:
+            yield from _leaves(value, path)
+        else:
+            yield path, value
+
+
+def test_every_helm_value_is_documented_with_its_default():
+    values = yaml.safe_load((ROOT / "deploy" / "chart" / "latticegw" / "values.yaml").read_text())
+    rows = {ticked(r[0])[0]: r for r in table_rows((REF / "helm-values.md").read_text()) if ticked(r[0])}
+    leaves = dict(_leaves(values))
+    for path, value in leaves.items():
+        assert path in rows, f"values.yaml key {path} is not documented"
+        assert ticked(rows[path][1]) == [json.dumps(value)], (path, rows[path][1])
+    documented = {k for k in rows if "." in k or k in leaves}
+    documented = {k for k in documented if re.fullmatch(r"[a-zA-Z.]+", k) and not k.endswith(".md")}
+    assert documented <= set(leaves) | {"ServiceAccount", "Deployment"}, sorted(documented - set(leaves))
+
+
+# ----------------------------------------------------------------------------- links
+def test_relative_links_in_docs_resolve():
+    for md in (ROOT / "docs").rglob("*.md"):
+        for target in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", md.read_text()):
+            if "://" in target:
+                continue
+            assert (md.parent / target).exists(), f"{md.relative_to(ROOT)} links to missing {target}"
