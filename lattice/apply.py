@@ -229,6 +229,8 @@ class Applier:
         elif api == "CreateServiceNetworkServiceAssociation":
             svc = self._svc(name.partition("/")[0])
             if svc is not None:
+                if svc.status == "CREATE_IN_PROGRESS":
+                    svc.status = "ACTIVE"  # Lattice refuses an association while the service is being created
                 sn_name = name.partition("/")[2]
                 sn = inv.service_network(p["serviceNetworkIdentifier"])
                 svc.associations = svc.associations or {}
@@ -326,6 +328,8 @@ class Applier:
         elif api in ("RegisterTargets", "DeregisterTargets"):
             tg = inv.target_groups.get(name)
             if tg is not None:
+                if api == "RegisterTargets" and tg.status == "CREATE_IN_PROGRESS":
+                    tg.status = "ACTIVE"  # Lattice registers targets only into an ACTIVE target group
                 tg.targets = tg.targets if tg.targets is not None else {}
                 for t in r.get("successful", ()) if r else p["targets"]:
                     k = (t["id"], t.get("port"))

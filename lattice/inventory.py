@@ -348,12 +348,11 @@ class Inventory:
             await self.load_targets(fresh)
         return fresh
 
-    async def hydrate_service_network(self, rec: ServiceNetworkRec, vpc_id: str | None) -> None:
+    async def hydrate_service_network(self, rec: ServiceNetworkRec, vpc_id: str | None, *,
+                                      with_auth: bool) -> None:
+        """Load the parts of an SN we may own: VPC associations of our VPC (tags only for this SN's),
+        access log subscriptions (+ tags) and, when `with_auth`, authType, tags and the auth policy."""
         c = self.client
-        got = await c.call("GetServiceNetwork", serviceNetworkIdentifier=rec.id)
-        rec.auth_type = got.get("authType")
-        if rec.tags is None:
-            rec.tags = await self._tags(rec.arn) or {}
         vas: dict[str, VpcAssociationRec] = {}
         if vpc_id:
             items = await c.paginate("ListServiceNetworkVpcAssociations", vpcIdentifier=vpc_id)
@@ -362,7 +361,11 @@ class Inventory:
                     continue
                 va = VpcAssociationRec(id=it["id"], arn=it["arn"], service_network_id=it["serviceNetworkId"],
                                        vpc_id=it.get("vpcId", vpc_id), status=it.get("status", "ACTIVE"))
-                va.tags = await self._tags(va.arn)
+                if va.service_network_id == rec.id:
+                    va.tags = await self._tags(va.arn)
+                    got_va = await c.call("GetServiceNetworkVpcAssociation",
+                                          serviceNetworkVpcAssociationIdentifier=va.id)
+                    va.security_group_ids = tuple(got_va.get("securityGroupIds") or ())
                 vas[va.service_network_id] = va
         rec.vpc_associations = vas
         als = await c.paginate("ListAccessLogSubscriptions", resourceIdentifier=rec.id)
@@ -371,12 +374,22 @@ class Inventory:
             a = AccessLogRec(id=it["id"], arn=it["arn"], resource_id=rec.id, destination_arn=it["destinationArn"])
             a.tags = await self._tags(a.arn)
             rec.access_logs[a.id] = a
-        rec.auth_policy = None
-        try:
-            rec.auth_policy = (await c.call("GetAuthPolicy", resourceIdentifier=rec.id)).get("policy")
-        except NotFound:
-            pass
+        if with_auth:
+            await self.load_service_network_auth(rec)
         rec.hydrated = True
+
+    async def load_service_network_auth(self, rec: ServiceNetworkRec) -> None:
+        c = self.client
+        got = await c.call("GetServiceNetwork", serviceNetworkIdentifier=rec.id)
+        rec.auth_type = got.get("authType")
+        if rec.tags is None:
+            rec.tags = await self._tags(rec.arn) or {}
+        rec.auth_policy = None
+        if rec.auth_type == "AWS_IAM":
+            try:
+                rec.auth_policy = (await c.call("GetAuthPolicy", resourceIdentifier=rec.id)).get("policy")
+            except NotFound:
+                pass
 
     async def resolve_lookup(self, arn: str | None, tags: dict[str, str], vpc: str | None) -> str | None:
         """A TargetGroupLookup's TG id: by ARN (GetTargetGroup once), else the TG whose tags match."""

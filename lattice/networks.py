@@ -113,8 +113,11 @@ class _Net:
             rec = ServiceNetworkRec(id=got["id"], arn=got["arn"], name=sn.name, auth_type=got.get("authType"),
                                     tags=dict(sn.tags), vpc_associations=None)
             inv.put_service_network(rec)
+        with_auth = sn.managed or sn.auth_policy is not None
         if not rec.hydrated:
-            await inv.hydrate_service_network(rec, self.sync.vpc_id or self._vpc())
+            await inv.hydrate_service_network(rec, self.sync.vpc_id or self._vpc(), with_auth=with_auth)
+        elif with_auth and rec.auth_type is None:
+            await inv.load_service_network_auth(rec)
         self.r.found, self.r.id, self.r.arn = True, rec.id, rec.arn
         if sn.managed:
             owner = (rec.tags or {}).get(MANAGED_BY)
@@ -246,8 +249,8 @@ class _Net:
         if rec is None:
             self.r.found = False
             return
-        if not rec.hydrated:
-            await inv.hydrate_service_network(rec, self.sync.vpc_id or self._vpc())
+        if not rec.hydrated or rec.auth_type is None:
+            await inv.hydrate_service_network(rec, self.sync.vpc_id or self._vpc(), with_auth=True)
         self.r.id, self.r.arn = rec.id, rec.arn
         owned_sn = sn.managed and self.ours(rec.tags)
         await self.access_logs(rec, remove_all=True)
