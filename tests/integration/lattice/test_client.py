@@ -1,0 +1,45 @@
+"""LatticeClient: observer callback, OpenTelemetry spans, typed errors, per-task call recording."""
+
+from __future__ import annotations
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from lattice.client import LatticeClient, record_calls
+from lattice.errors import Conflict, LatticeError, NotFound
+from tests.integration.lattice.conftest import _session, make_config
+
+
+async def test_observer_spans_errors_and_recording(lattice_emulator, ctl):
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    seen = []
+    client = LatticeClient(make_config(lattice_emulator.url), on_call=lambda *a: seen.append(a),
+                           tracer=provider.get_tracer("test"), session=_session())
+    async with client:
+        with record_calls() as calls:
+            await client.call("CreateServiceNetwork", name="net-a")
+            with pytest.raises(Conflict):
+                await client.call("CreateServiceNetwork", name="net-a")
+            with pytest.raises(NotFound) as nf:
+                await client.call("GetService", serviceIdentifier="svc-00000000000000000")
+            assert nf.value.resource_type == "SERVICE"
+            with pytest.raises(LatticeError) as bad:
+                await client.call("CreateServiceNetwork", name="Bad_Name")
+            assert bad.value.code == "ValidationException"
+            await ctl.inject_error("ListServiceNetworks", "ThrottlingException", count=1, retry_after=0)
+            items = await client.paginate("ListServiceNetworks")
+        assert [i["name"] for i in items] == ["net-a"]
+    assert calls["CreateServiceNetwork"] == 3 and calls["ListServiceNetworks"] == 2
+    outcomes = [(s, op, out, thr) for s, op, out, _, thr in seen]
+    assert ("vpc-lattice", "CreateServiceNetwork", "ok", False) in outcomes
+    assert ("vpc-lattice", "CreateServiceNetwork", "ConflictException", False) in outcomes
+    assert ("vpc-lattice", "ListServiceNetworks", "ThrottlingException", True) in outcomes
+    spans = exporter.get_finished_spans()
+    assert len(spans) == len(seen) == 6
+    assert {s.name for s in spans} >= {"vpc-lattice.CreateServiceNetwork", "vpc-lattice.GetService"}
+    failed = [s for s in spans if s.attributes.get("aws.outcome") == "ConflictException"]
+    assert failed and not failed[0].status.is_ok
