@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
 import threading
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -27,7 +28,8 @@ AUTH = ("AWS4-HMAC-SHA256 Credential=test/20260101/us-west-2/vpc-lattice/aws4_re
         "SignedHeaders=host;x-amz-date, Signature=" + "a" * 64)
 ROUTES = [r for r in routes() if r.operation in HANDLERS]
 BODY_ROUTES = [r for r in ROUTES if body_members(r.operation)]
-FUZZ = settings(max_examples=120, deadline=None, database=None,
+# EMULATOR_FUZZ_EXAMPLES=2000 for a deeper local run; the default keeps the suite fast.
+FUZZ = settings(max_examples=int(os.environ.get("EMULATOR_FUZZ_EXAMPLES", "120")), deadline=None, database=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 ERROR_TYPES = {"ValidationException", "ResourceNotFoundException", "ConflictException", "AccessDeniedException",
                "ServiceQuotaExceededException", "ThrottlingException"}
