@@ -96,6 +96,60 @@ def _service_import(ctx: Context, ns: str, name: str, ref_desc: str) -> tuple[Ta
     return TargetGroupLookup(placeholder, src, tags=freeze(lookup_tags), vpc_identifier=mode2["aws-vpc"] or None), None
 
 
+@dataclass(frozen=True, slots=True)
+class _Backend:
+    """What a (Service, port, route kind) contributes to a TG, shared by every route using it."""
+
+    ip_type: str
+    proto: targetgroups.Protocol
+    config: FrozenDict
+    targets: tuple
+    targets_fingerprint: str
+    backend: Source
+
+
+def _service_backend(
+    ctx: Context, route_kind: str, svc: Mapping[str, Any], svc_ns: str, svc_name: str, port: int | None
+) -> _Backend | Problem:
+    key = ("backend", route_kind, svc_ns, svc_name, port)
+    hit = ctx.memo.get(key)
+    if hit is not None:
+        return hit
+    result = _compute_backend(ctx, route_kind, svc, svc_ns, svc_name, port)
+    ctx.memo[key] = result
+    return result
+
+
+def _compute_backend(
+    ctx: Context, route_kind: str, svc: Mapping[str, Any], svc_ns: str, svc_name: str, port: int | None
+) -> _Backend | Problem:
+    spec = spec_of(svc)
+    families = list(spec.get("ipFamilies") or ["IPv4"])
+    if len(families) > 1:
+        return Problem(R_UNSUPPORTED_VALUE, f"Service {svc_ns}/{svc_name}: dual stack Service is not supported")
+    ip_type = "IPV6" if families[0] == "IPv6" else "IPV4"
+    port_name: str | None = None
+    if port is not None:
+        port_name = targets.service_port_name(svc, port)
+        if port_name is None:
+            return Problem(R_BACKEND_NOT_FOUND, f"Service {svc_ns}/{svc_name} has no port {port}")
+    policy = ctx.policies.target_group.get(("Service", svc_ns, svc_name))
+    policy_spec = spec_of(policy) if policy is not None else None
+    proto = targetgroups.route_protocol(route_kind, policy_spec)
+    ckey = ("tgconfig", proto, ip_type, id(policy))
+    config = ctx.memo.get(ckey)
+    if config is None:
+        config = targetgroups.config(proto, vpc_id=ctx.config.vpc_id, ip_address_type=ip_type, policy_spec=policy_spec)
+        ctx.memo[ckey] = config
+    tkey = ("targets", svc_ns, svc_name, port_name, ip_type)
+    hit = ctx.memo.get(tkey)
+    if hit is None:
+        tgts = targets.targets_for(ctx.snapshot, svc_ns, svc_name, port_name=port_name, ip_address_type=ip_type)
+        hit = (tgts, fingerprint([[t.id, t.port] for t in tgts]))
+        ctx.memo[tkey] = hit
+    return _Backend(ip_type, proto, config, hit[0], hit[1], Source("Service", svc_ns, svc_name))
+
+
 def _service_tg(
     ctx: Context,
     cache: dict[str, TargetGroup],
@@ -107,19 +161,9 @@ def _service_tg(
     user_tags: FrozenDict,
     domain: str | None,
 ) -> tuple[TargetGroup | None, Problem | None]:
-    spec = spec_of(svc)
-    families = list(spec.get("ipFamilies") or ["IPv4"])
-    if len(families) > 1:
-        return None, Problem(R_UNSUPPORTED_VALUE, f"Service {svc_ns}/{svc_name}: dual stack Service is not supported")
-    ip_type = "IPV6" if families[0] == "IPv6" else "IPV4"
-    port_name: str | None = None
-    if port is not None:
-        port_name = targets.service_port_name(svc, port)
-        if port_name is None:
-            return None, Problem(R_BACKEND_NOT_FOUND, f"Service {svc_ns}/{svc_name} has no port {port}")
-    policy = ctx.policies.target_group.get(("Service", svc_ns, svc_name))
-    policy_spec = spec_of(policy) if policy is not None else None
-    proto = targetgroups.route_protocol(route_src.kind, policy_spec)
+    b = _service_backend(ctx, route_src.kind, svc, svc_ns, svc_name, port)
+    if isinstance(b, Problem):
+        return None, b
     cfg = ctx.config
     name = naming.target_group_name(
         cluster=cfg.cluster_name,
@@ -130,60 +174,41 @@ def _service_tg(
         service_namespace=svc_ns,
         service_name=svc_name,
         port=port,
-        protocol=proto.protocol,
-        protocol_version=proto.version,
-        ip_address_type=ip_type,
+        protocol=b.proto.protocol,
+        protocol_version=b.proto.version,
+        ip_address_type=b.ip_type,
         custom_domain=domain,
     )
     existing = cache.get(name)
     if existing is not None:
         return existing, None
-    ckey = ("tgconfig", proto, ip_type, id(policy))
-    config = ctx.memo.get(ckey)
-    if config is None:
-        config = targetgroups.config(proto, vpc_id=cfg.vpc_id, ip_address_type=ip_type, policy_spec=policy_spec)
-        ctx.memo[ckey] = config
-    tkey = ("targets", svc_ns, svc_name, port_name, ip_type)
-    tgts = ctx.memo.get(tkey)
-    if tgts is None:
-        tgts = targets.targets_for(ctx.snapshot, svc_ns, svc_name, port_name=port_name, ip_address_type=ip_type)
-        ctx.memo[tkey] = tgts
     managed = tags.target_group_tags(
         managed=cfg.managed_by,
         cluster=cfg.cluster_name,
         service_namespace=svc_ns,
         service_name=svc_name,
         source_kind=route_src.kind,
-        protocol_version=proto.version or "",
+        protocol_version=b.proto.version or "",
         route_namespace=route_src.namespace,
         route_name=route_src.name,
     )
-    tg = make_target_group(
-        name, route_src, Source("Service", svc_ns, svc_name), config, tgts, tags.merge(user_tags, managed), ctx.memo
+    tag_map = tags.merge(user_tags, managed)
+    fp = fingerprint({"name": name, "type": "IP", "config": b.config, "tags": tag_map})
+    tg = TargetGroup(
+        name=name, source=route_src, backend=b.backend, type="IP", config=b.config, targets=b.targets, tags=tag_map,
+        fingerprint=fp, targets_fingerprint=b.targets_fingerprint,
     )
     cache[name] = tg
     return tg, None
 
 
 def make_target_group(
-    name: str,
-    source: Source,
-    backend: Source,
-    config: FrozenDict,
-    tgts: tuple,
-    tag_map: FrozenDict,
-    memo: dict | None = None,
+    name: str, source: Source, backend: Source, config: FrozenDict, tgts: tuple, tag_map: FrozenDict
 ) -> TargetGroup:
-    fp = fingerprint({"name": name, "type": "IP", "config": config, "tags": tag_map})
-    tfp = memo.get(("targetsfp", id(tgts))) if memo is not None else None
-    if tfp is None:
-        tfp = fingerprint([[t.id, t.port] for t in tgts])
-        if memo is not None:
-            # keyed by id(): the tuple itself is kept alive by the "targets" memo entry
-            memo[("targetsfp", id(tgts))] = tfp
     return TargetGroup(
         name=name, source=source, backend=backend, type="IP", config=config, targets=tgts, tags=tag_map,
-        fingerprint=fp, targets_fingerprint=tfp,
+        fingerprint=fingerprint({"name": name, "type": "IP", "config": config, "tags": tag_map}),
+        targets_fingerprint=fingerprint([[t.id, t.port] for t in tgts]),
     )
 
 
@@ -258,7 +283,9 @@ def forward(
         return out
     names = sorted(entries)
     weights = scale_weights([entries[n] for n in names])
-    out.action = freeze(
-        {"forward": {"targetGroups": [{"targetGroupIdentifier": n, "weight": w} for n, w in zip(names, weights)]}}
+    # Built frozen directly (keys already in sorted order): this runs once per rule.
+    entries_frozen = tuple(
+        FrozenDict((("targetGroupIdentifier", n), ("weight", w))) for n, w in zip(names, weights)
     )
+    out.action = FrozenDict((("forward", FrozenDict((("targetGroups", entries_frozen),))),))
     return out

@@ -40,7 +40,7 @@ Precedence = tuple[int, int, int, int]
 
 def _fd(**kw: Any) -> FrozenDict:
     # Build frozen dicts directly (sorted keys, as freeze() would) instead of freezing afterwards.
-    return FrozenDict(sorted(kw.items()))
+    return FrozenDict(sorted(kw.items())) if len(kw) > 1 else FrozenDict(kw)
 
 
 def _path_match(kind: str, value: str) -> FrozenDict:
@@ -49,7 +49,7 @@ def _path_match(kind: str, value: str) -> FrozenDict:
             R_UNSUPPORTED_VALUE,
             f"path {value!r} is not a valid Lattice path (pattern /[a-zA-Z0-9@:%_+.~#?&/=-]*, max {MAX_PATH})",
         )
-    return _fd(match=FrozenDict(((kind, value),)), caseSensitive=True)
+    return FrozenDict((("caseSensitive", True), ("match", FrozenDict(((kind, value),)))))
 
 
 def _headers(headers: Any) -> list[FrozenDict]:
@@ -68,7 +68,7 @@ def _headers(headers: Any) -> list[FrozenDict]:
         seen.add(name.lower())
         if not name or len(name) > MAX_HEADER_NAME or not value or len(value) > MAX_HEADER_VALUE:
             raise RuleRejected(R_UNSUPPORTED_VALUE, f"header match {name!r} exceeds Lattice limits")
-        out.append(_fd(name=name, match=FrozenDict((("exact", value),)), caseSensitive=True))
+        out.append(FrozenDict((("caseSensitive", True), ("match", FrozenDict((("exact", value),))), ("name", name))))
     if len(out) > MAX_HEADERS:
         raise RuleRejected(
             R_UNSUPPORTED_VALUE, f"{len(out)} header matches; Lattice allows at most {MAX_HEADERS} per rule"

@@ -57,7 +57,10 @@ def short_hash(*parts: str, n: int = 8) -> str:
 
 
 def _join(*pieces: str) -> str:
-    return _DASHES.sub("-", "-".join(p for p in pieces if p)).strip("-")
+    s = "-".join([p for p in pieces if p])
+    if "--" in s:  # the regex is only needed when a piece brought its own hyphens
+        s = _DASHES.sub("-", s)
+    return s.strip("-")
 
 
 def _fix_prefix(name: str, prefix: str | None, max_len: int) -> str:

@@ -75,7 +75,7 @@ def build(
     cache: dict[str, TargetGroup] = {}
     actions: dict[int, backends.Forward] = {}
     candidates: list[priorities.Candidate] = []
-    built: dict[tuple[int, int], FrozenDict] = {}
+    built: dict[tuple[int, int], tuple[FrozenDict, str]] = {}
     seen_matches: dict[str, tuple[int, int]] = {}
 
     for i, rule in enumerate(raw_rules):
@@ -100,7 +100,7 @@ def build(
                 if key in seen_matches:
                     continue  # an identical earlier match always wins; this one could never match
                 seen_matches[key] = (i, j)
-                built[(i, j)] = lm
+                built[(i, j)] = (lm, key)
                 candidates.append(priorities.Candidate(i, j, prec))
             actions[i] = fwd
         except RuleRejected as exc:
@@ -115,10 +115,8 @@ def build(
         for (i, j), prio in sorted(placed.items(), key=lambda kv: kv[1]):
             if i in out.rejected:
                 continue
-            lm = built[(i, j)]
-            out.rules.append(
-                RuleSpec(rule_name(matches.match_key(lm)), prio, lm, actions[i].action, i, j)
-            )
+            lm, key = built[(i, j)]
+            out.rules.append(RuleSpec(rule_name(key), prio, lm, actions[i].action, i, j))
     for i, fwd in actions.items():
         if i in out.rejected:
             continue
