@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 
@@ -128,3 +129,30 @@ def _only(t, src):
     from dataclasses import replace
 
     return replace(t, services=t.services_of(src), target_groups=t.target_groups_of(src))
+
+
+async def test_lifecycle_delays_requeue_instead_of_sleeping(make_sync, ctl, lattice_emulator):
+    """Resources that take time to become ACTIVE (or to go away) are reported in progress with a
+    short requeue; no apply call blocks on them."""
+    lattice_emulator.config.update({"delays": {"create": 0.4, "delete": 0.4}})
+    sync = await make_sync()
+    await make_sn(sync, "my-hotel")
+    t = translate_objects(example_objects("my-hotel"))
+    src = t.services[0].source
+    started = time.monotonic()
+    res = await sync.apply_source(src, t.services_of(src), t.target_groups_of(src))
+    assert time.monotonic() - started < 0.4
+    assert res.in_progress and res.requeue_after is not None and res.requeue_after <= 2
+    results = await converge(sync, _only(t, src), max_passes=60, pause=0.1)
+    assert results[-1].converged
+    assert_exact_hotel(State(await ctl.partition()), _only(t, src))
+    # and deletion with delete delays
+    for _ in range(60):
+        res = await sync.apply_source(src, (), ())
+        if res.converged:
+            break
+        await asyncio.sleep(0.1)
+    assert res.converged
+    await asyncio.sleep(0.5)
+    st = State(await ctl.partition())
+    assert st.services == {} and st.tgs == {}
