@@ -9,6 +9,7 @@ import sys
 
 from lattice.emulator import EmulatorConfig, run_emulator
 from lattice.emulator.config import Delays
+from lattice.emulator.persistence import StateFileError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +30,7 @@ def main(args: argparse.Namespace) -> int:
                             save_interval=args.save_interval)
     try:
         asyncio.run(_serve(args, config))
-    except OSError as exc:
+    except (OSError, StateFileError) as exc:
         print(f"latticegw emulator: {exc}", file=sys.stderr)
         return 1
     return 0

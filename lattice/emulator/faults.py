@@ -14,8 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import GenericError, Throttled
+from .model import declared_errors
 
 ANY = "*"
+ALL_MODELLED = frozenset({
+    "ValidationException", "AccessDeniedException", "ResourceNotFoundException", "ConflictException",
+    "ServiceQuotaExceededException", "ThrottlingException", "InternalServerException",
+})
 
 
 @dataclass
@@ -115,6 +120,10 @@ class Faults:
             rule = self.throttle.get(key)
             if rule is None:
                 continue
+            # Blanket rules respect the model: ops that never throttle (ListTagsForResource,
+            # UntagResource) are exempt; a rule naming the op explicitly always applies.
+            if key == ANY and "ThrottlingException" not in declared_errors(operation):
+                continue
             bucket = self._buckets.get((account, key))
             if bucket is None:
                 bucket = self._buckets[(account, key)] = TokenBucket(rule["rate"], rule["burst"])
@@ -125,6 +134,8 @@ class Faults:
     def check_errors(self, operation: str) -> None:
         for rule in list(self.errors):
             if rule["operation"] not in (operation, ANY):
+                continue
+            if rule["operation"] == ANY and rule["code"] in ALL_MODELLED and rule["code"] not in declared_errors(operation):
                 continue
             if rule.get("count") is not None:
                 rule["count"] -= 1

@@ -118,3 +118,9 @@ def idempotent_member(name: str) -> str | None:
         if s.metadata.get("idempotencyToken"):
             return member
     return None
+
+
+@functools.cache
+def declared_errors(name: str) -> frozenset[str]:
+    """Error codes the model lists for an op (e.g. ListTagsForResource has no ThrottlingException)."""
+    return frozenset(shape.name for shape in operation(name).error_shapes)

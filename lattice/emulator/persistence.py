@@ -28,5 +28,12 @@ def save(store: Store, path: Path) -> None:
         raise
 
 
+class StateFileError(ValueError):
+    """The state file exists but cannot be loaded; refuse to start rather than lose it."""
+
+
 def load(store: Store, path: Path) -> None:
-    store.load_json(orjson.loads(path.read_bytes()))
+    try:
+        store.load_json(orjson.loads(path.read_bytes()))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise StateFileError(f"cannot load emulator state from {path}: {exc}") from exc

@@ -193,6 +193,8 @@ class Emulator:
             if problems:
                 raise InternalError(f"Emulator response does not match the model: {problems[:5]}")
         if token is not None:
+            if len(part.tokens) % 4096 == 4095:
+                _expire_tokens(part.tokens, now)
             part.tokens[key] = {
                 "fp": fingerprint, "at": now, "body": payload.decode(),
                 "id": (result or {}).get("id", ""), "type": _resource_type(op_name),
@@ -200,6 +202,11 @@ class Emulator:
         if mutating:
             self.generation += 1
         return status, payload
+
+
+def _expire_tokens(tokens: dict[str, dict[str, Any]], now: float) -> None:
+    for key in [k for k, v in tokens.items() if now - v["at"] >= TOKEN_TTL]:
+        del tokens[key]
 
 
 def _elapsed(started: float | None) -> float | None:

@@ -164,3 +164,19 @@ async def test_config_control(ctl):
         await ctl.set_latency("ListServices", fixed=1, uniform=(1, 2))
     with pytest.raises(EmulatorControlError):
         await ctl._request("GET", "no/such/control")
+
+
+async def test_blanket_rules_respect_the_model(lattice, ctl):
+    svc = await lattice.create_service(name="blanket")
+    await ctl.throttle("*", rate=0.01, burst=1)
+    await lattice.get_service(serviceIdentifier=svc["id"])
+    async with raises("ThrottlingException"):
+        await lattice.get_service(serviceIdentifier=svc["id"])
+    # The model gives ListTagsForResource no ThrottlingException, so the blanket bucket skips it.
+    for _ in range(3):
+        await lattice.list_tags_for_resource(resourceArn=svc["arn"])
+    await ctl.clear_faults()
+    await ctl.inject_error("*", "ConflictException", count=1)
+    await lattice.list_services()  # ListServices cannot answer Conflict; the rule waits
+    async with raises("ConflictException"):
+        await lattice.delete_service(serviceIdentifier=svc["id"])

@@ -89,3 +89,16 @@ async def test_cli_restart_with_state_file(tmp_path):
     finally:
         proc.send_signal(signal.SIGTERM)
         await asyncio.wait_for(proc.wait(), 30)
+
+
+async def test_corrupt_state_file_refuses_to_start(tmp_path):
+    import pytest
+
+    from lattice.emulator.persistence import StateFileError
+
+    state = tmp_path / "bad.json"
+    state.write_text('{"version": 1, "partitions": [{"nope": 1}]}')
+    with pytest.raises(StateFileError):
+        async with run_emulator(state_file=state):
+            pass
+    assert state.read_text().startswith('{"version": 1')  # left untouched for inspection

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Conflict, ValidationError
+from ..errors import Conflict, NotFound, ValidationError
 from ..ids import ALS, SERVICE, SERVICE_NETWORK, arn
 from ..ops import Ctx, check_tags, item_view, lookup, op, paginate, resource_id, start_create, touch, view
 from ..store import Record
@@ -30,7 +30,8 @@ def target_resource(ctx: Ctx, identifier: str) -> Record:
         return lookup(ctx, SERVICE_NETWORK, identifier)
     if bare.startswith("svc-"):
         return lookup(ctx, SERVICE, identifier)
-    raise ValidationError("Resource configurations are not supported by this emulator")
+    # Resource configurations are out of scope, so none ever exists.
+    raise NotFound("RESOURCE_CONFIGURATION", identifier)
 
 
 @op("CreateAccessLogSubscription")
