@@ -47,9 +47,29 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
     return out
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that refuses duplicate mapping keys (as kubectl does): concatenated files without a
+    `---` between them would otherwise silently merge two objects into one."""
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"duplicate key {key!r} (missing '---' between documents?)", key_node.start_mark
+            )
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
 def _documents(path: str, text: str) -> Iterable[tuple[int, Any]]:
     try:
-        for i, doc in enumerate(yaml.safe_load_all(text)):
+        for i, doc in enumerate(yaml.load_all(text, Loader=_StrictLoader)):  # noqa: S506 (safe loader)
             yield i, doc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -70,12 +90,13 @@ def load(paths: Sequence[str], stdin_text: str | None = None) -> list[dict[str, 
                     text = fh.read()
             except (OSError, UnicodeDecodeError) as exc:
                 raise ManifestError(path, None, f"cannot read: {exc}") from None
-        for index, doc in _documents(path, text):
+        label = "<stdin>" if path == "-" else path
+        for index, doc in _documents(label, text):
             if doc is None:
                 continue
             items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
             for obj in items or ():
-                _check(path, index, obj)
+                _check(label, index, obj)
                 if obj["kind"] in IGNORED_KINDS:
                     continue
                 objects.append(obj)

@@ -120,6 +120,7 @@ def test_same_output_whatever_the_file_order(capsys):
         ("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n", "(document 1): unknown kind 'Deployment'"),
         ("- just\n- a list\n", "(document 0): a document must be a mapping"),
         ("apiVersion: v1\nkind: Service\nmetadata: {}\n", "(document 0): Service without metadata.name"),
+        ("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\napiVersion: v1\n", "(document 1): invalid YAML"),
     ],
 )
 def test_bad_input_exits_2_naming_file_and_document(capsys, tmp_path, content, fragment):
