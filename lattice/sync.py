@@ -36,10 +36,11 @@ import asyncio
 import time
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lattice.apply import Applier, ApplyOutcome, OpError
+from lattice.certificates import CertificateFinder
 from lattice.client import LatticeClient, is_read, record_calls
 from lattice.errors import LatticeError, NotFound, RetryLater
 from lattice.inventory import Inventory
@@ -101,8 +102,11 @@ def _error(key: tuple[str, str], api: str, exc: LatticeError) -> OpError:
 
 class LatticeSync:
     def __init__(self, client: LatticeClient, inventory: Inventory, managed_by: str | None = None, *,
-                 vpc_id: str | None = None, concurrency: int | None = None) -> None:
+                 vpc_id: str | None = None, concurrency: int | None = None,
+                 certificates: "CertificateFinder | None" = None) -> None:
         self.client = client
+        # ACM discovery for custom domains (needs LatticeClient(with_acm=True)); None = off
+        self.certificates = certificates
         self.inventory = inventory
         self.managed_by = managed_by or inventory.managed_by
         self.vpc_id = vpc_id
@@ -153,6 +157,8 @@ class LatticeSync:
         if any(inv.service_network(n) is None for n in wanted_sns) and time.monotonic() - self._sn_refreshed_at > 5:
             self._sn_refreshed_at = time.monotonic()
             await inv.refresh_service_networks()
+        if self.certificates is not None:
+            services = await self._discover_certificates(services, result)
         svc_names = [s.name for s in services]
         tg_names = [t.name for t in target_groups]
         observed = inv.scope(source, svc_names, tg_names, resolved)
@@ -182,6 +188,19 @@ class LatticeSync:
                 if tg.status in IN_PROGRESS:
                     result.in_progress.append(f"target group {t.name} is {tg.status}")
         result.in_progress = list(dict.fromkeys(result.in_progress))
+
+    async def _discover_certificates(self, services: tuple[DesiredService, ...],
+                                     result: SyncResult) -> tuple[DesiredService, ...]:
+        """Fill certificate_arn from ACM for custom domains on HTTPS listeners that name none."""
+        out = []
+        for s in services:
+            if s.custom_domain_name and not s.certificate_arn and any(
+                    lst.protocol == "HTTPS" for lst in s.listeners):
+                arn = await self.certificates.find(s.custom_domain_name)  # type: ignore[union-attr]
+                if arn is not None:
+                    s = replace(s, certificate_arn=arn)
+            out.append(s)
+        return tuple(out)
 
     async def _gather(self, aws: list[Any]) -> list[Any]:
         sem = asyncio.Semaphore(self.concurrency)

@@ -151,3 +151,22 @@ async def test_service_auth_policy_and_access_logs(make_sync, ctl):
         raise AssertionError("auth policy still there")
     except NotFound:
         pass
+
+
+async def test_certificate_discovery_for_custom_domain(make_sync, ctl):
+    cert = "arn:aws:acm:us-west-2:123456789012:certificate/0123-abcd"
+
+    class Finder:
+        async def find(self, domain):
+            return cert if domain == "rates.example.com" else None
+
+    sync = await make_sync()
+    sync.certificates = Finder()
+    t = translate_objects(example_objects("my-hotel"))
+    src = route("default", "rates")
+    (svc,) = t.services_of(src)
+    https = replace(svc.listeners[0], protocol="HTTPS", port=443, name="rates-default-443-https")
+    svc = replace(svc, custom_domain_name="rates.example.com", listeners=(https,), associations=())
+    await converge(sync, replace(t, services=(svc,), target_groups=t.target_groups_of(src), service_networks=()))
+    (s,) = (await ctl.partition())["services"]
+    assert s["certificateArn"] == cert and s["customDomainName"] == "rates.example.com"
