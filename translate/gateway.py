@@ -58,6 +58,7 @@ class GatewayInfo:
     service_network: str
     conditions: list = field(default_factory=list)
     attached: dict[str, int] = field(default_factory=dict)  # listener name → attached routes
+    sn_valid: bool = True  # False when the name cannot be a Lattice SN name or id (never looked up)
 
     @property
     def standalone(self) -> bool:
@@ -108,6 +109,7 @@ def gateways(snapshot: Snapshot, config: TranslateConfig, class_names: set[str])
         if not info.accepted:
             info.conditions.append(false(PROGRAMMED, R_INVALID, "the Gateway is not accepted", gen))
         elif not (naming.is_valid("servicenetwork", sn) or naming.SN_ID_RE.match(sn)):
+            info.sn_valid = False
             info.conditions.append(
                 false(PROGRAMMED, R_INVALID, f"{sn!r} is not a valid VPC Lattice service network name or id", gen)
             )
@@ -196,7 +198,7 @@ def service_networks(ctx: Context, infos: dict[tuple[str, str], GatewayInfo]) ->
         e["default"] = True
     for key in sorted(infos):
         info = infos[key]
-        if not info.accepted:
+        if not info.accepted or not info.sn_valid:
             continue
         e = entry(info.service_network)
         e["sources"].add(info.source)

@@ -285,7 +285,7 @@ def _service(
 
     sns: list[str] = []
     for p in accepted:
-        if not _standalone(route, p.gateway) and p.gateway.service_network not in sns:
+        if p.gateway.sn_valid and not _standalone(route, p.gateway) and p.gateway.service_network not in sns:
             sns.append(p.gateway.service_network)
     assoc = tuple(ServiceNetworkAssociation(sn, common_tags) for sn in sorted(sns))
     takeover = annotations_of(route).get(tags.A + "allow-takeover-from") or None

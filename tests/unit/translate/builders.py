@@ -20,7 +20,7 @@ def listener(name: str = "http", protocol: str = "HTTP", port: int = 80, **extra
     return {"name": name, "protocol": protocol, "port": port, **extra}
 
 
-def gateway(name: str = "gw", ns: str = "default", listeners: list | None = None, cls: str = "amazon-vpc-lattice",
+def gateway(name: str = "lgw", ns: str = "default", listeners: list | None = None, cls: str = "amazon-vpc-lattice",
             annotations: dict | None = None, **spec: Any) -> dict:
     return {"apiVersion": f"{GW}/v1", "kind": "Gateway",
             "metadata": {"name": name, "namespace": ns, "generation": 1, "annotations": annotations or {}},
@@ -56,7 +56,7 @@ def rule(*backends: dict, matches: list | None = None, **extra: Any) -> dict:
 def route(name: str = "r", ns: str = "default", rules: list | None = None, parents: list | None = None,
           kind: str = "HTTPRoute", hostnames: list | None = None, annotations: dict | None = None,
           created: str = "2026-01-01T00:00:00Z", generation: int = 1) -> dict:
-    spec: dict[str, Any] = {"parentRefs": parents if parents is not None else [{"name": "gw"}],
+    spec: dict[str, Any] = {"parentRefs": parents if parents is not None else [{"name": "lgw"}],
                             "rules": rules if rules is not None else [rule(backend("svc"))]}
     if hostnames is not None:
         spec["hostnames"] = hostnames

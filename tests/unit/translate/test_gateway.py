@@ -15,7 +15,7 @@ def conds(result, kind, ns, name):
     return {c.type: c for c in result.outcome(kind, ns, name).conditions}
 
 
-def lconds(result, name="gw", ns="default", index=0):
+def lconds(result, name="lgw", ns="default", index=0):
     return {c.type: c for c in result.outcome("Gateway", ns, name).listeners[index].conditions}
 
 
@@ -44,6 +44,7 @@ def test_gateway_name_that_cannot_be_a_service_network(name):
     c = conds(res, "Gateway", "default", name)
     assert c["Accepted"].status == "True"
     assert (c["Programmed"].status, c["Programmed"].reason) == ("False", "Invalid")
+    assert res.service_networks == ()
 
 
 @pytest.mark.parametrize(
@@ -61,19 +62,19 @@ def test_listener_protocols(lst, accepted_reason, programmed):
     lc = lconds(res, index=1)
     assert lc["Accepted"].reason == accepted_reason
     assert (lc["Programmed"].status == "True") is programmed
-    gw = conds(res, "Gateway", "default", "gw")["Accepted"]
+    gw = conds(res, "Gateway", "default", "lgw")["Accepted"]
     assert gw.status == "True" and gw.reason == ("Accepted" if programmed else "ListenersNotValid")
 
 
 def test_gateway_without_valid_listener_is_not_accepted():
     res = run([gatewayclass(), gateway(listeners=[listener("tcp", "TCP", 9000)])])
-    assert conds(res, "Gateway", "default", "gw")["Accepted"].reason == "Invalid"
+    assert conds(res, "Gateway", "default", "lgw")["Accepted"].reason == "Invalid"
     assert res.service_networks == ()
 
 
 def test_gateway_invalid_parameters_ref():
     res = run([gatewayclass(), gateway(infrastructure={"parametersRef": {"group": "", "kind": "ConfigMap", "name": "x"}})])
-    assert conds(res, "Gateway", "default", "gw")["Accepted"].reason == "InvalidParameters"
+    assert conds(res, "Gateway", "default", "lgw")["Accepted"].reason == "InvalidParameters"
 
 
 def test_protocol_conflict_on_one_port():
@@ -87,7 +88,7 @@ def test_protocol_conflict_on_one_port():
 def test_invalid_route_kinds():
     lst = listener(allowedRoutes={"kinds": [{"kind": "HTTPRoute"}, {"kind": "TCPRoute"}]})
     res = run([gatewayclass(), gateway(listeners=[lst])])
-    out = res.outcome("Gateway", "default", "gw").listeners[0]
+    out = res.outcome("Gateway", "default", "lgw").listeners[0]
     assert [k["kind"] for k in out.supported_kinds] == ["HTTPRoute"]
     rc = {c.type: c for c in out.conditions}["ResolvedRefs"]
     assert rc.reason == "InvalidRouteKinds" and "TCPRoute" in rc.message
@@ -134,18 +135,18 @@ def test_allowed_namespaces(frm, selector, route_ns, labels, ok):
         ns_spec["selector"] = selector
     gw = gateway(listeners=[listener(allowedRoutes={"namespaces": ns_spec})])
     objs = [gatewayclass(), gw, namespace("default"), namespace(route_ns, labels), service(ns=route_ns), endpoints(ns=route_ns),
-            route(ns=route_ns, parents=[{"name": "gw", "namespace": "default"}])]
+            route(ns=route_ns, parents=[{"name": "lgw", "namespace": "default"}])]
     res = run(objs)
     c = parent_conditions(res, ns=route_ns)["Accepted"]
     assert (c.status == "True") is ok
-    assert res.outcome("Gateway", "default", "gw").listeners[0].attached_routes == (1 if ok else 0)
+    assert res.outcome("Gateway", "default", "lgw").listeners[0].attached_routes == (1 if ok else 0)
     if not ok:
         assert c.reason == "NotAllowedByListeners"
 
 
 def test_attached_routes_counts_only_accepted():
-    res = run(base(route("a"), route("b", parents=[{"name": "gw", "sectionName": "nope"}]), route("c", rules=[rule(backend("svc"), filters=[{"type": "RequestMirror"}])])))
-    assert res.outcome("Gateway", "default", "gw").listeners[0].attached_routes == 1
+    res = run(base(route("a"), route("b", parents=[{"name": "lgw", "sectionName": "nope"}]), route("c", rules=[rule(backend("svc"), filters=[{"type": "RequestMirror"}])])))
+    assert res.outcome("Gateway", "default", "lgw").listeners[0].attached_routes == 1
     assert parent_conditions(res, "b")["Accepted"].reason == "NoMatchingParent"
 
 
@@ -164,7 +165,7 @@ def test_default_service_network_and_override():
     assert sn.vpc_association.security_group_ids == ()
     assert res.services[0].service_networks == ("default-sn",)
     no_override = run(base(route()), TranslateConfig(default_service_network="default-sn"))
-    assert [s.name for s in no_override.service_networks] == ["default-sn", "gw"]
+    assert [s.name for s in no_override.service_networks] == ["default-sn", "lgw"]
 
 
 def test_service_network_custom_resource():
@@ -182,7 +183,7 @@ def test_observed_generation_everywhere():
     objs[0]["metadata"]["generation"] = 3
     res = run(objs)
     assert all(c.observed_generation == 3 for c in res.outcome("GatewayClass", "", "amazon-vpc-lattice").conditions)
-    gw = res.outcome("Gateway", "default", "gw")
+    gw = res.outcome("Gateway", "default", "lgw")
     assert all(c.observed_generation == 4 for c in gw.conditions + gw.listeners[0].conditions)
     assert all(c.observed_generation == 7 for c in res.outcome("HTTPRoute", "default", "r").parents[0].conditions)
 

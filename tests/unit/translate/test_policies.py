@@ -27,12 +27,12 @@ def accepted(res, kind, name, ns="default"):
         (policy("TargetGroupPolicy", "p", "default", "Deployment", "svc", target_group="apps"), "Invalid"),
         (policy("TargetGroupPolicy", "p", "default", "Service", "nope"), "TargetNotFound"),
         (policy("TargetGroupPolicy", "p", "default", "Service", "svc"), "Accepted"),
-        (policy("VpcAssociationPolicy", "p", "default", "Gateway", "gw", target_group=GW, securityGroupIds=["bad"]), "Invalid"),
-        (policy("VpcAssociationPolicy", "p", "default", "Gateway", "gw", target_group=GW, securityGroupIds=["sg-0abc"]), "Accepted"),
-        (policy("AccessLogPolicy", "p", "default", "Gateway", "gw", target_group=GW, destinationArn="arn:aws:sqs:x"), "Invalid"),
-        (policy("AccessLogPolicy", "p", "default", "Gateway", "gw", target_group="", destinationArn=S3), "Invalid"),
+        (policy("VpcAssociationPolicy", "p", "default", "Gateway", "lgw", target_group=GW, securityGroupIds=["bad"]), "Invalid"),
+        (policy("VpcAssociationPolicy", "p", "default", "Gateway", "lgw", target_group=GW, securityGroupIds=["sg-0abc"]), "Accepted"),
+        (policy("AccessLogPolicy", "p", "default", "Gateway", "lgw", target_group=GW, destinationArn="arn:aws:sqs:x"), "Invalid"),
+        (policy("AccessLogPolicy", "p", "default", "Gateway", "lgw", target_group="", destinationArn=S3), "Invalid"),
         (policy("AccessLogPolicy", "p", "default", "HTTPRoute", "nope", target_group=GW, destinationArn=S3), "TargetNotFound"),
-        (policy("IAMAuthPolicy", "p", "default", "Gateway", "gw", target_group=GW, policy="{not json"), "Invalid"),
+        (policy("IAMAuthPolicy", "p", "default", "Gateway", "lgw", target_group=GW, policy="{not json"), "Invalid"),
         (policy("IAMAuthPolicy", "p", "default", "HTTPRoute", "r", target_group=GW, policy=POLICY), "Accepted"),
     ],
 )
@@ -51,20 +51,20 @@ def test_oldest_policy_wins():
 
 
 def test_vpc_association_policy():
-    vap = policy("VpcAssociationPolicy", "v", "default", "Gateway", "gw", target_group=GW, securityGroupIds=["sg-2", "sg-1"])
+    vap = policy("VpcAssociationPolicy", "v", "default", "Gateway", "lgw", target_group=GW, securityGroupIds=["sg-2", "sg-1"])
     (sn,) = run(base(vap)).service_networks
     assert sn.vpc_association.security_group_ids == ("sg-1", "sg-2")
     assert sn.vpc_association.vpc_identifier == CONFIG.vpc_id
-    off = policy("VpcAssociationPolicy", "v", "default", "Gateway", "gw", target_group=GW, associateWithVpc=False)
+    off = policy("VpcAssociationPolicy", "v", "default", "Gateway", "lgw", target_group=GW, associateWithVpc=False)
     assert run(base(off)).service_networks[0].vpc_association is None
 
 
 def test_access_log_policies():
     pols = [policy("AccessLogPolicy", n, "default", k, t, target_group=GW, destinationArn=d, created=c)
             for n, k, t, d, c in [
-                ("gw-s3", "Gateway", "gw", S3, "2026-01-01T00:00:00Z"),
-                ("gw-logs", "Gateway", "gw", LOGS, "2026-01-01T00:00:00Z"),
-                ("gw-s3-2", "Gateway", "gw", "arn:aws:s3:::other-bucket", "2026-03-01T00:00:00Z"),
+                ("gw-s3", "Gateway", "lgw", S3, "2026-01-01T00:00:00Z"),
+                ("gw-logs", "Gateway", "lgw", LOGS, "2026-01-01T00:00:00Z"),
+                ("gw-s3-2", "Gateway", "lgw", "arn:aws:s3:::other-bucket", "2026-03-01T00:00:00Z"),
                 ("r-fh", "HTTPRoute", "r", FIREHOSE, "2026-01-01T00:00:00Z"),
             ]]
     res = run(base(route(), *pols))
@@ -77,7 +77,7 @@ def test_access_log_policies():
 
 
 def test_iam_auth_policies():
-    gwp = policy("IAMAuthPolicy", "g", "default", "Gateway", "gw", target_group=GW, policy=POLICY)
+    gwp = policy("IAMAuthPolicy", "g", "default", "Gateway", "lgw", target_group=GW, policy=POLICY)
     rp = policy("IAMAuthPolicy", "r", "default", "HTTPRoute", "r", target_group=GW, policy=POLICY)
     res = run(base(route(), gwp, rp))
     assert res.service_networks[0].auth_type == AUTH_IAM and res.service_networks[0].auth_policy.policy == POLICY

@@ -74,7 +74,7 @@ def http_route(draw, i):
                                    for _ in range(draw(st.integers(0, 60))))
     if draw(st.integers(0, 4)) == 0:
         ann[A + "standalone"] = draw(st.sampled_from(["true", "false", "maybe"]))
-    parents = [{"name": draw(st.sampled_from(["gw-one", "gw-two", "nope"])), "namespace": "default"}]
+    parents = [{"name": draw(st.sampled_from(["gw-one", "gw-two", "nope", "g.w"])), "namespace": "default"}]
     if draw(st.booleans()):
         parents[0]["sectionName"] = draw(st.sampled_from(["http", "https", "x"]))
     spec = {"parentRefs": parents, "rules": rules}
@@ -97,6 +97,8 @@ def worlds(draw):
     lst_all = {"namespaces": {"from": draw(st.sampled_from(["All", "Same", "Selector"])), "selector": {"matchLabels": {"team": "team-a"}}}}
     objs.append(gateway("gw-one", listeners=[{"name": "http", "protocol": "HTTP", "port": 80, "allowedRoutes": lst_all},
                                              {"name": "https", "protocol": "HTTPS", "port": 443, "allowedRoutes": lst_all}]))
+    if draw(st.booleans()):
+        objs.append(gateway("g.w", listeners=[{"name": "http", "protocol": "HTTP", "port": 80}]))
     objs.append(gateway("gw-two", listeners=[{"name": "http", "protocol": "HTTP", "port": 80, "hostname": "*.example.com",
                                               "allowedRoutes": {"namespaces": {"from": "All"}}}]))
     n = draw(st.integers(1, 6))
@@ -105,6 +107,8 @@ def worlds(draw):
 
 
 def check_invariants(result):
+    for sn in result.service_networks:
+        assert naming.is_valid("servicenetwork", sn.name) or naming.SN_ID_RE.match(sn.name), sn.name
     tg_names = {t.name for t in result.target_groups} | {lk.name for lk in result.target_group_lookups}
     for svc in result.services:
         assert naming.is_valid("service", svc.name), svc.name
@@ -167,7 +171,8 @@ def test_every_route_gets_status_for_each_of_our_parents(objs):
         if obj["kind"] not in ("HTTPRoute", "GRPCRoute"):
             continue
         out = result.outcome(obj["kind"], obj["metadata"]["namespace"], obj["metadata"]["name"])
-        ours = [p for p in obj["spec"]["parentRefs"] if p["name"] in ("gw-one", "gw-two")]
+        present = {o["metadata"]["name"] for o in objs if o["kind"] == "Gateway"}
+        ours = [p for p in obj["spec"]["parentRefs"] if p["name"] in present]
         assert (out is not None) == bool(ours)
         if out is not None:
             assert len(out.parents) == len(ours)

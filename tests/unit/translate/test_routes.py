@@ -23,7 +23,7 @@ def test_basic_route_maps_to_service_listener_rule_tg():
     res = run(base(route("rates", rules=[rule(backend("svc"), matches=[prefix("/parking")])])))
     svc = only_service(res)
     assert svc.name == "rates-default"
-    assert svc.service_networks == ("gw",)
+    assert svc.service_networks == ("lgw",)
     (lst,) = svc.listeners
     assert (lst.name, lst.port, lst.protocol) == ("rates-default-80-http", 80, "HTTP")
     assert thaw(lst.default_action) == {"fixedResponse": {"statusCode": 404}}
@@ -165,7 +165,7 @@ def test_https_listener_certificate_and_two_listeners():
     assert svc.certificate_arn == cert
     assert [lst.name for lst in svc.listeners] == ["r-default-80-http", "r-default-443-https"]
     assert svc.listeners[0].rules == svc.listeners[1].rules
-    gw_out = res.outcome("Gateway", "default", "gw")
+    gw_out = res.outcome("Gateway", "default", "lgw")
     assert {ls.name: ls.attached_routes for ls in gw_out.listeners} == {"http": 1, "https": 1}
 
 
@@ -226,28 +226,28 @@ def test_service_name_collision_oldest_wins():
     # route "a-b" in namespace "c" and route "a" in namespace "b-c" share the reference name "a-b-c"
     objs = [gatewayclass(), gateway(ns="c", listeners=[listener(allowedRoutes={"namespaces": {"from": "All"}})]),
             namespace("c"), namespace("b-c"),
-            route("a-b", ns="c", parents=[{"name": "gw", "namespace": "c"}], rules=[rule()], created="2026-01-02T00:00:00Z"),
-            route("a", ns="b-c", parents=[{"name": "gw", "namespace": "c"}], rules=[rule()], created="2026-01-01T00:00:00Z")]
+            route("a-b", ns="c", parents=[{"name": "lgw", "namespace": "c"}], rules=[rule()], created="2026-01-02T00:00:00Z"),
+            route("a", ns="b-c", parents=[{"name": "lgw", "namespace": "c"}], rules=[rule()], created="2026-01-01T00:00:00Z")]
     res = run(objs)
     assert [s.source.name for s in res.services] == ["a"]
     conds = parent_conditions(res, "a-b", "c")
     assert conds["Accepted"].status == "False" and conds["Accepted"].reason == "Conflicted"
-    assert res.outcome("Gateway", "c", "gw").listeners[0].attached_routes == 1
+    assert res.outcome("Gateway", "c", "lgw").listeners[0].attached_routes == 1
 
 
 def test_multiple_gateways_one_service_two_associations():
-    objs = [gatewayclass(), gateway("gw1"), gateway("gw2"), service(), endpoints(),
-            route(parents=[{"name": "gw1"}, {"name": "gw2"}])]
+    objs = [gatewayclass(), gateway("lgw1"), gateway("lgw2"), service(), endpoints(),
+            route(parents=[{"name": "lgw1"}, {"name": "lgw2"}])]
     res = run(objs)
     svc = only_service(res)
-    assert svc.service_networks == ("gw1", "gw2")
+    assert svc.service_networks == ("lgw1", "lgw2")
     assert len(res.outcome("HTTPRoute", "default", "r").parents) == 2
-    assert [sn.name for sn in res.service_networks] == ["gw1", "gw2"]
+    assert [sn.name for sn in res.service_networks] == ["lgw1", "lgw2"]
 
 
 def test_parent_of_another_class_is_not_ours():
-    objs = [gatewayclass(), gatewayclass("other", controller="example.com/other"), gateway("gw2", cls="other"),
-            service(), endpoints(), route(parents=[{"name": "gw2"}])]
+    objs = [gatewayclass(), gatewayclass("other", controller="example.com/other"), gateway("lgw2", cls="other"),
+            service(), endpoints(), route(parents=[{"name": "lgw2"}])]
     res = run(objs)
     assert res.outcome("HTTPRoute", "default", "r") is None and res.services == ()
     assert res.outcome("GatewayClass", "", "other") is None
