@@ -94,25 +94,27 @@ async def make_sync(lattice_emulator, ctl):
 
 async def converge(sync: LatticeSync, translation: Translation, *, max_passes: int = 20, pause: float = 0.02,
                    refresh: bool = False) -> list[Any]:
-    """Apply every SN and source of a translation until converged (like requeues would)."""
+    """Apply every SN and source of a translation until all converged (like requeues would)."""
     import asyncio
 
     results = []
     for sn in translation.service_networks:
         r = await sync.ensure_service_network(sn)
         assert not r.errors and not r.conflicts, (r.errors, r.conflicts)
-    sources = sorted({s.source for s in translation.services} | {t.source for t in translation.target_groups})
-    for source in sources:
-        for _ in range(max_passes):
+    todo = sorted({s.source for s in translation.services} | {t.source for t in translation.target_groups})
+    for _ in range(max_passes):
+        waits = []
+        for source in list(todo):
             res = await sync.apply_source(source, translation.services_of(source),
                                           translation.target_groups_of(source),
                                           translation.target_group_lookups, refresh=refresh)
             results.append(res)
-            if res.converged:
-                break
             assert not res.conflicts, res.conflicts
-            await asyncio.sleep(min(res.requeue_after or 0.02, pause))
-        else:
-            raise AssertionError(f"{source.key} did not converge: {res}")
-    return results
-
+            if res.converged:
+                todo.remove(source)
+            else:
+                waits.append(res.requeue_after or 0.02)
+        if not todo:
+            return results
+        await asyncio.sleep(min(min(waits), pause))
+    raise AssertionError(f"did not converge: {[r for r in results[-len(todo):]]}")

@@ -1,0 +1,47 @@
+"""ServiceExport target groups (sources without a service) and ServiceImport lookups (never owned)."""
+
+from __future__ import annotations
+
+from tests.integration.lattice.conftest import converge, example_objects, translate_objects
+from tests.integration.lattice.helpers import State, edited, find
+from tests.integration.lattice.test_converge import make_sn
+from translate.model import Source
+
+
+def _export_and_import(objs):
+    objs = edited(objs)
+    objs.append({"apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "ServiceExport",
+                 "metadata": {"name": "parking", "namespace": "default",
+                              "annotations": {"application-networking.k8s.aws/federation": "amazon-vpc-lattice"}}})
+    objs.append({"apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "ServiceImport",
+                 "metadata": {"name": "parking", "namespace": "default"},
+                 "spec": {"type": "ClusterSetIP", "ports": [{"port": 80, "protocol": "TCP"}]}})
+    inv = find(objs, "HTTPRoute", "inventory")
+    inv["spec"]["rules"][0]["backendRefs"] = [{"group": "application-networking.k8s.aws", "kind": "ServiceImport",
+                                               "name": "parking", "port": 80}]
+    return objs
+
+
+async def test_export_then_import_resolves_to_the_exported_target_group(make_sync, ctl):
+    sync = await make_sync()
+    await make_sn(sync, "my-hotel")
+    t = translate_objects(_export_and_import(example_objects("my-hotel")))
+    export = Source("ServiceExport", "default", "parking")
+    assert t.target_groups_of(export), "translate made no export TG"
+    assert t.target_group_lookups
+    await converge(sync, t)
+    st = State(await ctl.partition())
+    (export_tg,) = [tg.name for tg in t.target_groups_of(export)]
+    rules = st.rules_of("inventory-default", "inventory-default-80-http")
+    (rule,) = rules.values()
+    assert st.forward(rule["action"]) == {export_tg: 1}
+    # deleting the importing route never deletes the exported (looked-up) TG
+    res = await sync.apply_source(Source("HTTPRoute", "default", "inventory"), (), ())
+    for _ in range(5):
+        if res.converged:
+            break
+        res = await sync.apply_source(Source("HTTPRoute", "default", "inventory"), (), ())
+    assert export_tg in State(await ctl.partition()).tgs
+    # deleting the export does
+    res = await sync.apply_source(export, (), ())
+    assert res.converged and export_tg not in State(await ctl.partition()).tgs
