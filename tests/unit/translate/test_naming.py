@@ -54,7 +54,7 @@ def test_listener_prefix():
     assert naming.is_valid("listener", n) and n.startswith("k8s-")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(route=K8S_NAME, ns=K8S_NS, port=st.integers(1, 65535), proto=st.sampled_from(["HTTP", "HTTPS", "TLS_PASSTHROUGH"]))
 def test_generated_names_always_valid(route, ns, port, proto):
     assert naming.is_valid("service", naming.service_name(route, ns))
@@ -66,7 +66,7 @@ def test_generated_names_always_valid(route, ns, port, proto):
     assert naming.is_valid("rule", naming.rule_name(route))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(a=st.tuples(K8S_NAME, K8S_NS), b=st.tuples(K8S_NAME, K8S_NS))
 def test_lossy_names_do_not_collide(a, b):
     # Distinct sources only share a name if both are in the reference form (which the AWS
