@@ -45,6 +45,8 @@ class EventRecorder:
         meta = obj.get("metadata") or {}
         ident = hashlib.sha256(f"{obj.get('kind')}/{meta.get('namespace')}/{meta.get('name')}/{type_}/{reason}/{note}".encode()).hexdigest()[:16]
         now = time.monotonic()
+        if len(self._seen) > 10_000:  # bound the dedupe memory: forget series past their window
+            self._seen = {k: v for k, v in self._seen.items() if now - v[0] <= self.dedupe_window}
         first, count, name = self._seen.get(ident, (now, 0, ""))
         if now - first > self.dedupe_window:
             first, count, name = now, 0, ""

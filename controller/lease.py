@@ -281,7 +281,7 @@ class LeaderElector:
         lost = asyncio.ensure_future(fence.wait_lost())
         try:
             while True:
-                done, _ = await asyncio.wait({task, lost}, timeout=cfg.retry_period, return_when=asyncio.FIRST_COMPLETED)
+                await asyncio.wait({task, lost}, timeout=cfg.retry_period, return_when=asyncio.FIRST_COMPLETED)
                 if task.done() or not fence.valid():
                     return
                 started = self._clock()
@@ -296,9 +296,7 @@ class LeaderElector:
                     ok = False
                 if ok and fence.valid():
                     fence.extend(started + cfg.renew_deadline)
-                elif not ok and self._obj is not None and not fence.valid():
-                    return
-                if not ok:
+                elif not ok:
                     # Someone else holds it now (409 or Wait): stop at once rather than at the deadline.
                     current = LeaseSpec.from_obj(await self._peek())
                     if current is not None and current.holder and current.holder != cfg.identity:

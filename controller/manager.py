@@ -207,7 +207,7 @@ class Manager:
     # ----------------------------------------------------------- leadership
     async def _wait_synced(self, fence: Fence) -> None:
         deadline = time.monotonic() + self.config.cache_sync_timeout
-        while not self.synced():
+        while not self.synced() and not self.stop_event.is_set():
             if time.monotonic() > deadline:
                 log.error("caches not synced in time; starting anyway",
                           unsynced=[k for k, i in self.informers.items() if not i.synced.is_set()])

@@ -44,6 +44,8 @@ class GatewayWriter:
         cond = {"type": "Programmed", "status": "True", "reason": "Programmed",
                 "message": f"written by {self.identity} at {issued:.3f}", "lastTransitionTime": now}
         await self.rt.status.patch_status(gw, {"conditions": [cond]}, precondition=False, timeout=timeout)
+        with open(self.log_path, "ab") as f:
+            f.write(orjson.dumps({"id": self.identity, "key": key, "completed": time.time()}) + b"\n")
         return Result(requeue_after=0.25)
 
 

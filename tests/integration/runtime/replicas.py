@@ -141,7 +141,16 @@ class PartitionProxy:
             self._server.close()
 
 
-def read_writes(path: Path) -> list[dict]:
+def read_log(path: Path) -> list[dict]:
     if not path.exists():
         return []
     return [orjson.loads(line) for line in path.read_bytes().splitlines() if line.strip()]
+
+
+def read_writes(path: Path) -> list[dict]:
+    """Writes as issued: who, when issued, and the latest moment each could land."""
+    return [w for w in read_log(path) if "issued" in w]
+
+
+def read_completions(path: Path) -> list[dict]:
+    return [w for w in read_log(path) if "completed" in w]

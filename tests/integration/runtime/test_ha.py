@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from .replicas import PartitionProxy, Replica, kubeconfig_via, read_writes
+from .replicas import PartitionProxy, Replica, kubeconfig_via, read_completions, read_writes
 from .util import eventually
 
 pytestmark = pytest.mark.integration
@@ -180,3 +180,31 @@ async def test_partitioned_leader_stops_writing_before_lease_can_be_taken(kube, 
         for r in replicas:
             await r.terminate()
         await proxy.close()
+
+
+async def test_sigterm_hands_over_fast(kube, namespace, tmp_path):
+    """A graceful stop releases the Lease: a standby leads at its next retry, not after 15 s."""
+    await kube.apply(gateway(namespace, "gw-0"))
+    replicas, log = await start_replicas(kube, namespace, tmp_path, ["term-a", "term-b"])
+    try:
+        assert await lease_holder(kube, namespace) == "term-a"
+        await eventually(lambda: any(w["id"] == "term-a" for w in read_writes(log)), timeout=60, message="a writing")
+        await eventually(lambda: all_ready(replicas), timeout=60, message="all replicas ready")
+        stopped_at = time.time()
+        rc = await replicas[0].terminate()
+        exited = time.time() - stopped_at
+        first = await eventually(
+            lambda: next((w for w in read_writes(log) if w["id"] == "term-b" and w["issued"] >= stopped_at), None),
+            timeout=60, message="b writing")
+        handover = first["issued"] - stopped_at
+        print(f"\nHA SIGTERM: leader exited in {exited:.2f}s (rc={rc}); standby writing {handover:.2f}s after SIGTERM")
+        assert rc == 0, replicas[0].log_text()
+        a_issued = [w for w in read_writes(log) if w["id"] == "term-a"]
+        a_done = [w for w in read_completions(log) if w["id"] == "term-a"]
+        # Graceful: every write the old leader issued finished before it let go of the Lease.
+        assert len(a_done) == len(a_issued), "an in-flight write was abandoned on SIGTERM"
+        assert max(w["completed"] for w in a_done) < first["issued"]
+        assert handover < LEASE, "the released lease must not be waited out"
+    finally:
+        for r in replicas:
+            await r.terminate()
