@@ -20,7 +20,7 @@ READ, WRITE, TAG = "read", "write", "tag"
 
 
 def operation_class(operation: str) -> str:
-    if operation in ("TagResource", "UntagResource", "ListTagsForResource"):
+    if operation in ("TagResource", "UntagResource"):
         return TAG
     if operation.startswith(("Get", "List")):
         return READ

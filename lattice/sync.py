@@ -33,9 +33,10 @@ re-reads the source's resources first (Get + tags + children).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -113,13 +114,22 @@ class LatticeSync:
         self.concurrency = concurrency or client.config.concurrency
         self._sn_refreshed_at = 0.0
         # one apply at a time per source; different sources run concurrently
-        self._locks: dict[Source, asyncio.Lock] = {}
+        self._locks: dict[Source, list[Any]] = {}
 
-    def _lock(self, source: Source) -> asyncio.Lock:
-        lock = self._locks.get(source)
-        if lock is None:
-            lock = self._locks[source] = asyncio.Lock()
-        return lock
+    @contextlib.asynccontextmanager
+    async def _lock(self, source: Source) -> AsyncIterator[None]:
+        """One apply at a time per source (the work queue already ensures it; this is a backstop)."""
+        entry = self._locks.get(source)
+        if entry is None:
+            entry = self._locks[source] = [asyncio.Lock(), 0]
+        entry[1] += 1
+        try:
+            async with entry[0]:
+                yield
+        finally:
+            entry[1] -= 1
+            if entry[1] == 0:
+                self._locks.pop(source, None)
 
     # -- routes and exports ----------------------------------------------------------------------------
     async def apply_source(self, source: Source, services: Iterable[DesiredService] = (),

@@ -18,7 +18,7 @@ class Clock:
 
 @pytest.mark.parametrize("op,cls", [
     ("GetService", "read"), ("ListRules", "read"), ("CreateService", "write"), ("BatchUpdateRule", "write"),
-    ("RegisterTargets", "write"), ("TagResource", "tag"), ("UntagResource", "tag"), ("ListTagsForResource", "tag"),
+    ("RegisterTargets", "write"), ("TagResource", "tag"), ("UntagResource", "tag"), ("ListTagsForResource", "read"),
 ])
 def test_operation_classes(op, cls):
     assert operation_class(op) == cls
