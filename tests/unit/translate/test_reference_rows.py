@@ -1,0 +1,101 @@
+"""Remaining rows of the AWS controller's feature table (reference-controller.md §2), one test each."""
+
+import pytest
+
+from translate import TranslateConfig
+from translate.frozen import thaw
+from tests.unit.translate.builders import (
+    backend, base, endpoints, gateway, gatewayclass, listener, only_service, parent_conditions, policy, route, run,
+    service,
+)
+
+A = "application-networking.k8s.aws/"
+
+
+def tls_world(*extra):
+    gw = gateway(listeners=[listener("tls", "TLS", 443, tls={"mode": "Passthrough"})])
+    return [gatewayclass(), gw, service(), endpoints(), *extra]
+
+
+def test_tlsroute_needs_exactly_one_rule():
+    r = route(kind="TLSRoute", hostnames=["db.example.com"],
+              rules=[{"backendRefs": [backend("svc")]}, {"backendRefs": [backend("svc")]}])
+    res = run(tls_world(r))
+    c = parent_conditions(res, kind="TLSRoute")
+    assert c["Accepted"].status == "True" and c["PartiallyInvalid"].status == "True"
+    assert "exactly one" in c["PartiallyInvalid"].message
+    no_backend = route(kind="TLSRoute", hostnames=["db.example.com"], rules=[{"backendRefs": [backend("missing")]}])
+    res = run(tls_world(no_backend))
+    assert parent_conditions(res, kind="TLSRoute")["Accepted"].status == "False"
+    assert res.services == ()
+
+
+def test_http2_policy_disables_default_health_check():
+    tgp = policy("TargetGroupPolicy", "p", "default", "Service", "svc", protocolVersion="HTTP2")
+    res = run(base(route(), tgp))
+    cfg = thaw(res.target_groups[0].config)
+    assert cfg["protocolVersion"] == "HTTP2" and cfg["healthCheck"]["enabled"] is False
+
+
+def test_policy_on_service_export():
+    exp = {"apiVersion": f"{A[:-1]}/v1alpha1", "kind": "ServiceExport",
+           "metadata": {"name": "svc", "namespace": "default", "annotations": {A + "federation": "amazon-vpc-lattice"}}}
+    tgp = policy("TargetGroupPolicy", "p", "default", "ServiceExport", "svc", target_group=A[:-1],
+                 healthCheck={"path": "/exported"})
+    (tg,) = run(base(exp, tgp)).target_groups
+    assert tg.config["healthCheck"]["path"] == "/exported"
+
+
+def test_service_export_port_annotation():
+    svc = service(ports=[{"name": "http", "port": 80}, {"name": "admin", "port": 9000}])
+    eps = [endpoints(port=8080, port_name="http"), endpoints(port=9090, port_name="admin", name="svc-admin")]
+    exp = {"apiVersion": f"{A[:-1]}/v1alpha1", "kind": "ServiceExport",
+           "metadata": {"name": "svc", "namespace": "default",
+                        "annotations": {A + "federation": "amazon-vpc-lattice", A + "port": "9000"}}}
+    (tg,) = run([gatewayclass(), svc, *eps, exp]).target_groups
+    assert {t.port for t in tg.targets} == {9090}
+
+
+def test_service_import_mode2_lookup_tags():
+    imp = {"apiVersion": f"{A[:-1]}/v1alpha1", "kind": "ServiceImport",
+           "metadata": {"name": "remote", "namespace": "default",
+                        "annotations": {A + "export-name": "payments", A + "aws-eks-cluster-name": "east",
+                                        A + "aws-vpc": "vpc-0aaaabbbbccccdddd"}}}
+    ref = backend("remote", port=None, group=A[:-1], kind="ServiceImport")
+    res = run(base(imp, route(rules=[{"backendRefs": [ref]}])))
+    (lk,) = res.target_group_lookups
+    assert lk.tags[A + "ServiceName"] == "payments" and lk.tags[A + "ClusterName"] == "east"
+    assert lk.vpc_identifier == "vpc-0aaaabbbbccccdddd"
+
+
+def test_policy_target_ref_in_another_namespace_is_invalid():
+    p = policy("AccessLogPolicy", "p", "default", "HTTPRoute", "r", target_group="gateway.networking.k8s.io",
+               destinationArn="arn:aws:s3:::bucket-name")
+    p["spec"]["targetRef"]["namespace"] = "other"
+    res = run(base(route(), p))
+    c = {c.type: c for c in res.outcome("AccessLogPolicy", "default", "p").conditions}["Accepted"]
+    assert c.reason == "Invalid" and "namespace" in c.message
+
+
+def test_listener_union_across_gateways_first_wins_a_port():
+    objs = [gatewayclass(), gateway("gw-a", listeners=[listener("http", "HTTP", 80)]),
+            gateway("gw-b", listeners=[listener("http", "HTTP", 80), listener("alt", "HTTP", 8080)]),
+            service(), endpoints(), route(parents=[{"name": "gw-a"}, {"name": "gw-b"}])]
+    svc = only_service(run(objs))
+    assert [(lst.port, lst.protocol) for lst in svc.listeners] == [(80, "HTTP"), (8080, "HTTP")]
+
+
+@pytest.mark.parametrize(
+    "env,expected",
+    [
+        ({}, TranslateConfig()),
+        ({"CLUSTER_NAME": "c1", "CLUSTER_VPC_ID": "vpc-1", "AWS_ACCOUNT_ID": "1", "REGION": "eu-west-1",
+          "DEFAULT_SERVICE_NETWORK": "sn", "ENABLE_SERVICE_NETWORK_OVERRIDE": "True"},
+         TranslateConfig(cluster_name="c1", vpc_id="vpc-1", account_id="1", region="eu-west-1",
+                         default_service_network="sn", service_network_override=True)),
+        ({"ENABLE_SERVICE_NETWORK_OVERRIDE": "yes"}, TranslateConfig()),
+    ],
+)
+def test_config_from_the_aws_controllers_environment(env, expected):
+    assert TranslateConfig.from_env(env) == expected
+    assert TranslateConfig.from_env(env).managed_by == f"{expected.account_id}/{expected.cluster_name}/{expected.vpc_id}"
