@@ -94,10 +94,17 @@ class Inventory:
         self.gone: set[str] = set()
         self.created_by_token: dict[str, str] = {}  # clientToken -> id it created (this process)
         self.loaded = False
+        self._load_lock = asyncio.Lock()
 
     # -- start -------------------------------------------------------------------------------
     async def load(self) -> None:
-        """List service networks, services and target groups (+ their tags). Once, at start."""
+        """List service networks, services and target groups (+ their tags). Once, at start;
+        concurrent callers wait for the first load instead of listing again."""
+        async with self._load_lock:
+            if not self.loaded:
+                await self._load()
+
+    async def _load(self) -> None:
         sns, svcs, tgs = await asyncio.gather(
             self.client.paginate("ListServiceNetworks"), self.client.paginate("ListServices"),
             self.client.paginate("ListTargetGroups"))

@@ -61,6 +61,8 @@ class ServiceState:
     arn: str
     dns_name: str | None
     status: str
+    # service network name -> association status (ACTIVE once traffic can flow from that network)
+    associations: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -184,7 +186,9 @@ class LatticeSync:
         for s in services:
             rec = inv.services.get(s.name)
             if rec is not None and inv.owned(rec.managed_by):
-                result.services[s.name] = ServiceState(s.name, rec.id, rec.arn, rec.dns_name, rec.status)
+                result.services[s.name] = ServiceState(
+                    s.name, rec.id, rec.arn, rec.dns_name, rec.status,
+                    {a.service_network_name: a.status for a in (rec.associations or {}).values()})
                 if rec.status in IN_PROGRESS:
                     result.in_progress.append(f"service {s.name} is {rec.status}")
                 for a in (rec.associations or {}).values():
