@@ -193,6 +193,7 @@ def _service_tg(
         route_name=route_src.name,
     )
     tag_map = tags.merge(user_tags, managed)
+    # Same value as make_target_group's fingerprint, with the shared config serialised once.
     fp = fingerprint({"name": name, "type": "IP", "config": b.config, "tags": tag_map})
     tg = TargetGroup(
         name=name, source=route_src, backend=b.backend, type="IP", config=b.config, targets=b.targets, tags=tag_map,

@@ -6,6 +6,8 @@ backend reasons, by the AWS controller) are used, so tools that switch on reason
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from translate.model import Condition
 
 TRUE, FALSE, UNKNOWN = "True", "False", "Unknown"
@@ -50,6 +52,7 @@ R_CONFLICTING_IMPORT_ANNOTATIONS = "ConflictingServiceImportAnnotations"
 R_TARGET_NOT_FOUND = "TargetNotFound"
 
 
+@lru_cache(maxsize=8192)  # conditions are immutable; most are identical across objects
 def cond(type_: str, status: str, reason: str, message: str = "", generation: int | None = None) -> Condition:
     return Condition(type=type_, status=status, reason=reason, message=message, observed_generation=generation)
 
