@@ -1,0 +1,294 @@
+"""RBAC proven for real: the chart's ServiceAccount, Roles and bindings are applied to the real API
+server (server-side apply), `latticegw run` runs with a TokenRequest token of that ServiceAccount and
+the environment the chart's Deployment sets, against the Lattice emulator; the controller acquires
+its Lease, lists and watches every kind, writes its durable queue, and the seed walkthrough
+(examples/my-hotel) converges, without a single Forbidden. Accesses the role does not grant are
+refused by the API server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from controller.manifests import load
+from tests.unit.deploy.helm import one, render
+from translate import naming
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[3]
+AWS = {"aws.region": "us-west-2", "aws.accountId": "123456789012", "aws.clusterVpcId": "vpc-0000000000000rbac",
+       "aws.clusterName": "rbac"}
+DOMAIN = "application-networking.k8s.aws/lattice-assigned-domain-name"
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_kubeconfig(path: Path, url: str, ca_file: str, token: str) -> Path:
+    path.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "sa",
+        "clusters": [{"name": "local", "cluster": {"server": url, "certificate-authority": ca_file}}],
+        "users": [{"name": "sa", "user": {"token": token}}],
+        "contexts": [{"name": "sa", "context": {"cluster": "local", "user": "sa"}}],
+    }))
+    return path
+
+
+def chart_env(deployment: dict, namespace: str, identity: str, sidecar: str) -> dict[str, str]:
+    """The container environment exactly as the chart renders it, with the downward API filled in."""
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    env = {}
+    for e in container["env"]:
+        if "value" in e:
+            env[e["name"]] = e["value"]
+        else:
+            path = e["valueFrom"]["fieldRef"]["fieldPath"]
+            env[e["name"]] = {"metadata.name": identity, "metadata.namespace": namespace}[path]
+    env["LATTICEGW_SIDECAR_ADDRESS"] = sidecar  # a free loopback port instead of the pod's 0.0.0.0:8080
+    return env
+
+
+def walkthrough(namespace: str) -> list[dict]:
+    """examples/my-hotel, moved into the test's namespace."""
+    out = []
+    for obj in load([str(ROOT / "examples" / "my-hotel")]):
+        if obj["kind"] == "Namespace":
+            continue
+        if obj["kind"] != "GatewayClass":
+            obj["metadata"]["namespace"] = namespace
+        out.append(obj)
+    return out
+
+
+def cond(conditions, type_: str) -> dict:
+    return next((c for c in conditions or () if c.get("type") == type_), {})
+
+
+def problems(obj: dict) -> list[str]:
+    name = f"{obj['kind']} {obj['metadata']['name']}"
+    status = obj.get("status") or {}
+    if obj["kind"] == "Gateway":
+        c = cond(status.get("conditions"), "Programmed")
+        return [] if c.get("status") == "True" else [f"{name}: Programmed={c.get('status')} {c.get('reason')}"]
+    if obj["kind"] in ROUTE_KINDS:
+        parents = status.get("parents") or []
+        if not parents:
+            return [f"{name}: no status"]
+        out = [f"{name}: {t}={cond(p.get('conditions'), t).get('status')} {cond(p.get('conditions'), t).get('message')}"
+               for p in parents for t in ("Accepted", "ResolvedRefs")
+               if cond(p.get("conditions"), t).get("status") != "True"]
+        if not (obj["metadata"].get("annotations") or {}).get(DOMAIN):
+            out.append(f"{name}: no {DOMAIN}")
+        return out
+    return []
+
+
+async def http_get(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as s:
+        async with s.get(url, timeout=aiohttp.ClientTimeout(total=5)) as r:
+            return r.status, await r.text()
+
+
+def metric(text: str, metric_name: str, **labels) -> float | None:
+    for fam in text_string_to_metric_families(text):
+        for s in fam.samples:
+            if s.name == metric_name and all(s.labels.get(k) == v for k, v in labels.items()):
+                return s.value
+    return None
+
+
+async def eventually(probe, timeout: float, what: str, log: Path | None = None):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = await probe()
+        except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
+            last = exc
+        if last is True or (last and not isinstance(last, (list, Exception))):
+            return last
+        if isinstance(last, list) and not last:
+            return True
+        await asyncio.sleep(0.5)
+    tail = log.read_text()[-4000:] if log and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}: {last}\n--- controller log tail ---\n{tail}")
+
+
+FORBIDDEN_RE = re.compile(r"(GET|POST|PUT|PATCH|DELETE) (/apis?/[^ :?\"]+)[^ ]*:? 403")
+VERBS = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "delete"}
+
+
+def resource_attributes(method: str, path: str) -> dict:
+    parts = path.strip("/").split("/")
+    if parts[0] == "api":
+        group, rest = "", parts[2:]
+    else:
+        group, rest = parts[1], parts[3:]
+    attrs = {"group": group}
+    if rest and rest[0] == "namespaces" and len(rest) > 2:
+        attrs["namespace"], rest = rest[1], rest[2:]
+    attrs["resource"] = rest[0]
+    if len(rest) > 1:
+        attrs["name"] = rest[1]
+    if len(rest) > 2:
+        attrs["subresource"] = rest[2]
+    attrs["verb"] = VERBS.get(method) or ("get" if "name" in attrs else "list")
+    return attrs
+
+
+async def assert_no_rbac_refusal(kube, log_path: Path, namespace: str, sa: str, refused: float | None) -> None:
+    """Every 403 the controller met must be one RBAC allows: the API server also answers 403 to
+    writes into a namespace being deleted (objects other tests left behind), which is not RBAC.
+    A SubjectAccessReview for the ServiceAccount decides."""
+    lines = [line for line in log_path.read_text().splitlines() if "forbidden" in line.lower()]
+    found = [m.groups() for line in lines for m in [FORBIDDEN_RE.search(line)] if m]
+    assert len(found) == len(lines), f"unexplained Forbidden in the log: {lines}"
+    if refused is not None:
+        assert refused <= len(found), (refused, lines)
+    user = f"system:serviceaccount:{namespace}:{sa}"
+    groups = ["system:serviceaccounts", f"system:serviceaccounts:{namespace}", "system:authenticated"]
+    for method, path in found:
+        attrs = resource_attributes(method, path)
+        status, review = await kube.request("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+            "apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+            "spec": {"user": user, "groups": groups, "resourceAttributes": attrs}})
+        assert status == 201, review
+        assert review["status"].get("allowed") is True, f"RBAC refused {method} {path}: {review['status']}"
+        ns = attrs.get("namespace")
+        assert ns != namespace, f"{method} {path} refused in the controller's own namespace"
+        st, obj = await kube.request("GET", f"/api/v1/namespaces/{ns}")
+        assert st == 404 or obj.get("status", {}).get("phase") == "Terminating", (method, path, obj)
+
+
+async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespace, tmp_path):
+    from controller.cmd_demo import create_service_networks
+    from lattice.emulator import EmulatorControl, run_emulator
+
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    async with run_emulator("127.0.0.1", 0, region=AWS["aws.region"]) as emu:
+        release = f"rbac-{namespace}"
+        docs = render({**AWS, "aws.latticeEndpoint": emu.url, "gatewayClass.create": False, "queue.shards": 4},
+                      release=release, namespace=namespace, crds=False)
+        for obj in docs:  # the real thing, not a dry run
+            await kube.apply(obj, field_manager="helm")
+        sa = one(docs, "ServiceAccount")["metadata"]["name"]
+        token = await kube.create_token(namespace, sa)
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", kube.url, kube.ca_file, token)
+
+        # ---- what the role does not grant is refused by the API server
+        await kube.request("POST", f"/api/v1/namespaces/{namespace}/configmaps",
+                           {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "not-ours"}})
+        refused = [
+            ("GET", f"/api/v1/namespaces/{namespace}/secrets", None),
+            ("GET", "/api/v1/pods", None),
+            ("GET", f"/api/v1/namespaces/{namespace}/configmaps/not-ours", None),
+            ("DELETE", f"/api/v1/namespaces/{namespace}/configmaps/not-ours", None),
+            ("POST", "/apis/coordination.k8s.io/v1/namespaces/default/leases",
+             {"apiVersion": "coordination.k8s.io/v1", "kind": "Lease", "metadata": {"name": "steal"}}),
+            ("POST", f"/api/v1/namespaces/{namespace}/services",
+             {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "x"}, "spec": {"ports": [{"port": 80}]}}),
+            ("DELETE", f"/apis/gateway.networking.k8s.io/v1/namespaces/{namespace}/httproutes/rates", None),
+            ("POST", "/apis/rbac.authorization.k8s.io/v1/clusterroles",
+             {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "metadata": {"name": "esc"}}),
+        ]
+        for method, path, body in refused:
+            status, resp = await kube.request(method, path, body, token=token)
+            assert status == 403, (method, path, status, resp)
+        # ... and what it grants works with the same token
+        status, _ = await kube.request("GET", "/apis/gateway.networking.k8s.io/v1/httproutes", token=token)
+        assert status == 200
+
+        # ---- the walkthrough's AWS CLI step: a service network for the Gateway, associated with the VPC
+        manifests = walkthrough(namespace)
+        await create_service_networks(emu, manifests, AWS["aws.clusterVpcId"])
+
+        # ---- latticegw run, authenticated as the ServiceAccount, configured like the Deployment
+        identity, port = f"{release}-0", free_port()
+        env = dict(os.environ, **chart_env(one(docs, "Deployment"), namespace, identity, f"127.0.0.1:{port}"),
+                   AWS_ACCESS_KEY_ID="demo", AWS_SECRET_ACCESS_KEY="demo", AWS_EC2_METADATA_DISABLED="true",
+                   NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONUNBUFFERED="1",
+                   LATTICEGW_DISCOVERY_INTERVAL="5")
+        env.pop("KUBECONFIG", None)
+        log_path = tmp_path / "controller.log"
+        with open(log_path, "wb") as log:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "controller.cli", "run", "--kubeconfig", str(kubeconfig),
+                cwd=str(ROOT), env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
+            try:
+                base = f"http://127.0.0.1:{port}"
+
+                async def ready():
+                    return (await http_get(base + "/readyz"))[0] == 200
+                await eventually(ready, 90, "/readyz (every informer listed and watching)", log_path)
+                verbose = (await http_get(base + "/readyz?verbose"))[1]
+                for kind in ("Service", "EndpointSlice", "Namespace", "GatewayClass", "Gateway", "HTTPRoute",
+                             "GRPCRoute", "TLSRoute", "ReferenceGrant", "TargetGroupPolicy", "VpcAssociationPolicy",
+                             "AccessLogPolicy", "IAMAuthPolicy", "ServiceNetwork", "ServiceExport", "ServiceImport"):
+                    assert f"[+]informer-{kind}" in verbose, (kind, verbose)
+
+                async def leading():
+                    text = (await http_get(base + "/metrics"))[1]
+                    return metric(text, "leader_election_master_status", name="latticegw-leader") == 1
+                await eventually(leading, 60, "the Lease", log_path)
+                status, lease = await kube.request(
+                    "GET", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/latticegw-leader")
+                assert status == 200 and lease["spec"]["holderIdentity"] == identity
+
+                # ---- the seed walkthrough converges
+                for obj in manifests:
+                    await kube.apply(obj)
+
+                async def converged():
+                    out = []
+                    for obj in manifests:
+                        if obj["kind"] == "Gateway" or obj["kind"] in ROUTE_KINDS:
+                            st, cur = await kube.request("GET", await kube.object_path(obj))
+                            out += problems(cur) if st == 200 else [f"{obj['kind']} {st}"]
+                    return out
+                await eventually(converged, 120, "the my-hotel walkthrough to converge", log_path)
+                async with EmulatorControl(emu.url) as ctl:
+                    state = await ctl.partition()
+                assert sorted(s["name"] for s in state["services"]) == sorted(
+                    naming.service_name(r, namespace) for r in ("inventory", "rates"))
+                assert len(state["targetGroups"]) == 3  # parking, review, inventory-ver1
+
+                # ---- the durable queue lives in the namespace, in the ConfigMaps the Role names
+                st, cms = await kube.request(
+                    "GET", f"/api/v1/namespaces/{namespace}/configmaps?labelSelector=latticegw.io/queue")
+                assert st == 200
+                names = {c["metadata"]["name"] for c in cms["items"]}
+                assert names and names <= {f"latticegw-queue-{i:02d}" for i in range(4)}, names
+
+                text = (await http_get(base + "/metrics"))[1]
+                refused = sum(s.value for fam in text_string_to_metric_families(text) for s in fam.samples
+                              if s.name == "rest_client_requests_total" and s.labels["code"] == "403")
+                await assert_no_rbac_refusal(kube, log_path, namespace, sa, refused)
+            finally:
+                if proc.returncode is None:
+                    proc.terminate()
+                    try:
+                        await asyncio.wait_for(proc.wait(), 40)
+                    except asyncio.TimeoutError:
+                        proc.kill()
+                        await proc.wait()
+        logtext = log_path.read_text()
+        assert proc.returncode == 0, logtext[-4000:]
+        await assert_no_rbac_refusal(kube, log_path, namespace, sa, None)
+        st, lease = await kube.request(
+            "GET", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/latticegw-leader")
+        assert st == 200 and not lease["spec"].get("holderIdentity"), "released on SIGTERM"
