@@ -195,7 +195,8 @@ class Manager:
             "identity": self.config.identity,
             "leading": self.leading,
             "queue": {"depth": len(self.queue), "pending": len(self.queue.pending_keys()),
-                      "delayed": self.queue.delayed_count(), "processing": self.queue.processing_keys()},
+                      "delayed": self.queue.delayed_count(), "processing": self.queue.processing_keys(),
+                      "failures": self.queue.failure_counts()},
             "informers": {k: {"synced": i.synced.is_set(), "objects": len(self.cache.stores[k]),
                               "resourceVersion": i.resource_version, "lists": i.lists, "events": i.events}
                           for k, i in sorted(self.informers.items())},

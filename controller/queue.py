@@ -271,6 +271,11 @@ class WorkQueue:
     def processing_keys(self) -> list[str]:
         return list(self._processing)
 
+    def failure_counts(self, limit: int = 200) -> dict[str, int]:
+        """Keys with consecutive failures (the worst `limit`), for /debug/status."""
+        worst = sorted(self._failures.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return dict(worst)
+
     def delayed_count(self) -> int:
         return len(self._ready_at)
 

@@ -6,6 +6,8 @@ write it appends one JSON line to $HA_WRITE_LOG: who, when the write was issued
 (wall clock), and the latest moment the write could still land (issued + the
 request timeout, which the fence bounds). The HA tests read that log to prove
 that an old leader's last possible write precedes the new leader's first one.
+Gateways named `fail-*` always fail, so their backoff grows; the tests check a
+new leader resumes that backoff instead of restarting it from zero.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import orjson
 
 from controller import keys
 from controller.fence import current_fence
-from controller.reconcile import Registry, Result, Runtime
+from controller.reconcile import Registry, Result, Runtime, TemporaryError
 
 
 class GatewayWriter:
@@ -34,6 +36,8 @@ class GatewayWriter:
         gw = self.rt.snapshot.get("Gateway", k.namespace, k.name)
         if gw is None:
             return Result()
+        if k.name.startswith("fail-"):
+            raise TemporaryError("this Gateway always fails (backoff durability test)")
         fence = current_fence()
         timeout = fence.bounded(2.0)
         issued = time.time()

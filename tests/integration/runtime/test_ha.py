@@ -92,6 +92,8 @@ def first_write_after(writes: list[dict], identity: str, t: float) -> dict | Non
 async def test_kill9_leader_failover(kube, namespace, tmp_path):
     for i in range(3):
         await kube.apply(gateway(namespace, f"gw-{i}"))
+    await kube.apply(gateway(namespace, "fail-0"))
+    fail_key = f"Gateway/{namespace}/fail-0"
     replicas, log = await start_replicas(kube, namespace, tmp_path, ["ha-a", "ha-b", "ha-c"])
     sampler = LeaderSampler(replicas)
     try:
@@ -100,8 +102,15 @@ async def test_kill9_leader_failover(kube, namespace, tmp_path):
                          message="leader writing")
         await eventually(lambda: all_ready(replicas), timeout=60, message="all replicas ready")
         sampler.start()
-        await asyncio.sleep(3)
         victim = next(r for r in replicas if r.identity == leader)
+
+        async def failing_enough():
+            st = await victim.status()
+            return st and st["queue"]["failures"].get(fail_key, 0) >= 8
+
+        await eventually(failing_enough, timeout=60, message="fail-0 backing off")
+        await asyncio.sleep(1.5)  # > one flush interval of the kube store
+        before_kill = (await victim.status())["queue"]["failures"][fail_key]
         killed_at = time.time()
         victim.kill9()
 
@@ -113,6 +122,10 @@ async def test_kill9_leader_failover(kube, namespace, tmp_path):
 
         first = await eventually(new_leader_writing, timeout=60, message="new leader writing")
         failover = first["issued"] - killed_at
+        successor = next(r for r in replicas if r.identity == first["id"])
+        resumed = (await successor.status())["queue"]["failures"].get(fail_key, 0)
+        print(f"\nHA kill -9: fail-0 had {before_kill} failures at the kill; the new leader resumed at {resumed}")
+        assert resumed >= before_kill - 1, "the new leader restarted a backoff from zero (retry storm)"
         await asyncio.sleep(2)
         await sampler.stop()
         print(f"\nHA kill -9 failover: new leader {first['id']} writing {failover:.2f}s after the kill")
