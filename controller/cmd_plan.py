@@ -59,7 +59,13 @@ def main(args: argparse.Namespace) -> int:
     except ManifestError as exc:
         print(f"latticegw plan: {exc}", file=sys.stderr)
         return 2
-    result = translate(Snapshot.of(objects), config_from(args, os.environ))
+    try:
+        result = translate(Snapshot.of(objects), config_from(args, os.environ))
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        # translate trusts the API server's schema validation; raw YAML may not be schema-valid.
+        print(f"latticegw plan: cannot translate the manifests ({type(exc).__name__}: {exc}); "
+              "are they valid against the CRD schemas?", file=sys.stderr)
+        return 2
     sys.stdout.write(render(result, args.output))
     return 0
 

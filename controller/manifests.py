@@ -49,7 +49,15 @@ def expand_paths(paths: Sequence[str]) -> list[str]:
 
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate mapping keys (as kubectl does): concatenated files without a
-    `---` between them would otherwise silently merge two objects into one."""
+    `---` between them would otherwise silently merge two objects into one. Timestamps stay strings,
+    as the API server returns them (`creationTimestamp: 2026-01-01T00:00:00Z`)."""
+
+
+# Drop the implicit timestamp resolver (copy the table first: it is shared with SafeLoader).
+_StrictLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from translate.frozen import canonical_json
+import orjson
 
 Obj = Mapping[str, Any]
 
@@ -46,6 +46,14 @@ KNOWN_KINDS = frozenset(
     }
 )
 CLUSTER_SCOPED = frozenset({"GatewayClass", "Namespace", "ServiceNetwork"})
+
+
+def _order_key(obj: Obj) -> bytes:
+    """Total order between two versions of one object (only used to break duplicates)."""
+    try:
+        return orjson.dumps(obj, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return repr(obj).encode()
 
 
 def meta(obj: Obj) -> Mapping[str, Any]:
@@ -95,7 +103,7 @@ class Snapshot:
                 continue
             key = (kind, namespace_of(obj), name_of(obj))
             prev = by_key.get(key)
-            if prev is None or canonical_json(obj) > canonical_json(prev):
+            if prev is None or _order_key(obj) > _order_key(prev):
                 by_key[key] = obj
         by_kind: dict[str, list[tuple[tuple[str, str], Obj]]] = {}
         slices: dict[tuple[str, str], list[tuple[str, Obj]]] = {}

@@ -154,3 +154,18 @@ def test_console_script_entry(tmp_path):
         pytest.skip("console script not installed")
     p = subprocess.run([exe, "plan", "-f", MY_HOTEL, "-o", "table"], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "my-hotel" in p.stdout
+
+
+def test_timestamps_stay_strings_and_bad_types_exit_2(capsys, tmp_path):
+    from controller.manifests import load
+
+    f = tmp_path / "a.yaml"
+    f.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, creationTimestamp: 2026-01-01T00:00:00Z}\n")
+    assert load([str(f)])[0]["metadata"]["creationTimestamp"] == "2026-01-01T00:00:00Z"
+    g = tmp_path / "b.yaml"
+    g.write_text(open(os.path.join(MY_HOTEL, "00-gatewayclass.yaml")).read() + "---\n"
+                 + open(os.path.join(MY_HOTEL, "01-gateway.yaml")).read() + "---\n" + open(os.path.join(MY_HOTEL, "02-services.yaml")).read()
+                 + "---\napiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: x, namespace: default}\n"
+                 "spec: {parentRefs: [{name: my-hotel}], rules: [{backendRefs: [{name: parking, port: 80, weight: heavy}]}]}\n")
+    code, out, err = plan(capsys, "-f", str(g))
+    assert code == 2 and "cannot translate" in err
