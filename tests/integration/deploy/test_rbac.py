@@ -292,3 +292,122 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
         st, lease = await kube.request(
             "GET", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/latticegw-leader")
         assert st == 200 and not lease["spec"].get("holderIdentity"), "released on SIGTERM"
+
+
+class ChartReplica:
+    """One `latticegw run` pod of the chart's Deployment, as a local process with its SA token."""
+
+    def __init__(self, docs: list[dict], namespace: str, identity: str, kubeconfig: Path, workdir: Path,
+                 extra_env: dict[str, str]) -> None:
+        self.identity = identity
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / f"{identity}.log"
+        self.env = dict(os.environ, **chart_env(one(docs, "Deployment"), namespace, identity,
+                                                f"127.0.0.1:{self.port}"), **extra_env)
+        self.env.pop("KUBECONFIG", None)
+        self.kubeconfig = kubeconfig
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self._log = open(self.log_path, "wb")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "controller.cli", "run", "--kubeconfig", str(self.kubeconfig),
+            cwd=str(ROOT), env=self.env, stdout=self._log, stderr=asyncio.subprocess.STDOUT)
+
+    async def leader_status(self) -> float | None:
+        text = (await http_get(self.base + "/metrics"))[1]
+        return metric(text, "leader_election_master_status", name="latticegw-leader")
+
+    async def stop(self) -> int | None:
+        if self.proc is None:
+            return None
+        if self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 40)
+            except asyncio.TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+async def test_chart_ha_failover_as_service_account(kube, namespace, tmp_path):
+    """Two replicas with the chart's RBAC: the standby is ready but idle; when the leader is
+    stopped (a rolling update, a drain) the standby takes the Lease and carries on the work."""
+    from controller.cmd_demo import create_service_networks
+    from lattice.emulator import run_emulator
+
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    async with run_emulator("127.0.0.1", 0, region=AWS["aws.region"]) as emu:
+        release = f"ha-{namespace}"
+        docs = render({**AWS, "aws.latticeEndpoint": emu.url, "gatewayClass.create": False, "queue.shards": 4},
+                      release=release, namespace=namespace, crds=False)
+        for obj in docs:
+            await kube.apply(obj, field_manager="helm")
+        sa = one(docs, "ServiceAccount")["metadata"]["name"]
+        kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", kube.url, kube.ca_file,
+                                      await kube.create_token(namespace, sa))
+        manifests = walkthrough(namespace)
+        await create_service_networks(emu, manifests, AWS["aws.clusterVpcId"])
+        extra = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_EC2_METADATA_DISABLED": "true",
+                 "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
+        a = ChartReplica(docs, namespace, f"{release}-a", kubeconfig, tmp_path, extra)
+        b = ChartReplica(docs, namespace, f"{release}-b", kubeconfig, tmp_path, extra)
+        lease_path = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/latticegw-leader"
+        try:
+            await a.start()
+
+            async def a_leads():
+                return await a.leader_status() == 1
+            await eventually(a_leads, 90, "replica a to lead", a.log_path)
+            await b.start()
+
+            async def b_ready():
+                return (await http_get(b.base + "/readyz"))[0] == 200 and await b.leader_status() == 0
+            await eventually(b_ready, 90, "replica b ready as a standby", b.log_path)
+
+            for obj in manifests:
+                await kube.apply(obj)
+
+            async def converged():
+                out = []
+                for obj in manifests:
+                    if obj["kind"] == "Gateway" or obj["kind"] in ROUTE_KINDS:
+                        st, cur = await kube.request("GET", await kube.object_path(obj))
+                        out += problems(cur) if st == 200 else [f"{obj['kind']} {st}"]
+                return out
+            await eventually(converged, 120, "convergence under replica a", a.log_path)
+
+            # graceful stop of the leader: it releases the Lease, b takes over
+            stopped = time.monotonic()
+            assert await a.stop() == 0, a.log_path.read_text()[-3000:]
+
+            async def b_leads():
+                return await b.leader_status() == 1
+            await eventually(b_leads, 30, "replica b to take the Lease", b.log_path)
+            takeover = time.monotonic() - stopped
+            st, lease = await kube.request("GET", lease_path)
+            assert lease["spec"]["holderIdentity"] == b.identity
+            assert takeover < 15, f"takeover took {takeover:.1f}s after a graceful release"
+
+            # b carries on: a new route converges under the new leader
+            extra_route = {
+                "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                "metadata": {"name": "after-failover", "namespace": namespace},
+                "spec": {"parentRefs": [{"name": "my-hotel", "sectionName": "http"}],
+                         "rules": [{"backendRefs": [{"name": "parking", "port": 80}]}]},
+            }
+            await kube.apply(extra_route)
+
+            async def new_route_converged():
+                st, cur = await kube.request("GET", await kube.object_path(extra_route))
+                return problems(cur) if st == 200 else [st]
+            await eventually(new_route_converged, 90, "a route created after failover", b.log_path)
+        finally:
+            await a.stop()
+            rc = await b.stop()
+        assert rc == 0, b.log_path.read_text()[-3000:]
+        for replica in (a, b):
+            await assert_no_rbac_refusal(kube, replica.log_path, namespace, sa, None)

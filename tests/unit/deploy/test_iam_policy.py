@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib.util
 import json
 import re
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[3]
 POLICY = json.loads((ROOT / "deploy" / "iam-policy.json").read_text())
 
 
+@functools.cache
 def _gen():
     spec = importlib.util.spec_from_file_location("gen_iam_policy", ROOT / "deploy" / "tools" / "gen_iam_policy.py")
     mod = importlib.util.module_from_spec(spec)
@@ -39,8 +41,18 @@ CALL_RE = re.compile(r"""\.(call|paginate|acm|ec2|tagging)\(\s*["']([A-Z][A-Za-z
 API_RE = re.compile(r"""\bapi\s*[=:]\s*["']([A-Z][A-Za-z0-9]+)["']|["']([A-Z][A-Za-z0-9]+)["']\s*:\s*\(""")
 
 
+@functools.cache
+def lattice_operations() -> frozenset[str]:
+    return frozenset(botocore.session.get_session().get_service_model("vpc-lattice").operation_names)
+
+
+@functools.cache
+def code_operations() -> dict[str, set[str]]:
+    return _gen().operations()
+
+
 def called_operations() -> set[str]:
-    lattice_ops = set(botocore.session.get_session().get_service_model("vpc-lattice").operation_names)
+    lattice_ops = lattice_operations()
     found: set[str] = set()
     for path in (ROOT / "lattice").rglob("*.py"):
         if "emulator" in path.parts:
@@ -70,7 +82,7 @@ def test_every_call_site_is_allowed():
 
 
 def test_no_wildcards_and_only_real_actions():
-    lattice_ops = set(botocore.session.get_session().get_service_model("vpc-lattice").operation_names)
+    lattice_ops = lattice_operations()
     for action in allowed():
         assert "*" not in action and "?" not in action, action
         prefix, _, name = action.partition(":")
@@ -85,16 +97,14 @@ def test_no_wildcards_and_only_real_actions():
 
 def test_least_privilege_every_lattice_action_is_used():
     """Nothing in the policy that the code does not reference (dependencies aside)."""
-    gen = _gen()
-    used = {f"vpc-lattice:{op}" for op in gen.operations()["vpc-lattice"]}
+    used = {f"vpc-lattice:{op}" for op in code_operations()["vpc-lattice"]}
     granted = {a for a in allowed() if a.startswith("vpc-lattice:")}
     assert granted == used
 
 
 def test_dependencies_follow_the_operations():
-    gen = _gen()
-    ops = gen.operations()["vpc-lattice"]
-    for op, deps in gen.DEPENDENCIES.items():
+    ops = code_operations()["vpc-lattice"]
+    for op, deps in _gen().DEPENDENCIES.items():
         for dep in deps:
             if op in ops:
                 assert is_allowed(dep), (op, dep)
