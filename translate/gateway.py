@@ -46,6 +46,21 @@ from translate.status.conditions import (
 )
 
 CONFIG_SOURCE = Source("Config", "", "DEFAULT_SERVICE_NETWORK")
+# Gateway API features latticegw implements on Lattice (published in GatewayClass status).
+# Deliberately conservative: nothing that needs filters, query matching or per-request rewriting.
+SUPPORTED_FEATURES = tuple(
+    sorted(
+        {
+            "Gateway",
+            "GatewayPort8080",
+            "GRPCRoute",
+            "HTTPRoute",
+            "HTTPRouteMethodMatching",
+            "ReferenceGrant",
+            "TLSRoute",
+        }
+    )
+)
 
 
 @dataclass
@@ -78,7 +93,7 @@ def classes(snapshot: Snapshot, config: TranslateConfig) -> tuple[set[str], list
         else:
             c = true(ACCEPTED, R_ACCEPTED, f"Accepted by {config.controller_name}", gen)
             accepted.add(name)
-        outcomes.append(Outcome(Source("GatewayClass", "", name), gen, (c,)))
+        outcomes.append(Outcome(Source("GatewayClass", "", name), gen, (c,), supported_features=SUPPORTED_FEATURES))
     return accepted, outcomes
 
 

@@ -482,6 +482,8 @@ class Outcome:
     parents: tuple[RouteParentStatus, ...] = ()
     listeners: tuple[ListenerStatus, ...] = ()
     events: tuple[Event, ...] = ()
+    # GatewayClass only: `status.supportedFeatures` (Gateway API feature names), sorted.
+    supported_features: tuple[str, ...] = ()
 
     def condition(self, type_: str) -> Condition | None:
         for c in self.conditions:
@@ -496,6 +498,8 @@ class Outcome:
             d["parents"] = [p.to_dict() for p in self.parents]
         if self.source.kind == "Gateway":
             d["listeners"] = [lst.to_dict() for lst in self.listeners]
+        if self.supported_features:
+            d["supportedFeatures"] = [{"name": f} for f in self.supported_features]
         if self.events:
             d["events"] = [e.to_dict() for e in self.events]
         return d

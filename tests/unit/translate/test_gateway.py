@@ -23,6 +23,8 @@ def test_gatewayclass():
     res = run([gatewayclass(), gatewayclass("x", controller="example.com/x"),
                gatewayclass("p", parametersRef={"group": "", "kind": "ConfigMap", "name": "c"})])
     assert conds(res, "GatewayClass", "", "amazon-vpc-lattice")["Accepted"].reason == "Accepted"
+    features = res.outcome("GatewayClass", "", "amazon-vpc-lattice").supported_features
+    assert "HTTPRoute" in features and "ReferenceGrant" in features and list(features) == sorted(features)
     assert res.outcome("GatewayClass", "", "x") is None
     assert conds(res, "GatewayClass", "", "p")["Accepted"].reason == "InvalidParameters"
     custom = run([gatewayclass(controller="example.com/mine")], TranslateConfig(controller_name="example.com/mine"))
