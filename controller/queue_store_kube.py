@@ -8,6 +8,10 @@ At ~60 bytes a record and the 1 MiB object limit, 16 shards hold well over
 100,000 pending keys; the store refuses to write a shard over 900 KiB rather
 than have the API server reject it.
 
+Changing the shard count is safe: `load` finds keys under their old shard,
+rewrites their new home shards at the next save, and empties ConfigMaps beyond
+the new count so they can never bring a deleted key back.
+
 Writes: the store keeps a mirror of every shard (loaded at `load()`), applies
 a batch to the mirror, and replaces only the dirty shards, in parallel, each
 with its last known resourceVersion (optimistic concurrency). Before each
@@ -47,6 +51,8 @@ class KubeQueueStore:
         self._mirror: list[dict[str, list]] = [{} for _ in range(shards)]
         self._rv: list[str | None] = [None] * shards
         self.writes = 0
+        self._orphans: dict[str, str] = {}
+        self._rewrite: set[int] = set()
         self._base = f"/api/v1/namespaces/{namespace}/configmaps"
 
     def shard_of(self, key: str) -> int:
@@ -59,7 +65,9 @@ class KubeQueueStore:
         doc = await self.kube.get(self._base, {"labelSelector": f"{LABEL}={self.prefix}"}, timeout=30)
         self._mirror = [{} for _ in range(self.shards)]
         self._rv = [None] * self.shards
-        records: list[QueueRecord] = []
+        self._orphans = {}  # ConfigMaps beyond the shard count -> resourceVersion
+        self._rewrite = set()
+        misplaced: dict[str, list] = {}
         for cm in doc.get("items") or ():
             name = cm["metadata"]["name"]
             try:
@@ -69,16 +77,36 @@ class KubeQueueStore:
             entries = orjson.loads((cm.get("data") or {}).get(DATA_KEY) or "{}")
             if shard < self.shards:
                 self._rv[shard] = cm["metadata"]["resourceVersion"]
-            # Keys are re-sharded by the current shard count, so changing it is safe.
+            else:
+                self._orphans[name] = cm["metadata"]["resourceVersion"]
             for key, value in entries.items():
-                rec = decode_record(key, value)
-                self._mirror[self.shard_of(key)][key] = value
-                records.append(rec)
-        records.sort(key=lambda r: r.key)
-        return records
+                home = self.shard_of(key)
+                if home == shard:
+                    self._mirror[home][key] = value
+                else:
+                    # Written under another shard count: keep it unless its home shard has it too.
+                    misplaced[key] = value
+                    self._rewrite.add(home)
+                    if shard < self.shards:
+                        self._rewrite.add(shard)
+        for key, value in misplaced.items():
+            self._mirror[self.shard_of(key)].setdefault(key, value)
+        return sorted(
+            (decode_record(k, v) for shard in self._mirror for k, v in shard.items()), key=lambda r: r.key
+        )
 
     async def save(self, upserts: list[QueueRecord], deletes: list[str], fence: Fence | None = None) -> None:
-        dirty: set[int] = set()
+        dirty: set[int] = set(self._rewrite)
+        self._rewrite = set()
+        for name, rv in list(self._orphans.items()):
+            # Left over from a larger shard count: empty it so it can never resurrect keys.
+            body = {"apiVersion": "v1", "kind": "ConfigMap",
+                    "metadata": {"name": name, "namespace": self.namespace, "resourceVersion": rv,
+                                 "labels": {LABEL: self.prefix, "app.kubernetes.io/managed-by": "latticegw"}},
+                    "data": {DATA_KEY: "{}"}}
+            timeout = fence.bounded(10.0) if fence is not None else 10.0
+            await self.kube.request("PUT", f"{self._base}/{name}", body=body, timeout=timeout)
+            del self._orphans[name]
         for key in deletes:
             s = self.shard_of(key)
             if self._mirror[s].pop(key, None) is not None:

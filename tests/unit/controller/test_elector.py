@@ -1,0 +1,116 @@
+"""The leader elector's loop against an in-memory API (short timings, generous bounds)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from controller.lease import ElectionConfig, LeaderElector
+
+from .fakekube import FakeKube
+
+FAST = dict(lease_duration=1.5, renew_deadline=1.0, retry_period=0.2)
+LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/ns/leases/l"
+
+
+class Candidate:
+    def __init__(self, kube, name):
+        self.elector = LeaderElector(kube, ElectionConfig("ns", "l", name, **FAST))
+        self.name = name
+        self.stop = asyncio.Event()
+        self.terms: list[dict] = []
+        self.task: asyncio.Task | None = None
+
+    async def lead(self, fence):
+        term = {"start": time.monotonic(), "end": None, "cancelled": False, "fence": fence}
+        self.terms.append(term)
+        try:
+            await self.stop.wait()
+        except asyncio.CancelledError:
+            term["cancelled"] = True
+            raise
+        finally:
+            term["end"] = time.monotonic()
+
+    def start(self):
+        self.task = asyncio.create_task(self.elector.run(self.lead, self.stop))
+
+    async def close(self):
+        self.stop.set()
+        await asyncio.wait_for(self.task, 10)
+
+
+async def until(pred, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not pred():
+        assert time.monotonic() < deadline, "condition not reached"
+        await asyncio.sleep(0.02)
+
+
+def holder(kube):
+    obj = kube.objects.get(LEASE_PATH)
+    return obj and obj["spec"].get("holderIdentity")
+
+
+async def test_one_leader_then_graceful_release_hands_over():
+    kube = FakeKube()
+    a, b = Candidate(kube, "a"), Candidate(kube, "b")
+    a.start()
+    await until(lambda: a.elector.is_leader)
+    b.start()
+    await asyncio.sleep(0.6)  # several retry periods: b must keep waiting
+    assert not b.elector.is_leader and holder(kube) == "a"
+    t = time.monotonic()
+    await a.close()
+    assert holder(kube) in (None, "b")  # released (or already taken by b)
+    await until(lambda: b.elector.is_leader, timeout=5)
+    assert time.monotonic() - t < FAST["lease_duration"], "a released lease is taken at the next retry"
+    assert not a.terms[0]["cancelled"], "a graceful term ends by returning, not by cancellation"
+    assert kube.objects[LEASE_PATH]["spec"]["leaseTransitions"] == 1
+    await b.close()
+
+
+async def test_partitioned_leader_stops_before_the_lease_can_be_taken():
+    kube = FakeKube()
+    a = Candidate(kube, "a")
+    a.start()
+    await until(lambda: a.elector.is_leader)
+    b_kube = kube  # b shares the "API server"; only a gets cut off
+    await asyncio.sleep(0.5)
+    # Cut a off: make its elector talk to a partitioned view of the same objects.
+    cut = FakeKube()
+    cut.objects = kube.objects
+    cut.partitioned = True
+    a.elector.kube = cut
+    cut_at = time.monotonic()
+    b = Candidate(b_kube, "b")
+    b.start()
+    await until(lambda: a.terms and a.terms[0]["end"] is not None, timeout=5)
+    a_stopped = a.terms[0]["end"]
+    assert a.terms[0]["cancelled"] and not a.terms[0]["fence"].valid()
+    assert a_stopped - cut_at <= FAST["renew_deadline"] + 0.3
+    await until(lambda: b.elector.is_leader, timeout=10)
+    b_started = b.terms[0]["start"]
+    assert a_stopped < b_started, "the old leader's term must end before the new one begins"
+    a.stop.set()
+    b.stop.set()
+    a.task.cancel()
+    await asyncio.gather(a.task, b.task, return_exceptions=True)
+
+
+async def test_lost_leader_rejoins_as_candidate():
+    kube = FakeKube()
+    a = Candidate(kube, "a")
+    a.start()
+    await until(lambda: a.elector.is_leader)
+    # Someone else grabs the lease behind a's back (as after a long GC pause).
+    lease = kube.objects[LEASE_PATH]
+    lease["spec"]["holderIdentity"] = "intruder"
+    kube.rv += 1
+    lease["metadata"]["resourceVersion"] = str(kube.rv)
+    await until(lambda: not a.elector.is_leader, timeout=5)
+    assert a.terms[0]["cancelled"]
+    # The intruder never renews: a takes the lease back after a full lease duration.
+    await until(lambda: a.elector.is_leader, timeout=10)
+    assert len(a.terms) == 2
+    await a.close()
