@@ -21,15 +21,16 @@ on delete:
   1 target groups and services: create / update / tag; auth policy put (or authType NONE first)
   2 targets register/deregister; SN associations create/delete; stale listeners deleted;
     authType AWS_IAM after its policy (or policy delete after NONE); access logs
-  3 listeners create/update; stale rules deleted (frees their priorities)
-  4 BatchUpdateRule (priorities/matches/actions of existing rules; swaps are atomic)
-  5 rules created
-  6 orphan services deleted (their associations went in phase 2)
+  3 stale rules deleted (frees their priorities); orphan or replaced services deleted (their
+    associations went in phase 2; a TG may serve only one service, so before anything new uses it)
+  4 listeners create/update
+  5 BatchUpdateRule (priorities/matches/actions of existing rules; swaps are atomic)
+  6 rules created
   7 orphan target groups deleted (nothing references them any more)
 
 IDs that exist only after an earlier create are `Ref(kind, name)` in `params`; apply resolves them.
 An operation whose `needs` failed or was skipped is skipped (and reported as pending); `after_all`
-operations (the deletes of phases 6-7) run only when everything before them succeeded.
+operations (the target-group deletes of phase 7) run only when everything before them succeeded.
 """
 
 from __future__ import annotations
@@ -275,8 +276,10 @@ class _Planner:
             needs.append(akey)
             self.ops.append(Operation(2, "DeleteServiceNetworkServiceAssociation", akey, freeze({
                 "serviceNetworkServiceAssociationIdentifier": a.id}), reason=reason))
-        self.ops.append(Operation(6, "DeleteService", key, freeze({"serviceIdentifier": rec.id}),
-                                  tuple(needs), after_all=True, reason=reason))
+        # phase 3, before the listeners/rules of a replacement are created: Lattice lets a target
+        # group serve one service only, so a renamed route's TGs are free only once this is gone
+        self.ops.append(Operation(3, "DeleteService", key, freeze({"serviceIdentifier": rec.id}),
+                                  tuple(needs), reason=reason))
 
     def service(self, svc: Service) -> None:
         key: Key = ("svc", svc.name)
@@ -436,7 +439,7 @@ class _Planner:
             self.errors.append(f"listener {lst.name}: {problem}")
             return
         if have is None:
-            self.ops.append(Operation(3, "CreateListener", lkey, freeze({
+            self.ops.append(Operation(4, "CreateListener", lkey, freeze({
                 "serviceIdentifier": sid, "name": lst.name, "port": lst.port, "protocol": lst.protocol,
                 "defaultAction": action, "tags": lst.tags}), needs + aneeds, fingerprint=svc.fingerprint,
                 reason="create"))
@@ -449,7 +452,7 @@ class _Planner:
             observed_rules = dict(have.rules)
             self.ops += tag_ops(2, lkey, have.arn, lst.tags, have.tags, force=adopt)
             if self.observed_action(have.default_action) != normalize.action(lst.default_action):
-                self.ops.append(Operation(3, "UpdateListener", lkey, freeze({
+                self.ops.append(Operation(4, "UpdateListener", lkey, freeze({
                     "serviceIdentifier": sid, "listenerIdentifier": have.id, "defaultAction": action}),
                     aneeds, reason="default action"))
         self.rules(svc, sid, lst, lid, observed_rules, lneeds, adopt)
@@ -472,7 +475,7 @@ class _Planner:
                 continue
             have = observed.get(rule.name)
             if have is None:
-                self.ops.append(Operation(5, "CreateRule", rkey, freeze({
+                self.ops.append(Operation(6, "CreateRule", rkey, freeze({
                     **base, "name": rule.name, "priority": rule.priority, "match": rule.match, "action": action,
                     "tags": rule.tags}), lneeds + aneeds, fingerprint=svc.fingerprint, reason="create"))
                 continue
@@ -488,7 +491,7 @@ class _Planner:
             if change:
                 updates.append({"ruleIdentifier": have.id, **change})
         for part in chunks(updates, MAX_RULES_PER_BATCH):
-            self.ops.append(Operation(4, "BatchUpdateRule", ("rules", f"{svc.name}/{lst.name}"), freeze({
+            self.ops.append(Operation(5, "BatchUpdateRule", ("rules", f"{svc.name}/{lst.name}"), freeze({
                 **base, "rules": part}), lneeds + tuple(dict.fromkeys(update_needs)),
                 reason=f"{len(part)} rule(s)"))
 

@@ -151,3 +151,21 @@ async def test_drift_resync_restores_a_deleted_rule(make_sync, ctl):
     assert res.converged and calls["calls"].get("CreateRule") == 1
     assert writes(calls) == 1
     assert len(State(await ctl.partition()).rules_of("rates-default", "rates-default-80-http")) == 2
+
+
+async def test_service_rename_replaces_the_service_and_keeps_target_groups(make_sync, ctl):
+    """A new service name (override annotation) deletes the old service first: Lattice lets a target
+    group serve one service, so the new listeners/rules can only use the TGs once it is gone."""
+    sync, objs = await _hotel(make_sync, ctl)
+    before = State(await ctl.partition())
+    objs = edited(objs)
+    find(objs, "HTTPRoute", "rates")["metadata"].setdefault("annotations", {})[
+        "application-networking.k8s.aws/service-name-override"] = "rates-renamed"
+    t = translate_objects(objs)
+    assert t.services_of(RATES)[0].name == "rates-renamed"
+    await converge(sync, _only(t, RATES), max_passes=20)
+    after = State(await ctl.partition())
+    assert "rates-default" not in after.services and "rates-renamed" in after.services
+    assert {n: tg["id"] for n, tg in after.tgs.items()} == {n: tg["id"] for n, tg in before.tgs.items()}
+    (lst,) = t.services_of(RATES)[0].listeners
+    assert len(after.rules_of("rates-renamed", lst.name)) == 2
