@@ -20,6 +20,7 @@ class FakeKube:
         self.partitioned = False
         self.calls: list[tuple[str, str]] = []
         self.metrics = None
+        self.patches: list[tuple[str, str, dict]] = []
 
     async def _gate(self, timeout: float | None) -> None:
         await asyncio.sleep(0)
@@ -60,6 +61,22 @@ class FakeKube:
             if body["metadata"].get("resourceVersion") != cur["metadata"]["resourceVersion"]:
                 raise KubeError(409, "Conflict", {}, method, path)
             return self._store(path, body)
+        if method == "PATCH":  # JSON merge patch (one level deep is all the tests need)
+            target = path[: -len("/status")] if path.endswith("/status") else path
+            cur = self.objects.get(target)
+            if cur is None:
+                raise KubeError(404, "NotFound", {}, method, path)
+            want_rv = (body.get("metadata") or {}).pop("resourceVersion", None)
+            if want_rv is not None and want_rv != cur["metadata"]["resourceVersion"]:
+                raise KubeError(409, "Conflict", {}, method, path)
+            merged = copy.deepcopy(cur)
+            for k, v in body.items():
+                if isinstance(v, dict) and isinstance(merged.get(k), dict):
+                    merged[k].update(v)
+                else:
+                    merged[k] = v
+            self.patches.append((path, content_type, body))
+            return self._store(target, merged)
         raise KubeError(405, "MethodNotAllowed", {}, method, path)
 
     def _store(self, path: str, body: dict) -> dict:

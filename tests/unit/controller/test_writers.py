@@ -1,0 +1,88 @@
+"""Fenced status writes and deduplicated Events; tracing setup."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from controller.discovery import Resource
+from controller.events import EventRecorder
+from controller.fence import AlwaysLeader, Fence, LostLeadership, bind_fence, reset_fence
+from controller.kubeclient import MERGE_PATCH, KubeError
+from controller.status import StatusWriter
+from controller.tracing import Tracing
+
+from .fakekube import FakeKube
+
+ROUTES = Resource("gateway.networking.k8s.io", "v1", "httproutes", "HTTPRoute", True)
+PATH = "/apis/gateway.networking.k8s.io/v1/namespaces/app/httproutes/r"
+
+
+def seeded() -> tuple[FakeKube, dict]:
+    kube = FakeKube()
+    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+             "metadata": {"name": "r", "namespace": "app", "uid": "u1"}, "spec": {}}
+    stored = kube._store(PATH, route)  # noqa: SLF001
+    return kube, stored
+
+
+async def test_status_patch_is_a_merge_patch_on_status_with_rv_precondition():
+    kube, route = seeded()
+    sw = StatusWriter(kube, {"HTTPRoute": ROUTES})
+    written = await sw.patch_status(route, {"parents": [{"controllerName": "x"}]}, fence=AlwaysLeader())
+    path, ctype, body = kube.patches[-1]
+    assert path == PATH + "/status" and ctype == MERGE_PATCH
+    assert written["status"] == {"parents": [{"controllerName": "x"}]}
+    with pytest.raises(KubeError) as info:  # `route` is stale now
+        await sw.patch_status(route, {"parents": []}, fence=AlwaysLeader())
+    assert info.value.conflict
+
+
+async def test_status_write_refused_without_leadership():
+    kube, route = seeded()
+    sw = StatusWriter(kube, {"HTTPRoute": ROUTES})
+    t = [10.0]
+    dead = Fence("me", 1, clock=lambda: t[0])
+    dead.extend(5.0)
+    with pytest.raises(LostLeadership):
+        await sw.patch_status(route, {"parents": []}, fence=dead)
+    with pytest.raises(LostLeadership):  # and no fence bound at all
+        await sw.patch_status(route, {"parents": []})
+    assert kube.patches == []
+
+
+async def test_events_are_written_in_background_and_deduplicated():
+    kube, route = seeded()
+    rec = EventRecorder(kube, controller="ctl", instance="me")
+    tok = bind_fence(AlwaysLeader())
+    try:
+        rec.emit(route, "Warning", "BackendNotFound", "service svc not found")
+        await rec.close()
+        rec.emit(route, "Warning", "BackendNotFound", "service svc not found")
+        await rec.close()
+    finally:
+        reset_fence(tok)
+    events = {p: o for p, o in kube.objects.items() if "/events/" in p}
+    assert len(events) == 1
+    ev = next(iter(events.values()))
+    assert ev["regarding"]["uid"] == "u1" and ev["reason"] == "BackendNotFound" and ev["type"] == "Warning"
+    assert ev["series"]["count"] == 2 and ev["reportingController"] == "ctl"
+
+
+async def test_events_dropped_without_leadership():
+    kube, route = seeded()
+    rec = EventRecorder(kube, controller="ctl", instance="me")
+    rec.emit(route, "Normal", "Reconciled", "ok")  # no fence bound: not the leader
+    await asyncio.sleep(0)
+    await rec.close()
+    assert not [p for p in kube.objects if "/events/" in p]
+
+
+def test_otlp_export_follows_the_standard_variables():
+    plain = Tracing(environ={})
+    assert not plain.otlp
+    plain.shutdown()
+    otlp = Tracing(environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
+    assert otlp.otlp
+    otlp.shutdown()
