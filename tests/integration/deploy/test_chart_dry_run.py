@@ -25,3 +25,18 @@ async def test_rendered_chart_passes_server_side_dry_run(kube, namespace):
     # dry-run wrote nothing
     status, body = await kube.request("GET", f"/apis/apps/v1/namespaces/{namespace}/deployments")
     assert body["items"] == []
+
+
+async def test_kubectl_manifest_passes_server_side_dry_run(kube):
+    import yaml
+
+    from tests.unit.deploy.helm import ROOT
+
+    docs = [d for d in yaml.safe_load_all((ROOT / "deploy" / "latticegw.yaml").read_text()) if d]
+    await kube.create_namespace("latticegw-system")
+    for obj in docs:
+        path = await kube.object_path(obj)
+        status, body = await kube.request(
+            "PATCH", f"{path}?dryRun=All&fieldManager=kubectl&force=true", obj,
+            content_type="application/apply-patch+yaml")
+        assert status in (200, 201), (obj["kind"], obj["metadata"]["name"], body)

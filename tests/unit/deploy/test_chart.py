@@ -202,3 +202,16 @@ def test_image_tag_defaults_to_the_app_version():
     (c,) = one(render(), "Deployment")["spec"]["template"]["spec"]["containers"]
     assert c["image"].endswith(":" + __version__)
     assert Path(CHART / "crds").is_dir()
+
+
+def test_values_schema_rejects_typos_and_bad_values():
+    for args, needle in (
+        (["--set", "replicaCont=2"], "replicaCont"),
+        (["--set", "replicaCount=0"], "replicaCount"),
+        (["--set", "resyncSeconds=30"], "resyncSeconds"),
+        (["--set-string", "aws.accountId=12345"], "accountId"),
+        (["--set", "logLevel=verbose"], "logLevel"),
+    ):
+        res = helm("template", "x", str(CHART), *args)
+        assert res.returncode != 0 and needle in res.stderr, (args, res.stderr)
+    assert render({"resyncSeconds": 0, "logLevel": "debug"})
