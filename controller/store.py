@@ -1,9 +1,10 @@
 """An informer's store: the objects of one kind, as plain dicts, keyed by work-queue key.
 
-Objects are kept exactly as the API server returns them, minus what no
-reconcile reads and what costs the most memory: `metadata.managedFields` and
-the `kubectl.kubernetes.io/last-applied-configuration` annotation (together
-often more than half of an object). LIST items lack `apiVersion`/`kind`; the
+Objects are kept as the API server returns them, minus what no reconcile reads
+and what costs the most memory: `metadata.managedFields` and the
+`kubectl.kubernetes.io/last-applied-configuration` annotation (together often
+more than half of an object), and for EndpointSlices each endpoint's
+`targetRef`, `nodeName`, `hints` and `deprecatedTopology`. LIST items lack `apiVersion`/`kind`; the
 informer stamps them so every cached object is self-describing, as translate's
 snapshot expects.
 
@@ -19,6 +20,10 @@ from collections.abc import Iterable, Iterator
 from controller import keys
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+# EndpointSlices are the bulk of a cluster's cache. Reconciles read an endpoint's
+# addresses, conditions and zone; who runs it (targetRef, nodeName) and routing
+# hints never reach Lattice, and dropping them saves about a third of the memory.
+ENDPOINT_DROP = ("targetRef", "nodeName", "hints", "deprecatedTopology")
 
 
 def project(obj: dict, api_version: str, kind: str) -> dict:
@@ -33,6 +38,10 @@ def project(obj: dict, api_version: str, kind: str) -> dict:
             del ann[LAST_APPLIED]
             if not ann:
                 del meta["annotations"]
+    if kind == "EndpointSlice":
+        for ep in obj.get("endpoints") or ():
+            for k in ENDPOINT_DROP:
+                ep.pop(k, None)
     return obj
 
 

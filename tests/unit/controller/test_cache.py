@@ -118,3 +118,12 @@ def test_reference_grant_wakes_cross_namespace_routes_only():
     assert affected_keys("ReferenceGrant", None, grant, v) == {"HTTPRoute/app/cross"}
     c.upsert("ReferenceGrant", grant)
     assert [g["metadata"]["name"] for g in v.grants_from("app")] == ["g"]
+
+
+def test_endpoint_slices_keep_what_translation_reads():
+    eps = {"metadata": {"name": "s"}, "addressType": "IPv4", "ports": [{"port": 80}],
+           "endpoints": [{"addresses": ["10.0.0.1"], "conditions": {"ready": True}, "zone": "a",
+                          "nodeName": "n1", "targetRef": {"kind": "Pod", "name": "p"}, "hints": {}}]}
+    p = project(eps, "discovery.k8s.io/v1", "EndpointSlice")
+    assert p["endpoints"] == [{"addresses": ["10.0.0.1"], "conditions": {"ready": True}, "zone": "a"}]
+    assert p["ports"] == [{"port": 80}]
