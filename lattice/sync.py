@@ -40,6 +40,9 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import structlog
+from opentelemetry import trace
+
 from lattice.apply import Applier, ApplyOutcome, OpError
 from lattice.certificates import CertificateFinder
 from lattice.client import LatticeClient, is_read, record_calls
@@ -49,6 +52,8 @@ from lattice.observed import IN_PROGRESS
 from lattice.plan import Desired, Plan, PlanConflict, plan
 from translate.model import ServiceNetwork, Source, TargetGroup, TargetGroupLookup
 from translate.model import Service as DesiredService
+
+log = structlog.get_logger("latticegw.lattice")
 
 # How soon to look again at something Lattice is still creating or deleting.
 IN_PROGRESS_REQUEUE = 2.0
@@ -99,6 +104,16 @@ class SyncResult:
         return None
 
 
+def _annotate(span: Any, result: "SyncResult", calls: Counter[str]) -> None:
+    span.set_attribute("aws.calls", sum(calls.values()))
+    span.set_attribute("latticegw.operations", len(result.operations))
+    span.set_attribute("latticegw.in_progress", len(result.in_progress))
+    span.set_attribute("latticegw.conflicts", len(result.conflicts))
+    span.set_attribute("latticegw.errors", len(result.errors))
+    if result.errors:
+        span.set_status(trace.Status(trace.StatusCode.ERROR, result.errors[0].message[:200]))
+
+
 def _error(key: tuple[str, str], api: str, exc: LatticeError) -> OpError:
     return OpError(key, api, exc.code, exc.message)
 
@@ -143,7 +158,9 @@ class LatticeSync:
         lookups = tuple(target_group_lookups)
         result = SyncResult(source)
         async with self._lock(source):
-            with record_calls() as calls:
+            with record_calls() as calls, self.client.tracer.start_as_current_span(
+                    "lattice.apply_source", attributes={"latticegw.source": source.key,
+                                                        "latticegw.refresh": refresh}) as span:
                 try:
                     await self._apply_source(source, services, target_groups, lookups, refresh, result)
                 except RetryLater as exc:
@@ -151,8 +168,17 @@ class LatticeSync:
                     result.in_progress.append(f"{exc.operation}: {exc.code}, retry in {exc.retry_after:.1f}s")
                 except LatticeError as exc:
                     result.errors.append(_error(("source", source.key), exc.operation, exc))
+                _annotate(span, result, calls)
             result.calls = calls
+        self._log(result)
         return result
+
+    def _log(self, result: "SyncResult") -> None:
+        if result.operations or result.errors or result.conflicts:
+            log.info("lattice apply", source=result.source.key, operations=result.operations,
+                     errors=[f"{e.api} {e.key[1]}: {e.code} {e.message}" for e in result.errors],
+                     conflicts=[c.message for c in result.conflicts], in_progress=result.in_progress,
+                     calls=sum(result.calls.values()))
 
     async def _apply_source(self, source: Source, services: tuple[DesiredService, ...],
                             target_groups: tuple[TargetGroup, ...], lookups: tuple[TargetGroupLookup, ...],
