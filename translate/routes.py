@@ -199,6 +199,9 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
                 f"a Lattice service has one custom domain ({domain or 'none'}); not programmed: {', '.join(skipped)}",
             )
         )
+    if kind == "TLSRoute" and hostnames and domain is None and route_problem is None:
+        # TLS_PASSTHROUGH listeners need the service's custom domain, which cannot be a wildcard.
+        route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs a non-wildcard hostname for Lattice TLS passthrough")
     built = rules.build(ctx, src, route, user_tags, domain)
     if not built.valid and route_problem is None:
         if built.rejected:

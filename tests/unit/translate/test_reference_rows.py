@@ -99,3 +99,10 @@ def test_listener_union_across_gateways_first_wins_a_port():
 def test_config_from_the_aws_controllers_environment(env, expected):
     assert TranslateConfig.from_env(env) == expected
     assert TranslateConfig.from_env(env).managed_by == f"{expected.account_id}/{expected.cluster_name}/{expected.vpc_id}"
+
+
+def test_tlsroute_with_only_wildcard_hostnames_is_refused():
+    r = route(kind="TLSRoute", hostnames=["*.example.com"], rules=[{"backendRefs": [backend("svc")]}])
+    res = run(tls_world(r))
+    c = parent_conditions(res, kind="TLSRoute")["Accepted"]
+    assert c.status == "False" and "non-wildcard" in c.message
