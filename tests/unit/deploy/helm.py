@@ -10,6 +10,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[3]
 CHART = ROOT / "deploy" / "chart" / "latticegw"
+CI_VALUES = CHART / "ci" / "test-values.yaml"  # the required AWS identity
 
 
 @functools.cache
@@ -35,7 +36,7 @@ def _set_args(values: dict | None) -> list[str]:
 
 def render(values: dict | None = None, *, release: str = "latticegw", namespace: str = "latticegw-system",
            crds: bool = True) -> list[dict]:
-    args = ["template", release, str(CHART), "--namespace", namespace, *_set_args(values)]
+    args = ["template", release, str(CHART), "--namespace", namespace, "-f", str(CI_VALUES), *_set_args(values)]
     if crds:
         args.append("--include-crds")
     res = helm(*args)

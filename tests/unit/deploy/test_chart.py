@@ -13,7 +13,7 @@ from controller.queue_store_kube import KubeQueueStore
 from controller.reconcilers.finalizers import FINALIZERS
 from translate.snapshot import KNOWN_KINDS
 
-from .helm import CHART, ROOT, by_kind, helm, one, render
+from .helm import CHART, CI_VALUES, ROOT, by_kind, helm, one, render
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 PLURALS = {"Service": "services", "Namespace": "namespaces", "EndpointSlice": "endpointslices",
@@ -40,7 +40,7 @@ def allows(rules: list[dict], group: str, resource: str, verb: str, name: str | 
 def test_lint_strict():
     for extra in ([], ["--set", "metrics.serviceMonitor.enabled=true", "--set", "replicaCount=1",
                        "--set", "podDisruptionBudget.enabled=false"]):
-        res = helm("lint", "--strict", str(CHART), *extra)
+        res = helm("lint", "--strict", str(CHART), "-f", str(CI_VALUES), *extra)
         assert res.returncode == 0, res.stdout + res.stderr
 
 
@@ -212,6 +212,9 @@ def test_values_schema_rejects_typos_and_bad_values():
         (["--set-string", "aws.accountId=12345"], "accountId"),
         (["--set", "logLevel=verbose"], "logLevel"),
     ):
-        res = helm("template", "x", str(CHART), *args)
+        res = helm("template", "x", str(CHART), "-f", str(CI_VALUES), *args)
         assert res.returncode != 0 and needle in res.stderr, (args, res.stderr)
+    for key in ("region", "accountId", "clusterVpcId", "clusterName"):  # the ownership identity is required
+        res = helm("template", "x", str(CHART), "-f", str(CI_VALUES), "--set", f"aws.{key}=")
+        assert res.returncode != 0 and f"aws.{key} is required" in res.stderr, res.stderr
     assert render({"resyncSeconds": 0, "logLevel": "debug"})

@@ -20,3 +20,19 @@ def test_rendered_manifest_is_up_to_date(tmp_path):
     namespaced = [d for d in docs if d["kind"] in ("Deployment", "Role", "RoleBinding", "ServiceAccount", "Service",
                                                    "PodDisruptionBudget")]
     assert namespaced and all(d["metadata"]["namespace"] == "latticegw-system" for d in namespaced)
+
+
+def test_the_manifests_placeholders_stop_the_controller_at_start():
+    """deploy/latticegw.yaml carries SET-ME for the AWS identity: `latticegw run` must refuse it
+    (exit 2 naming the variable) rather than tag real resources with a made-up owner."""
+    import pytest
+
+    from controller import config
+
+    docs = [d for d in yaml.safe_load_all((ROOT / "deploy" / "latticegw.yaml").read_text()) if d]
+    (dep,) = [d for d in docs if d["kind"] == "Deployment"]
+    (c,) = dep["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e["value"] for e in c["env"] if "value" in e}
+    assert [k for k, v in env.items() if v == "SET-ME"] == ["REGION", "AWS_ACCOUNT_ID", "CLUSTER_VPC_ID", "CLUSTER_NAME"]
+    with pytest.raises(config.ConfigError, match="AWS_ACCOUNT_ID"):
+        config.load({}, env)
