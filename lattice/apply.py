@@ -148,6 +148,7 @@ class Applier:
                 out.done.append(op)
                 return True
             out.errors.append(OpError(op.key, op.api, exc.code, exc.message))
+            self.stale(op, exc)
             return False
         except Conflict as exc:
             if "IN_PROGRESS" in exc.message or op.api.startswith("Delete") or op.api in (
@@ -157,6 +158,8 @@ class Applier:
                 out.errors.append(OpError(op.key, op.api, exc.code, exc.message))
                 if op.api in ("CreateService", "CreateTargetGroup"):
                     await self.relearn(op)
+                else:
+                    self.stale(op, exc)
             return False
         except RetryLater as exc:
             out.note_retry(exc.retry_after)
@@ -171,6 +174,26 @@ class Applier:
             return False
         out.done.append(op)
         return True
+
+    def stale(self, op: Operation, exc: LatticeError) -> None:
+        """Lattice disagrees with our records (changed behind our back, or a create whose answer we
+        lost): forget what we know, so the next apply re-reads it instead of repeating the error."""
+        kind, name = op.key
+        if kind in ("tg", "targets"):
+            rec = self.inv.target_groups.get(name)
+            if rec is not None and exc.resource_type == "TARGET_GROUP" and isinstance(exc, NotFound):
+                self.inv.drop_target_group(name)
+            elif rec is not None:
+                rec.targets = None
+                rec.config = None
+            return
+        svc = self._svc(name.partition("/")[0])
+        if svc is None:
+            return
+        if isinstance(exc, NotFound) and exc.resource_type == "SERVICE":
+            self.inv.drop_service(svc.name)
+        else:
+            svc.hydrated = False
 
     async def create(self, op: Operation, params: dict[str, Any]) -> dict[str, Any]:
         token = client_token(op.api, op.key, op.fingerprint, params)

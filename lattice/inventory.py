@@ -242,7 +242,17 @@ class Inventory:
                 self.drop_service_network(name)
 
     async def hydrate_service(self, rec: ServiceRec) -> None:
-        """Load listeners, rules (match/action via GetRule), SN associations (+ tags), auth policy."""
+        """Load listeners, rules (match/action via GetRule), SN associations (+ tags), auth policy,
+        access log subscriptions. A service that turns out to be gone is dropped from the index."""
+        try:
+            await self._hydrate_service(rec)
+        except NotFound as exc:
+            if exc.resource_type in (None, "SERVICE") or exc.operation in ("GetService", "ListListeners"):
+                self.drop_service(rec.name)
+            else:
+                raise
+
+    async def _hydrate_service(self, rec: ServiceRec) -> None:
         c = self.client
         if rec.auth_type is None or rec.certificate_arn is None and rec.custom_domain_name:
             try:
@@ -308,7 +318,11 @@ class Inventory:
         rec.hydrated = True
 
     async def load_targets(self, rec: TargetGroupRec) -> None:
-        items = await self.client.paginate("ListTargets", targetGroupIdentifier=rec.id)
+        try:
+            items = await self.client.paginate("ListTargets", targetGroupIdentifier=rec.id)
+        except NotFound:
+            self.drop_target_group(rec.name)
+            return
         rec.targets = {(t["id"], t.get("port")): t.get("status", "") for t in items
                        if t.get("status") != "DRAINING"}
 

@@ -169,3 +169,38 @@ async def test_service_rename_replaces_the_service_and_keeps_target_groups(make_
     assert {n: tg["id"] for n, tg in after.tgs.items()} == {n: tg["id"] for n, tg in before.tgs.items()}
     (lst,) = t.services_of(RATES)[0].listeners
     assert len(after.rules_of("rates-renamed", lst.name)) == 2
+
+
+async def test_changes_behind_our_back_are_relearned_after_one_failed_write(make_sync, ctl):
+    sync, objs = await _hotel(make_sync, ctl)
+    st = State(await ctl.partition())
+    lst = st.listeners_of("rates-default")["rates-default-80-http"]
+    await sync.client.call("DeleteListener", serviceIdentifier=st.services["rates-default"]["id"],
+                           listenerIdentifier=lst["id"])
+    objs = edited(objs)
+    find(objs, "HTTPRoute", "rates")["spec"]["rules"][0]["matches"][0]["path"]["value"] = "/parking-lot"
+    t = translate_objects(objs)
+    res = await sync.apply_source(RATES, t.services_of(RATES), t.target_groups_of(RATES))
+    assert res.errors  # the rule update hit a listener that is gone
+    results = await converge(sync, _only(t, RATES))
+    assert results[-1].converged
+    after = State(await ctl.partition())
+    paths = {r["match"]["httpMatch"]["pathMatch"]["match"]["prefix"]
+             for r in after.rules_of("rates-default", "rates-default-80-http").values()}
+    assert paths == {"/parking-lot", "/review"}
+
+
+async def test_service_deleted_behind_our_back_is_recreated_after_restart_or_refresh(make_sync, ctl):
+    sync, objs = await _hotel(make_sync, ctl)
+    st = State(await ctl.partition())
+    sid = st.services["rates-default"]["id"]
+    for a in st.snsas:
+        if a["serviceId"] == sid:
+            await sync.client.call("DeleteServiceNetworkServiceAssociation",
+                                   serviceNetworkServiceAssociationIdentifier=a["id"])
+    await sync.client.call("DeleteService", serviceIdentifier=sid)
+    t = translate_objects(objs)
+    await converge(sync, _only(t, RATES), refresh=True)
+    after = State(await ctl.partition())
+    assert after.services["rates-default"]["id"] != sid
+    assert len(after.rules_of("rates-default", "rates-default-80-http")) == 2
