@@ -26,7 +26,7 @@ from typing import Any
 from translate import grants, naming, targetgroups, targets, tags
 from translate.context import Context
 from translate.errors import RuleRejected
-from translate.fingerprint import fingerprint
+from translate.fingerprint import fingerprint, target_group_fingerprint
 from translate.frozen import FrozenDict, freeze
 from translate.model import ANNOTATION_PREFIX, Source, TargetGroup, TargetGroupLookup
 from translate.snapshot import annotations_of, spec_of
@@ -103,6 +103,7 @@ class _Backend:
     ip_type: str
     proto: targetgroups.Protocol
     config: FrozenDict
+    config_fingerprint: str
     targets: tuple
     targets_fingerprint: str
     backend: Source
@@ -137,17 +138,17 @@ def _compute_backend(
     policy_spec = spec_of(policy) if policy is not None else None
     proto = targetgroups.route_protocol(route_kind, policy_spec)
     ckey = ("tgconfig", proto, ip_type, id(policy))
-    config = ctx.memo.get(ckey)
-    if config is None:
+    hit_cfg = ctx.memo.get(ckey)
+    if hit_cfg is None:
         config = targetgroups.config(proto, vpc_id=ctx.config.vpc_id, ip_address_type=ip_type, policy_spec=policy_spec)
-        ctx.memo[ckey] = config
+        hit_cfg = ctx.memo[ckey] = (config, fingerprint(config))
     tkey = ("targets", svc_ns, svc_name, port_name, ip_type)
     hit = ctx.memo.get(tkey)
     if hit is None:
         tgts = targets.targets_for(ctx.snapshot, svc_ns, svc_name, port_name=port_name, ip_address_type=ip_type)
         hit = (tgts, fingerprint([[t.id, t.port] for t in tgts]))
         ctx.memo[tkey] = hit
-    return _Backend(ip_type, proto, config, hit[0], hit[1], Source("Service", svc_ns, svc_name))
+    return _Backend(ip_type, proto, hit_cfg[0], hit_cfg[1], hit[0], hit[1], Source("Service", svc_ns, svc_name))
 
 
 def _service_tg(
@@ -193,8 +194,7 @@ def _service_tg(
         route_name=route_src.name,
     )
     tag_map = tags.merge(user_tags, managed)
-    # Same value as make_target_group's fingerprint, with the shared config serialised once.
-    fp = fingerprint({"name": name, "type": "IP", "config": b.config, "tags": tag_map})
+    fp = target_group_fingerprint(name, "IP", b.config_fingerprint, tag_map)
     tg = TargetGroup(
         name=name, source=route_src, backend=b.backend, type="IP", config=b.config, targets=b.targets, tags=tag_map,
         fingerprint=fp, targets_fingerprint=b.targets_fingerprint,
@@ -208,7 +208,7 @@ def make_target_group(
 ) -> TargetGroup:
     return TargetGroup(
         name=name, source=source, backend=backend, type="IP", config=config, targets=tgts, tags=tag_map,
-        fingerprint=fingerprint({"name": name, "type": "IP", "config": config, "tags": tag_map}),
+        fingerprint=target_group_fingerprint(name, "IP", fingerprint(config), tag_map),
         targets_fingerprint=fingerprint([[t.id, t.port] for t in tgts]),
     )
 

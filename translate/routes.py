@@ -22,7 +22,7 @@ from typing import Any
 
 from translate import naming, rules, tags
 from translate.context import Context
-from translate.fingerprint import fingerprint
+from translate.fingerprint import service_fingerprint
 from translate.frozen import FrozenDict, freeze
 from translate.gateway import GatewayInfo, access_log
 from translate.hostnames import intersect
@@ -306,5 +306,4 @@ def _service(
         allow_takeover_from=takeover,
         replacement_name=naming.replacement_service_name(svc_name, domain),
     )
-    # orjson serialises the (frozen, slotted) dataclasses natively: much cheaper than to_dict().
-    return Service(**fields, fingerprint=fingerprint(fields))
+    return Service(**fields, fingerprint=service_fingerprint(fields))
