@@ -152,13 +152,24 @@ class ControllerEnv:
             if obj["kind"] != "GatewayClass":
                 await self.delete(obj)
 
-        async def all_gone() -> bool:
-            for obj in objs:
-                if obj["kind"] not in ("GatewayClass", "Namespace") and await self.get(obj) is not None:
-                    return False
-            return True
+        left: list[str] = []
 
-        await self.wait_until(all_gone, "every applied object is deleted", timeout)
+        async def all_gone() -> bool:
+            left.clear()
+            for obj in objs:
+                if obj["kind"] in ("GatewayClass", "Namespace"):
+                    continue
+                live = await self.get(obj)
+                if live is not None:
+                    meta = live["metadata"]
+                    left.append(f"{obj['kind']}/{meta.get('namespace')}/{meta['name']} "
+                                f"finalizers={meta.get('finalizers')}")
+            return not left
+
+        try:
+            await self.wait_until(all_gone, "every applied object is deleted", timeout)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; still there: {left}") from None
 
     # -- Lattice ------------------------------------------------------------------------------
     def aws(self):
