@@ -156,3 +156,16 @@ async def test_lifecycle_delays_requeue_instead_of_sleeping(make_sync, ctl, latt
     await asyncio.sleep(0.5)
     st = State(await ctl.partition())
     assert st.services == {} and st.tgs == {}
+
+
+async def test_two_processes_racing_on_the_same_routes_make_no_duplicates(make_sync, ctl):
+    """An old leader still finishing while the new one starts (fencing bugs, retries): same names,
+    same clientTokens, so Lattice ends with exactly one of everything."""
+    a = await make_sync()
+    await make_sn(a, "my-hotel")
+    b = await make_sync()
+    t = translate_objects(example_objects("my-hotel"))
+    await ctl.set_latency("*", uniform=(0.0, 0.02))
+    await asyncio.gather(converge(a, t, max_passes=40), converge(b, t, max_passes=40))
+    await ctl.clear_faults()
+    assert_exact_hotel(State(await ctl.partition()), t)
