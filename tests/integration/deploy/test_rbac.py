@@ -27,7 +27,7 @@ from translate import naming
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
-AWS = {"aws.region": "us-west-2", "aws.accountId": "123456789012", "aws.clusterVpcId": "vpc-0000000000000rbac",
+AWS = {"aws.region": "us-west-2", "aws.accountId": "123456789012", "aws.clusterVpcId": "vpc-00000000000000abc",
        "aws.clusterName": "rbac"}
 DOMAIN = "application-networking.k8s.aws/lattice-assigned-domain-name"
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
