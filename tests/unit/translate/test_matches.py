@@ -76,3 +76,21 @@ def test_precedence_order():
         "short": matches.http_match({"path": {"type": "PathPrefix", "value": "/a"}})[1],
     }
     assert sorted(keys, key=keys.get) == ["exact", "long", "short_method", "short_headers", "short"]
+
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+_M = st.fixed_dictionaries(
+    {"path": st.fixed_dictionaries({"type": st.sampled_from(["Exact", "PathPrefix"]), "value": st.sampled_from(["/", "/a", "/a/b", "/b"])})},
+    optional={"method": st.sampled_from(["GET", "POST"]),
+              "headers": st.lists(st.fixed_dictionaries({"name": st.sampled_from(["a", "b", "A"]), "value": st.sampled_from(["1", "2"])}), max_size=3)},
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(a=_M, b=_M)
+def test_match_key_equal_iff_match_equal(a, b):
+    ma, _ = matches.http_match(a)
+    mb, _ = matches.http_match(b)
+    assert (matches.match_key(ma) == matches.match_key(mb)) == (ma == mb)
