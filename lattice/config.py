@@ -7,7 +7,9 @@ unless given explicitly (tests pass dummy ones).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +52,42 @@ class LatticeConfig:
     buckets: dict[str, BucketSpec] = field(default_factory=lambda: dict(DEFAULT_BUCKETS))
     # how many Lattice calls one apply may run concurrently (independent resources)
     concurrency: int = 8
+
+
+def _num(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name}: want a number, got {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"{name}: must be > 0, got {raw!r}")
+    return value
+
+
+def from_env(env: Mapping[str, str], **overrides: Any) -> LatticeConfig:
+    """A LatticeConfig from the environment (pass os.environ); `overrides` win when not None.
+
+    REGION / AWS_REGION, LATTICE_ENDPOINT (the reference's names), and our knobs:
+    LATTICEGW_AWS_{READ,WRITE,TAG}_QPS and _BURST, LATTICEGW_AWS_MAX_ATTEMPTS,
+    LATTICEGW_AWS_MAX_RETRY_WAIT (seconds), LATTICEGW_AWS_POOL (connections per client).
+    A bad value raises ValueError naming the variable.
+    """
+    base = LatticeConfig()
+    buckets = {}
+    for cls, spec in DEFAULT_BUCKETS.items():
+        up = cls.upper()
+        buckets[cls] = BucketSpec(rate=_num(env, f"LATTICEGW_AWS_{up}_QPS", spec.rate),
+                                  burst=_num(env, f"LATTICEGW_AWS_{up}_BURST", spec.burst))
+    values: dict[str, Any] = {
+        "region": env.get("REGION") or env.get("AWS_REGION") or base.region,
+        "endpoint_url": env.get("LATTICE_ENDPOINT") or None,
+        "max_attempts": int(_num(env, "LATTICEGW_AWS_MAX_ATTEMPTS", base.max_attempts)),
+        "max_retry_wait": _num(env, "LATTICEGW_AWS_MAX_RETRY_WAIT", base.max_retry_wait),
+        "max_pool_connections": int(_num(env, "LATTICEGW_AWS_POOL", base.max_pool_connections)),
+        "buckets": buckets,
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return LatticeConfig(**values)

@@ -2,12 +2,15 @@
 
 At process start (leader only, before workers run)::
 
-    client = LatticeClient(LatticeConfig(region=..., endpoint_url=cfg.lattice_endpoint or None),
-                           on_call=metrics.aws_call)
+    from lattice import config as lattice_config
+    client = LatticeClient(lattice_config.from_env(os.environ, region=cfg.region or None,
+                                                   endpoint_url=cfg.lattice_endpoint or None),
+                           on_call=metrics.aws_call)          # with_acm=True for ACM discovery
     await client.open()
     inventory = Inventory(client, managed_by=translate_config.managed_by)
-    await inventory.load()
-    sync = LatticeSync(client, inventory)
+    await inventory.load()                                   # paginated Lists + ListTagsForResource
+    sync = LatticeSync(client, inventory, vpc_id=translate_config.vpc_id)
+    # optional: certificates=CertificateFinder(client) when the client was opened with_acm=True
     ...
     await client.close()          # at shutdown (the inventory holds no connections)
 
