@@ -102,8 +102,56 @@ def worlds(draw):
     objs.append(gateway("gw-two", listeners=[{"name": "http", "protocol": "HTTP", "port": 80, "hostname": "*.example.com",
                                               "allowedRoutes": {"namespaces": {"from": "All"}}}]))
     n = draw(st.integers(1, 6))
-    objs.extend(draw(http_route(i)) for i in range(n))
+    routes = [draw(http_route(i)) for i in range(n)]
+    objs.extend(routes)
+    objs.extend(draw(extras(routes)))
     return objs
+
+
+@st.composite
+def extras(draw, routes):
+    """Policies, grants, exports, imports and a TLS listener with a TLSRoute, sometimes."""
+    out = []
+    GWG = "gateway.networking.k8s.io"
+    AWS = A[:-1]
+    pick_route = st.sampled_from(routes)
+    for i in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["TargetGroupPolicy", "VpcAssociationPolicy", "AccessLogPolicy", "IAMAuthPolicy"]))
+        r = draw(pick_route)
+        target = {
+            "TargetGroupPolicy": {"group": "", "kind": "Service", "name": draw(SVCS)},
+            "VpcAssociationPolicy": {"group": GWG, "kind": "Gateway", "name": "gw-one"},
+        }.get(kind) or draw(st.sampled_from([{"group": GWG, "kind": "Gateway", "name": "gw-two"},
+                                             {"group": GWG, "kind": r["kind"], "name": r["metadata"]["name"]}]))
+        spec = {"targetRef": target}
+        if kind == "TargetGroupPolicy":
+            spec.update(protocol=draw(st.sampled_from(["HTTP", "HTTPS", "TCP"])),
+                        healthCheck={"enabled": draw(st.booleans()), "intervalSeconds": draw(st.integers(1, 400)), "path": "/h"})
+        elif kind == "VpcAssociationPolicy":
+            spec.update(securityGroupIds=["sg-0abc"], associateWithVpc=draw(st.booleans()))
+        elif kind == "AccessLogPolicy":
+            spec.update(destinationArn=draw(st.sampled_from(["arn:aws:s3:::bucket-x", "arn:aws:logs:us-west-2:111122223333:log-group:g", "nope"])))
+        else:
+            spec.update(policy=draw(st.sampled_from(['{"Version":"2012-10-17","Statement":[]}', "{bad"])))
+        ns = "default" if target["kind"] == "Gateway" else (r["metadata"]["namespace"] if target["kind"] != "Service" else draw(NSS))
+        out.append({"apiVersion": f"{AWS}/v1alpha1", "kind": kind,
+                    "metadata": {"name": f"p{i}", "namespace": ns, "creationTimestamp": f"2026-01-0{i + 1}T00:00:00Z"}, "spec": spec})
+    if draw(st.booleans()):
+        out.append({"apiVersion": f"{GWG}/v1beta1", "kind": "ReferenceGrant", "metadata": {"name": "g", "namespace": draw(NSS)},
+                    "spec": {"from": [{"group": GWG, "kind": "HTTPRoute", "namespace": draw(NSS)}], "to": [{"group": "", "kind": "Service"}]}})
+    if draw(st.booleans()):
+        out.append({"apiVersion": f"{AWS}/v1alpha1", "kind": "ServiceExport",
+                    "metadata": {"name": "svc-a", "namespace": "default", "annotations": {A + "federation": "amazon-vpc-lattice"}},
+                    "spec": {"exportedPorts": [{"port": 80, "routeType": draw(st.sampled_from(["HTTP", "GRPC", "TLS"]))}]}})
+    if draw(st.booleans()):
+        out.append(gateway("gw-tls", listeners=[{"name": "tls", "protocol": "TLS", "port": 443, "tls": {"mode": "Passthrough"},
+                                                 "allowedRoutes": {"namespaces": {"from": "All"}}}]))
+        out.append({"apiVersion": "gateway.networking.k8s.io/v1alpha2", "kind": "TLSRoute",
+                    "metadata": {"name": "tls-r", "namespace": draw(NSS)},
+                    "spec": {"parentRefs": [{"name": "gw-tls", "namespace": "default"}],
+                             "hostnames": draw(st.lists(st.sampled_from(["db.example.com", "*.example.com"]), max_size=2)),
+                             "rules": [{"backendRefs": draw(backend_refs())} for _ in range(draw(st.integers(0, 2)))]}})
+    return out
 
 
 def check_invariants(result):
@@ -168,7 +216,7 @@ def test_deterministic_regardless_of_input_order(objs, seed):
 def test_every_route_gets_status_for_each_of_our_parents(objs):
     result = translate(Snapshot.of(objs), CONFIG)
     for obj in objs:
-        if obj["kind"] not in ("HTTPRoute", "GRPCRoute"):
+        if obj["kind"] not in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
             continue
         out = result.outcome(obj["kind"], obj["metadata"]["namespace"], obj["metadata"]["name"])
         present = {o["metadata"]["name"] for o in objs if o["kind"] == "Gateway"}
