@@ -37,7 +37,6 @@ from lattice.observed import (
 from lattice.plan import Observed
 from translate.model import Source
 from translate.tags import (
-    MANAGED_BY,
     ROUTE_NAME,
     ROUTE_NAMESPACE,
     ROUTE_TYPE,

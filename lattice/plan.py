@@ -40,8 +40,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lattice import normalize
-from lattice.observed import IN_PROGRESS, ListenerRec, ServiceRec, TargetGroupRec
-from translate.frozen import EMPTY, FrozenDict, freeze, thaw
+from lattice.observed import ListenerRec, ServiceRec, TargetGroupRec
+from translate.frozen import EMPTY, FrozenDict, freeze
 from translate.model import AUTH_IAM, AUTH_NONE, Listener, Service, Source, TargetGroup
 from translate.tags import MANAGED_BY
 
@@ -529,6 +529,3 @@ def plan(desired: Desired, observed: Observed) -> Plan:
     """The operations that turn `observed` into `desired` for one Kubernetes source (see module doc)."""
     return _Planner(desired, observed).run()
 
-
-def thaw_params(params: Mapping[str, Any]) -> dict[str, Any]:
-    return thaw(params)

@@ -9,7 +9,7 @@ import pytest
 
 from controller.manifests import load
 from lattice.client import LatticeClient
-from lattice.config import BucketSpec, LatticeConfig
+from lattice.config import LatticeConfig
 from lattice.emulator import EmulatorControl, run_emulator
 from lattice.inventory import Inventory
 from lattice.sync import LatticeSync

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lattice.plan import Desired, Observed, Ref, plan
-from tests.unit.lattice.test_plan import OURS, SNS, SRC, fwd, observed_from, prefix, service, tg
+from lattice.plan import Desired, Ref, plan
+from tests.unit.lattice.test_plan import OURS, SRC, fwd, observed_from, prefix, service, tg
 from translate.frozen import freeze
 from translate.model import Rule
 from translate.tags import MANAGED_BY
