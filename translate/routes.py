@@ -37,7 +37,6 @@ from translate.model import (
     Listener,
     Outcome,
     RouteParentStatus,
-    Rule,
     Service,
     ServiceNetworkAssociation,
     Source,
@@ -202,7 +201,8 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
     if kind == "TLSRoute" and hostnames and domain is None and route_problem is None:
         # TLS_PASSTHROUGH listeners need the service's custom domain, which cannot be a wildcard.
         route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs a non-wildcard hostname for Lattice TLS passthrough")
-    built = rules.build(ctx, src, route, user_tags, domain)
+    common_tags = tags.merge(user_tags, tags.managed_by(ctx.config.managed_by))
+    built = rules.build(ctx, src, route, user_tags, domain, common_tags)
     if not built.valid and route_problem is None:
         if built.rejected:
             msgs = "; ".join(f"rule {i}: {m}" for i, (_, m) in sorted(built.rejected.items()))
@@ -236,7 +236,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
                 res.attachments.append(((p.gateway.source.namespace, p.gateway.source.name), lst.name))
         statuses.append(RouteParentStatus(p.ref, ctx.config.controller_name, tuple(conds)))
     if accepted:
-        res.service = _service(ctx, src, route, svc_name, domain, accepted, built, user_tags)
+        res.service = _service(ctx, src, route, svc_name, domain, accepted, built, user_tags, common_tags)
         if res.service is not None:
             res.target_groups = sorted(built.target_groups.values(), key=lambda t: t.name)
             res.lookups = sorted(built.lookups.values(), key=lambda t: t.name)
@@ -253,18 +253,16 @@ def _service(
     accepted: list[_Parent],
     built: rules.RouteRules,
     user_tags: FrozenDict,
+    common_tags: FrozenDict,
 ) -> Service:
     cfg = ctx.config
-    common_tags = tags.merge(user_tags, tags.managed_by(cfg.managed_by))
     # Lattice listeners: one per port, first Gateway listener (in parent order) wins a port.
     ports: dict[int, GatewayListener] = {}
     for p in accepted:
         for lst in p.listeners:
             ports.setdefault(lst.port, lst)
     lattice_listeners: list[Listener] = []
-    rule_objs = tuple(
-        Rule(r.name, r.priority, r.match, r.action, common_tags, r.route_rule, r.route_match) for r in built.rules
-    )
+    rule_objs = tuple(built.rules)
     for port in sorted(ports):
         lst = ports[port]
         lname = naming.listener_name(src.name, src.namespace, port, lst.protocol)

@@ -12,12 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from translate import backends, matches, priorities
+from translate import backends, matches, priorities, tags
 from translate.backends import Problem
 from translate.context import Context
 from translate.errors import RuleRejected
 from translate.frozen import FrozenDict
-from translate.model import Source, TargetGroup, TargetGroupLookup
+from translate.model import Rule, Source, TargetGroup, TargetGroupLookup
 from translate.naming import rule_name
 from translate.snapshot import annotations_of, spec_of
 from translate.status.conditions import R_UNSUPPORTED_VALUE
@@ -25,21 +25,9 @@ from translate.status.conditions import R_UNSUPPORTED_VALUE
 DEFAULT_HTTP_RULES: tuple[Mapping[str, Any], ...] = ({"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]},)
 
 
-@dataclass(frozen=True, slots=True)
-class RuleSpec:
-    """One Lattice rule, before it is placed on a listener."""
-
-    name: str
-    priority: int
-    match: FrozenDict
-    action: FrozenDict
-    route_rule: int
-    route_match: int
-
-
 @dataclass
 class RouteRules:
-    rules: list[RuleSpec] = field(default_factory=list)  # HTTP/gRPC, sorted by priority
+    rules: list[Rule] = field(default_factory=list)  # HTTP/gRPC, sorted by priority
     default_forward: FrozenDict | None = None  # TLSRoute: the listener's forward default action
     rejected: dict[int, tuple[str, str]] = field(default_factory=dict)  # rule index → (reason, message)
     problems: list[Problem] = field(default_factory=list)  # backend reference problems
@@ -63,9 +51,17 @@ def _unsupported(kind: str, rule: Mapping[str, Any]) -> None:
 
 
 def build(
-    ctx: Context, route_src: Source, route: Mapping[str, Any], user_tags: FrozenDict, domain: str | None = None
+    ctx: Context,
+    route_src: Source,
+    route: Mapping[str, Any],
+    user_tags: FrozenDict,
+    domain: str | None = None,
+    rule_tags: FrozenDict | None = None,
 ) -> RouteRules:
-    """Build the route's rules. `domain` (the service's custom domain) is part of TG identity."""
+    """Build the route's rules. `domain` (the service's custom domain) is part of TG identity;
+    `rule_tags` are the tags every Lattice rule carries (ManagedBy + user tags)."""
+    if rule_tags is None:
+        rule_tags = tags.merge(user_tags, tags.managed_by(ctx.config.managed_by))
     kind = route_src.kind
     spec = spec_of(route)
     raw_rules: Sequence[Mapping[str, Any]] = spec.get("rules") or ()
@@ -116,7 +112,7 @@ def build(
             if i in out.rejected:
                 continue
             lm, key = built[(i, j)]
-            out.rules.append(RuleSpec(rule_name(key), prio, lm, actions[i].action, i, j))
+            out.rules.append(Rule(rule_name(key), prio, lm, actions[i].action, rule_tags, i, j))
     for i, fwd in actions.items():
         if i in out.rejected:
             continue
