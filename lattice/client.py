@@ -50,6 +50,7 @@ from lattice.ratelimit import Buckets
 OnCall = Callable[[str, str, str, float, bool], None]
 LATTICE = "vpc-lattice"
 ACM = "acm"
+TAGGING = "resourcegroupstaggingapi"
 CONNECTION_ERRORS = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError,
                      asyncio.TimeoutError, ConnectionError)
 
@@ -105,6 +106,9 @@ class LatticeClient:
             if self.with_acm:
                 self._clients[ACM] = await stack.enter_async_context(
                     session.client(ACM, config=aio, endpoint_url=cfg.acm_endpoint_url))
+            if cfg.use_tagging_api:
+                self._clients[TAGGING] = await stack.enter_async_context(
+                    session.client(TAGGING, config=aio, endpoint_url=cfg.tagging_endpoint_url))
         except BaseException:
             await stack.aclose()
             raise
@@ -139,6 +143,25 @@ class LatticeClient:
 
     async def acm(self, operation: str, /, **params: Any) -> dict[str, Any]:
         return await self._call(ACM, operation, params)
+
+    @property
+    def has_tagging(self) -> bool:
+        return TAGGING in self._clients
+
+    async def tagged_resources(self, resource_types: list[str], tag_filters: dict[str, str]) -> dict[str, dict[str, str]]:
+        """tag:GetResources: ARN -> tags of every resource of these types carrying all these tags."""
+        out: dict[str, dict[str, str]] = {}
+        token = ""
+        while True:
+            page = await self._call(TAGGING, "GetResources", {
+                "ResourceTypeFilters": resource_types, "ResourcesPerPage": 100,
+                "TagFilters": [{"Key": k, "Values": [v]} for k, v in tag_filters.items()],
+                **({"PaginationToken": token} if token else {})})
+            for m in page.get("ResourceTagMappingList", ()):
+                out[m["ResourceARN"]] = {t["Key"]: t["Value"] for t in m.get("Tags", ())}
+            token = page.get("PaginationToken") or ""
+            if not token:
+                return out
 
     async def paginate(self, operation: str, /, **params: Any) -> list[dict[str, Any]]:
         """All `items` of a paginated Lattice List operation (100 per page)."""

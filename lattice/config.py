@@ -52,6 +52,15 @@ class LatticeConfig:
     buckets: dict[str, BucketSpec] = field(default_factory=lambda: dict(DEFAULT_BUCKETS))
     # how many Lattice calls one apply may run concurrently (independent resources)
     concurrency: int = 8
+    # Resource Groups Tagging API (tag:GetResources) to find OUR resources at start in a few pages
+    # instead of one ListTagsForResource per resource. None = on for real AWS (no endpoint_url),
+    # off against an emulator; DISABLE_TAGGING_SERVICE_API=true turns it off (reference's name).
+    tagging_api: bool | None = None
+    tagging_endpoint_url: str | None = None
+
+    @property
+    def use_tagging_api(self) -> bool:
+        return self.endpoint_url is None if self.tagging_api is None else self.tagging_api
 
 
 def _num(env: Mapping[str, str], name: str, default: float) -> float:
@@ -89,5 +98,7 @@ def from_env(env: Mapping[str, str], **overrides: Any) -> LatticeConfig:
         "max_pool_connections": int(_num(env, "LATTICEGW_AWS_POOL", base.max_pool_connections)),
         "buckets": buckets,
     }
+    if (env.get("DISABLE_TAGGING_SERVICE_API") or "").strip().lower() == "true":
+        values["tagging_api"] = False
     values.update({k: v for k, v in overrides.items() if v is not None})
     return LatticeConfig(**values)

@@ -37,6 +37,7 @@ from lattice.observed import (
 from lattice.plan import Observed
 from translate.model import Source
 from translate.tags import (
+    MANAGED_BY,
     ROUTE_NAME,
     ROUTE_NAMESPACE,
     ROUTE_TYPE,
@@ -115,15 +116,35 @@ class Inventory:
         tg_recs = [TargetGroupRec(id=it["id"], arn=it["arn"], name=it["name"], type=it.get("type", "IP"),
                                   status=it.get("status", "ACTIVE"), vpc_identifier=it.get("vpcIdentifier"))
                    for it in tgs]
-        tags = await _bounded([self._tags(r.arn) for r in [*svc_recs, *tg_recs]], self.concurrency)
-        for rec, t in zip([*svc_recs, *tg_recs], tags):
-            rec.tags = t
+        if self.client.has_tagging:
+            # our resources with their tags in a few pages; the rest stay "unknown" (tags None) and
+            # are read one by one only if a reconcile ever needs them (same name as something we want)
+            ours = await self.client.tagged_resources(
+                ["vpc-lattice:service", "vpc-lattice:targetgroup"], {MANAGED_BY: self.managed_by})
+            for rec in [*svc_recs, *tg_recs]:
+                rec.tags = ours.get(rec.arn)
+        else:
+            tags = await _bounded([self._tags(r.arn) for r in [*svc_recs, *tg_recs]], self.concurrency)
+            for rec, t in zip([*svc_recs, *tg_recs], tags):
+                rec.tags = t
         for s in svc_recs:
             if s.status != "DELETE_IN_PROGRESS" or s.tags is not None:
                 self.put_service(s)
         for tg in tg_recs:
             self.put_target_group(tg)
         self.loaded = True
+
+    async def fill_tags(self, records: Iterable[ServiceRec | TargetGroupRec]) -> None:
+        """Read the tags of records whose tags are unknown (only with the tagging API at start)."""
+        todo = [r for r in records if r.tags is None]
+        got = await _bounded([self._tags(r.arn) for r in todo], self.concurrency)
+        for rec, tags in zip(todo, got):
+            if tags is None:
+                continue
+            if isinstance(rec, ServiceRec):
+                self.retag("svc", rec.name, tags)
+            else:
+                self.retag("tg", rec.name, tags)
 
     async def _tags(self, arn: str) -> dict[str, str] | None:
         try:
@@ -425,6 +446,9 @@ class Inventory:
                                                  type=got.get("type", "IP"), status=got.get("status", "ACTIVE"),
                                                  config=got.get("config"), tags={}))
             return got["id"]
+        if self.client.has_tagging and any(r.tags is None for r in self.target_groups.values()):
+            found = await self.client.tagged_resources(["vpc-lattice:targetgroup"], dict(tags))
+            await self.fill_tags(r for r in self.target_groups.values() if r.arn in found)
         for rec in sorted(self.target_groups.values(), key=lambda r: r.name):
             t = rec.tags or {}
             if all(t.get(k) == v for k, v in tags.items()) and (not vpc or rec.vpc_identifier in (None, vpc)):

@@ -203,6 +203,9 @@ class LatticeSync:
         svc_names = [s.name for s in services]
         tg_names = [t.name for t in target_groups]
         observed = inv.scope(source, svc_names, tg_names, resolved)
+        if any(r.tags is None for r in [*observed.services.values(), *observed.target_groups.values()]):
+            await inv.fill_tags([*observed.services.values(), *observed.target_groups.values()])
+            observed = inv.scope(source, svc_names, tg_names, resolved)
         takeover = {s.allow_takeover_from for s in services if s.allow_takeover_from}
         if refresh:
             await self._gather([inv.refresh_service(n) for n in observed.services] +
