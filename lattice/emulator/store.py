@@ -176,6 +176,7 @@ class Store:
     """Every partition the emulator holds, keyed by (account, region)."""
 
     def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
         self.rng = random.Random(seed)
         self.partitions: dict[tuple[str, str], Partition] = {}
 
@@ -187,6 +188,10 @@ class Store:
 
     def reset(self) -> None:
         self.partitions.clear()
+        # With a seed, a reset emulator hands out the same IDs again: runs are reproducible
+        # (re-seeded in place, because the fault injector shares this generator).
+        if self.seed is not None:
+            self.rng.seed(self.seed)
 
     def to_json(self) -> dict[str, Any]:
         return {"version": 1, "partitions": [p.to_json() for p in self.partitions.values()]}

@@ -2,30 +2,26 @@
 against every implemented operation. No answer may be a 5xx, every answer must be well-formed
 JSON with an error type botocore understands, and the seeded state must come out unchanged.
 
-The emulator runs on its own event loop in a thread so hypothesis can drive it with plain
-synchronous HTTP (hypothesis does not run inside pytest-asyncio's loop).
+The emulator runs on its own event loop in a thread (threaded.py) so hypothesis can drive it
+with plain synchronous HTTP (hypothesis does not run inside pytest-asyncio's loop).
 """
 
 from __future__ import annotations
 
-import asyncio
-import http.client
 import json
 import os
-import threading
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lattice.emulator import Emulator, EmulatorConfig
 from lattice.emulator.model import body_members, operation, routes
 from lattice.emulator.ops import HANDLERS
 
-AUTH = ("AWS4-HMAC-SHA256 Credential=test/20260101/us-west-2/vpc-lattice/aws4_request, "
-        "SignedHeaders=host;x-amz-date, Signature=" + "a" * 64)
+from .threaded import Server
+
 ROUTES = [r for r in routes() if r.operation in HANDLERS]
 BODY_ROUTES = [r for r in ROUTES if body_members(r.operation)]
 # EMULATOR_FUZZ_EXAMPLES=2000 for a deeper local run; the default keeps the suite fast.
@@ -33,46 +29,6 @@ FUZZ = settings(max_examples=int(os.environ.get("EMULATOR_FUZZ_EXAMPLES", "120")
                 suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 ERROR_TYPES = {"ValidationException", "ResourceNotFoundException", "ConflictException", "AccessDeniedException",
                "ServiceQuotaExceededException", "ThrottlingException"}
-
-
-class Server:
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.emu = Emulator(EmulatorConfig(strict_output=True, seed=3))
-        url = asyncio.run_coroutine_threadsafe(self.emu.start("127.0.0.1", 0), self.loop).result(10)
-        parts = urlsplit(url)
-        self.host, self.port = parts.hostname, parts.port
-        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-
-    def request(self, method: str, path: str, body: bytes | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
-        hdrs = {"Authorization": AUTH, **(headers or {})}
-        if body is not None:
-            hdrs["Content-Type"] = "application/json"
-        for attempt in (1, 2):
-            try:
-                self.conn.request(method, path, body=body, headers=hdrs)
-                resp = self.conn.getresponse()
-                return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
-            except (http.client.HTTPException, ConnectionError):
-                self.conn.close()
-                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        status, _, raw = self.request(method, path, json.dumps(body).encode() if body is not None else None)
-        assert status < 300, (status, raw)
-        return json.loads(raw) if raw else {}
-
-    def close(self) -> None:
-        self.conn.close()
-        asyncio.run_coroutine_threadsafe(self.emu.stop(), self.loop).result(10)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
 
 
 @pytest.fixture(scope="module")
