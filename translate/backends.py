@@ -213,6 +213,10 @@ def make_target_group(
     )
 
 
+def _desc(kind: str, ns: str, name: str) -> str:
+    return f"backendRef {kind} {ns}/{name}"
+
+
 def forward(
     ctx: Context,
     cache: dict[str, TargetGroup],
@@ -236,17 +240,16 @@ def forward(
         weight = ref.get("weight")
         weight = 1 if weight is None else int(weight)
         port = ref.get("port")
-        desc = f"backendRef {kind} {ns}/{name}"
         if ref.get("filters"):
-            raise RuleRejected(R_UNSUPPORTED_VALUE, f"{desc}: backendRef filters are not supported by Lattice")
+            raise RuleRejected(R_UNSUPPORTED_VALUE, f"{_desc(kind, ns, name)}: backendRef filters are not supported by Lattice")
         if (group, kind) == ("", "Service"):
             to_group = ""
         elif kind == "ServiceImport" and group in IMPORT_GROUPS:
             to_group = group
         else:
-            out.problems.append(Problem(R_INVALID_KIND, f"{desc}: kind {group + '/' if group else ''}{kind} is not supported"))
+            out.problems.append(Problem(R_INVALID_KIND, f"{_desc(kind, ns, name)}: kind {group + '/' if group else ''}{kind} is not supported"))
             continue
-        if not grants.permitted(
+        if ns != route_src.namespace and not grants.permitted(
             ctx.snapshot,
             from_group=GW_GROUP,
             from_kind=route_src.kind,
@@ -256,10 +259,10 @@ def forward(
             to_namespace=ns,
             to_name=name,
         ):
-            out.problems.append(Problem(R_REF_NOT_PERMITTED, f"{desc}: no ReferenceGrant in {ns} allows it"))
+            out.problems.append(Problem(R_REF_NOT_PERMITTED, f"{_desc(kind, ns, name)}: no ReferenceGrant in {ns} allows it"))
             continue
         if kind == "ServiceImport":
-            lookup, problem = _service_import(ctx, ns, name, desc)
+            lookup, problem = _service_import(ctx, ns, name, _desc(kind, ns, name))
             if problem:
                 out.problems.append(problem)
                 continue
@@ -269,7 +272,7 @@ def forward(
             continue
         svc = ctx.snapshot.get("Service", ns, name)
         if svc is None:
-            out.problems.append(Problem(R_BACKEND_NOT_FOUND, f"{desc}: Service not found"))
+            out.problems.append(Problem(R_BACKEND_NOT_FOUND, f"{_desc(kind, ns, name)}: Service not found"))
             continue
         tg, problem = _service_tg(ctx, cache, route_src, svc, ns, name, int(port) if port is not None else None, user_tags, domain)
         if problem:
