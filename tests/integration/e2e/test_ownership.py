@@ -1,0 +1,182 @@
+"""Lattice resources we do not own are never modified or deleted; the takeover annotation adopts them.
+
+Someone else's resources are created straight in the emulator (aioboto3, as another controller or a
+person with the AWS CLI would) under exactly the names latticegw would use, computed by translate
+from the same manifests. Their full state (every field, tags, listeners, rules, targets) is compared
+before and after.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from tests.harness.controller import ENV
+from tests.integration.e2e.helpers import MANAGED_BY, by_name, conditions, duplicates, find, status_current
+from translate import Snapshot, TranslateConfig, translate
+
+pytestmark = pytest.mark.integration
+
+TAKEOVER = "application-networking.k8s.aws/allow-takeover-from"
+THEIRS = "210987654321/other-cluster/vpc-0fedcba9876543210"
+VPC = ENV["CLUSTER_VPC_ID"]
+
+
+def desired_names(objs: list[dict]) -> dict:
+    """The names translate gives the route's Lattice resources (the controller uses the same)."""
+    model = translate(Snapshot.of(objs), TranslateConfig.from_env(ENV)).to_dict()
+    out: dict = {"services": {}, "tgs": {}}
+    for svc in model["services"]:
+        out["services"][svc["source"]["name"]] = svc
+    for tg in model["targetGroups"]:
+        out["tgs"][(tg["source"]["name"], tg["tags"][
+            "application-networking.k8s.aws/ServiceName"])] = tg["name"]
+    return out
+
+
+async def create_foreign_service(aws, name: str, listener: str, tags: dict | None) -> str:
+    """A service with a listener (the name we would use) and a rule of its own."""
+    extra = {"tags": tags} if tags is not None else {}
+    svc = await aws.create_service(name=name, **extra)
+    lst = await aws.create_listener(serviceIdentifier=svc["id"], name=listener, port=80, protocol="HTTP",
+                                    defaultAction={"fixedResponse": {"statusCode": 404}}, **extra)
+    await aws.create_rule(serviceIdentifier=svc["id"], listenerIdentifier=lst["id"], name="theirs",
+                          priority=7, match={"httpMatch": {"pathMatch": {"match": {"prefix": "/theirs"}}}},
+                          action={"fixedResponse": {"statusCode": 404}}, **extra)
+    return svc["id"]
+
+
+async def create_foreign_tg(aws, name: str, tags: dict | None) -> str:
+    extra = {"tags": tags} if tags is not None else {}
+    tg = await aws.create_target_group(name=name, type="IP", config={
+        "port": 8090, "protocol": "HTTP", "vpcIdentifier": VPC}, **extra)
+    await aws.register_targets(targetGroupIdentifier=tg["id"], targets=[{"id": "192.168.9.9", "port": 8090}])
+    return tg["id"]
+
+
+def snapshot_of(state: dict, svc_ids: set[str], tg_ids: set[str]) -> dict:
+    """Everything the dump says about these services (with listeners and rules) and TGs."""
+    return copy.deepcopy({
+        "services": [s for s in state["services"] if s["id"] in svc_ids],
+        "listeners": [l for l in state["listeners"] if l["serviceId"] in svc_ids],
+        "rules": [r for r in state["rules"] if r["serviceId"] in svc_ids],
+        "targetGroups": [t for t in state["targetGroups"] if t["id"] in tg_ids],
+        "associations": [a for a in state["serviceNetworkServiceAssociations"] if a["serviceId"] in svc_ids],
+    })
+
+
+async def warning_events(env, obj: dict, reason: str) -> list[dict]:
+    ns = obj["metadata"]["namespace"]
+    status, body = await env.kube.request("GET", f"/apis/events.k8s.io/v1/namespaces/{ns}/events")
+    assert status == 200, body
+    return [e for e in body["items"] if e["regarding"]["name"] == obj["metadata"]["name"]
+            and e["regarding"]["kind"] == obj["kind"] and e["type"] == "Warning" and e["reason"] == reason]
+
+
+async def conflicted(env, route: dict) -> bool:
+    live = await env.get(route)
+    return status_current(live) and conditions(live).get("Accepted") == ("False", "Conflicted")
+
+
+async def test_foreign_resources_are_never_touched_and_reported(controller_env):
+    env = controller_env
+    objs = env.example("my-hotel")
+    names = desired_names(objs)
+    inv = names["services"]["inventory"]
+    review_tg = names["tgs"][("rates", "review")]
+    await env.create_service_networks(objs)
+    async with env.aws() as aws:
+        # inventory's service belongs to another cluster; rates' review TG to nobody (untagged).
+        svc_id = await create_foreign_service(aws, inv["name"], inv["listeners"][0]["name"], {MANAGED_BY: THEIRS})
+        tg_id = await create_foreign_tg(aws, review_tg, None)
+    theirs_before = snapshot_of(await env.state(), {svc_id}, {tg_id})
+
+    await env.apply(objs)
+    inventory, rates = find(objs, "HTTPRoute", "inventory"), find(objs, "HTTPRoute", "rates")
+    await env.wait_until(lambda: conflicted(env, inventory), "inventory reports Accepted=False/Conflicted")
+    await env.wait_until(lambda: conflicted(env, rates), "rates reports Accepted=False/Conflicted")
+    await env.wait_until(lambda: warning_events(env, inventory, "Conflicted"), "a Conflicted Warning on inventory")
+    await env.wait_until(lambda: warning_events(env, rates, "Conflicted"), "a Conflicted Warning on rates")
+    await env.quiesce()
+
+    state = await env.state()
+    assert snapshot_of(state, {svc_id}, {tg_id}) == theirs_before
+    message = [c for c in (await env.get(inventory))["status"]["parents"][0]["conditions"]
+               if c["type"] == "Accepted"][0]["message"]
+    assert inv["name"] in message and THEIRS in message
+    # No second resource of those names, no TG made for the route that cannot be programmed, no
+    # DNS annotation claiming someone else's service.
+    assert duplicates(state) == {}
+    assert not [t for t in state["targetGroups"] if t["tags"].get("application-networking.k8s.aws/RouteName")
+                == "inventory"]
+    annotations = (await env.get(inventory))["metadata"].get("annotations") or {}
+    assert "application-networking.k8s.aws/lattice-assigned-domain-name" not in annotations
+
+    # Deleting the routes must not delete what is not ours either.
+    for route in (inventory, rates):
+        await env.delete(route)
+    await env.wait_until(lambda: _gone(env, inventory, rates), "routes finalized")
+    await env.quiesce()
+    assert snapshot_of(await env.state(), {svc_id}, {tg_id}) == theirs_before
+
+
+async def _gone(env, *objs) -> bool:
+    for o in objs:
+        if await env.get(o) is not None:
+            return False
+    return True
+
+
+async def test_takeover_annotation_adopts_the_service(controller_env):
+    env = controller_env
+    objs = env.example("my-hotel")
+    names = desired_names(objs)
+    inv = names["services"]["inventory"]
+    listener = inv["listeners"][0]["name"]
+    await env.create_service_networks(objs)
+    async with env.aws() as aws:
+        svc_id = await create_foreign_service(aws, inv["name"], listener, {MANAGED_BY: THEIRS, "team": "blue"})
+        # and one owned by a third party that the annotation does not name: still off limits
+        bystander_tg = names["tgs"][("rates", "review")]
+        tg_id = await create_foreign_tg(aws, bystander_tg, {MANAGED_BY: "111111111111/third/vpc-1"})
+    state0 = await env.state()
+    listener_id = next(l["id"] for l in state0["listeners"] if l["serviceId"] == svc_id)
+    bystander_before = snapshot_of(state0, set(), {tg_id})
+
+    inventory = find(objs, "HTTPRoute", "inventory")
+    inventory["metadata"].setdefault("annotations", {})[TAKEOVER] = THEIRS
+    await env.apply(objs)
+
+    async def adopted():
+        live = await env.get(inventory)
+        return status_current(live) and conditions(live).get("Accepted") == ("True", "Accepted") and (
+            live["metadata"].get("annotations") or {}).get(
+            "application-networking.k8s.aws/lattice-assigned-domain-name")
+
+    await env.wait_until(adopted, "inventory adopts the service")
+    await env.quiesce()
+    state = await env.state()
+    svc = by_name(state["services"])[inv["name"]]
+    assert svc["id"] == svc_id  # adopted in place, not recreated
+    assert svc["tags"][MANAGED_BY] == ENV["AWS_ACCOUNT_ID"] + "/" + ENV["CLUSTER_NAME"] + "/" + VPC
+    assert svc["tags"]["application-networking.k8s.aws/RouteName"] == "inventory"
+    (lst,) = [l for l in state["listeners"] if l["serviceId"] == svc_id]
+    assert lst["id"] == listener_id and lst["name"] == listener
+    rules = [r for r in state["rules"] if r["serviceId"] == svc_id and not r.get("isDefault")]
+    assert [r["match"]["httpMatch"]["pathMatch"]["match"]["prefix"] for r in rules] == ["/"]
+    tgs = {t["id"]: t for t in state["targetGroups"]}
+    (fwd,) = rules[0]["action"]["forward"]["targetGroups"]
+    assert tgs[fwd["targetGroupIdentifier"]]["tags"]["application-networking.k8s.aws/ServiceName"] == "inventory-ver1"
+    assert [a for a in state["serviceNetworkServiceAssociations"] if a["serviceId"] == svc_id]
+    assert live_arn(await env.get(inventory)) == svc["arn"]
+
+    # The annotation names only THEIRS: the third party's TG is still untouched and rates still
+    # reports the conflict.
+    await env.wait_until(lambda: conflicted(env, find(objs, "HTTPRoute", "rates")), "rates still Conflicted")
+    assert snapshot_of(await env.state(), set(), {tg_id}) == bystander_before
+    assert duplicates(state) == {}
+
+
+def live_arn(live: dict) -> str | None:
+    return (live["metadata"].get("annotations") or {}).get("application-networking.k8s.aws/lattice-service-arn")
