@@ -38,8 +38,9 @@ Fingerprints
 `Service.fingerprint` covers the service and everything under it (associations, listeners, rules);
 `TargetGroup.fingerprint` covers the TG's name, type, config and tags, and
 `TargetGroup.targets_fingerprint` only its targets, so a controller can tell a pod-churn-only change
-(register/deregister) from a config change without diffing. Both are hex SHA-256 prefixes of the
-canonical JSON (`fingerprint.py`), stable across processes and runs. A release that changes the
+(register/deregister) from a config change without diffing. All are 24-hex-digit SHA-256 prefixes
+of a canonical text of the resource (`fingerprint.py`), stable across processes and runs; equal
+desired state gives equal fingerprints, and they are also fit for clientTokens. A release that changes the
 model may change them; that costs one no-op comparison per resource, never a wrong write, because
 fingerprints only say "maybe changed" and plan still diffs against observed state.
 
