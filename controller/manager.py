@@ -78,6 +78,7 @@ class Manager:
         metrics: Metrics | None = None,
         tracing: Tracing | None = None,
         noop_fallback: bool = True,
+        freeze_gc: bool = True,
     ) -> None:
         self.config = config
         self.kube = kube
@@ -102,6 +103,7 @@ class Manager:
         self.registry = registry or Registry()
         self.runtime = Runtime(config, self.view, kube, self.status, self.events, self.metrics)
         self.noop_fallback = noop_fallback
+        self.freeze_gc = freeze_gc  # off when embedded in a process that owns its own heap (tests)
         self.store = queue_store or make_queue_store(config, kube)
         interval = config.queue_flush_interval
         if interval is None:
@@ -273,7 +275,8 @@ class Manager:
         await self.sidecar.start()
         log.info("sidecar listening", host=cfg.sidecar_host, port=self.sidecar.bound_port)
         disco = asyncio.create_task(self._discovery_loop(), name="discovery")
-        freezer = asyncio.create_task(self._freeze_after_sync(), name="gc-freeze")
+        freezer = asyncio.create_task(self._freeze_after_sync() if self.freeze_gc else asyncio.sleep(0),
+                                      name="gc-freeze")
         try:
             if cfg.leader_elect:
                 self.elector = LeaderElector(
