@@ -47,6 +47,15 @@ def test_names_are_stable_across_releases():
     assert naming.service_name("svc-payments", "default") == "k8s-svc-payments-default-906ab00b"
     assert naming.rule_name('{"httpMatch":{}}') == "k8s-" + naming.short_hash('{"httpMatch":{}}', n=12)
     assert naming.listener_name("rates", "default", 80, "HTTP") == "rates-default-80-http"
+    from translate import matches
+
+    m, _ = matches.http_match({"path": {"type": "PathPrefix", "value": "/parking"}})
+    assert naming.rule_name(matches.match_key(m)) == "k8s-9724eaf2c642"
+    assert naming.target_group_name(
+        cluster="c", vpc="vpc-1", source_kind="HTTPRoute", source_namespace="default", source_name="rates",
+        service_namespace="default", service_name="parking", port=80, protocol="HTTP", protocol_version="HTTP1",
+        ip_address_type="IPV4") == "k8s-default-parking-rates-b6cf1e17d6"
+    assert naming.replacement_service_name("rates-default", "a.example.com") == "rates-default-56cdb515"
 
 
 def test_listener_prefix():
