@@ -69,7 +69,9 @@ async def load_configuration(kubeconfig: str | None = None, context: str | None 
             return cfg
         except k8s_config.ConfigException:
             pass
-    await k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
+    loader = await k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
+    # Exec-plugin tokens (EKS `aws eks get-token`) expire; KubeClient keeps them fresh.
+    cfg.latticegw_loader = loader
     return cfg
 
 
@@ -83,8 +85,16 @@ class KubeClient:
         self._host_label = urlsplit(self.host).netloc
         self.timeout = timeout
         self.metrics = metrics
+        self._refresher: asyncio.Task | None = None
+        loader = getattr(configuration, "latticegw_loader", None)
+        if loader is not None and (getattr(loader, "provider", None) == "gcp" or "exec" in (loader._user or {})):
+            self._refresher = asyncio.get_running_loop().create_task(
+                k8s_config.refresh_token(loader, configuration), name="kube-token-refresh")
 
     async def close(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            await asyncio.gather(self._refresher, return_exceptions=True)
         await self.api_client.close()
 
     async def _headers(self, content_type: str | None) -> dict[str, str]:
