@@ -1,10 +1,52 @@
-"""What happens when a scheduled transition comes due (see store.py's theory of operation)."""
+"""Resource lifecycles: starting transitions, guarding them, and landing them when due.
+
+Handlers call start_create / start_delete / start_update; store.tick() later calls
+apply_transition when the scheduled time has come (see store.py's theory of operation).
+"""
 
 from __future__ import annotations
 
-from .ids import KINDS
-from .ops import iso
-from .store import ACTIVATE, REMOVE, UNDRAIN, Partition
+from .errors import Conflict
+from .ids import KINDS, Kind
+from .ops import Ctx, iso
+from .store import ACTIVATE, REMOVE, UNDRAIN, Partition, Record
+
+IN_PROGRESS = ("CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
+
+
+def start_create(ctx: Ctx, kind: Kind, rec: Record, with_status: bool = True) -> None:
+    """Stamp a just-added record and, for stateful kinds, schedule CREATE_IN_PROGRESS -> ACTIVE."""
+    rec["createdAt"] = rec["lastUpdatedAt"] = ctx.stamp
+    if ctx.invisible_for > 0:
+        rec["_visible"] = ctx.now + ctx.invisible_for
+    if with_status:
+        rec["status"] = "CREATE_IN_PROGRESS"
+        if ctx.lifecycle_failure:
+            rec["_fail"] = dict(ctx.lifecycle_failure)
+        ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.create, ACTIVATE)
+
+
+def start_delete(ctx: Ctx, kind: Kind, rec: Record) -> None:
+    rec["status"] = "DELETE_IN_PROGRESS"
+    rec["lastUpdatedAt"] = ctx.stamp
+    rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
+    ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.delete, REMOVE)
+
+
+def start_update(ctx: Ctx, kind: Kind, rec: Record) -> None:
+    rec["status"] = "UPDATE_IN_PROGRESS"
+    rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
+    ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.update, ACTIVATE)
+
+
+def require_settled(kind: Kind, rec: Record, action: str = "modify") -> None:
+    """Conflict (naming the state) while a transition is running or after a create failed."""
+    status = rec.get("status")
+    if status in IN_PROGRESS:
+        raise Conflict(kind.resource_type, rec["id"], f"Cannot {action} {rec['id']} while it is in status {status}")
+    if status == "CREATE_FAILED" and action != "delete":
+        raise Conflict(kind.resource_type, rec["id"], f"{rec['id']} is in status CREATE_FAILED; it can only be deleted")
+
 
 
 def apply_transition(part: Partition, kind_name: str, rid: str, action: str, extra: str, due: float) -> None:

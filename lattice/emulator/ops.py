@@ -1,4 +1,6 @@
-"""The operation registry and the helpers every resource family shares.
+"""The operation registry, the per-request context, and the checks and views every
+resource family shares (identifiers, quotas, names, tags, output projection).
+Lifecycle helpers live in lifecycle.py, list paging in paging.py.
 
 A handler is a plain function `(ctx, params) -> dict | None`: it validates
 semantics, changes state synchronously and returns the response body. It never
@@ -8,8 +10,7 @@ it, which keeps every state change atomic with respect to other requests.
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from .config import QUOTA_CODES, EmulatorConfig
 from .errors import AccessDenied, Conflict, NotFound, QuotaExceeded, ValidationError
 from .ids import Kind, parse_arn
 from .model import item_members, output_members
-from .store import ACTIVATE, REMOVE, Partition, Record
+from .store import Partition, Record
 
 Handler = Callable[["Ctx", dict[str, Any]], dict[str, Any] | None]
 HANDLERS: dict[str, Handler] = {}
@@ -100,44 +101,6 @@ def visible(ctx: Ctx, rec: Record) -> bool:
     return at is None or at <= ctx.now
 
 
-# -- lifecycle -----------------------------------------------------------------
-IN_PROGRESS = ("CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
-
-
-def start_create(ctx: Ctx, kind: Kind, rec: Record, with_status: bool = True) -> None:
-    """Stamp a just-added record and, for stateful kinds, schedule CREATE_IN_PROGRESS -> ACTIVE."""
-    rec["createdAt"] = rec["lastUpdatedAt"] = ctx.stamp
-    if ctx.invisible_for > 0:
-        rec["_visible"] = ctx.now + ctx.invisible_for
-    if with_status:
-        rec["status"] = "CREATE_IN_PROGRESS"
-        if ctx.lifecycle_failure:
-            rec["_fail"] = dict(ctx.lifecycle_failure)
-        ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.create, ACTIVATE)
-
-
-def start_delete(ctx: Ctx, kind: Kind, rec: Record) -> None:
-    rec["status"] = "DELETE_IN_PROGRESS"
-    rec["lastUpdatedAt"] = ctx.stamp
-    rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
-    ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.delete, REMOVE)
-
-
-def start_update(ctx: Ctx, kind: Kind, rec: Record) -> None:
-    rec["status"] = "UPDATE_IN_PROGRESS"
-    rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
-    ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.update, ACTIVATE)
-
-
-def require_settled(kind: Kind, rec: Record, action: str = "modify") -> None:
-    """Conflict (naming the state) while a transition is running or after a create failed."""
-    status = rec.get("status")
-    if status in IN_PROGRESS:
-        raise Conflict(kind.resource_type, rec["id"], f"Cannot {action} {rec['id']} while it is in status {status}")
-    if status == "CREATE_FAILED" and action != "delete":
-        raise Conflict(kind.resource_type, rec["id"], f"{rec['id']} is in status CREATE_FAILED; it can only be deleted")
-
-
 def touch(ctx: Ctx, rec: Record) -> None:
     rec["lastUpdatedAt"] = ctx.stamp
 
@@ -172,7 +135,7 @@ def check_tags(tags: dict[str, str] | None) -> dict[str, str]:
     return tags
 
 
-# -- views and paging ----------------------------------------------------------------
+# -- views ----------------------------------------------------------------
 def view(op_name: str, rec: Record, **extra: Any) -> dict[str, Any]:
     """Project a record onto an op's output members, dropping nulls (never emit null members)."""
     out = {}
@@ -190,60 +153,3 @@ def item_view(op_name: str, rec: Record, **extra: Any) -> dict[str, Any]:
         if value is not None:
             out[key] = value
     return out
-
-
-def encode_token(seq: int) -> str:
-    return base64.urlsafe_b64encode(f"v1:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_token(token: str | None) -> int:
-    if token is None:
-        return 0
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        tag, _, seq = raw.partition(":")
-        if tag != "v1" or not seq.isdigit():
-            raise ValueError
-        return int(seq)
-    except ValueError:  # includes binascii.Error and UnicodeDecodeError
-        raise ValidationError(
-            "Invalid nextToken", field_list=[{"name": "nextToken", "message": "is not a valid token"}]
-        ) from None
-
-
-def paginate(
-    ctx: Ctx,
-    kind: Kind,
-    index_key: str,
-    params: dict[str, Any],
-    render: Callable[[Record], dict[str, Any]],
-    keep: Callable[[Record], bool] | None = None,
-) -> dict[str, Any]:
-    after = decode_token(params.get("nextToken"))
-    limit = params.get("maxResults") or 100
-    table = ctx.part.tables[kind.name]
-    index = ctx.part.indexes.get(index_key)
-    if index is None:
-        return {"items": []}
-    now = ctx.now
-
-    def ok(rid: str) -> bool:
-        rec = table[rid]
-        at = rec.get("_visible")
-        if at is not None and at > now:
-            return False
-        return keep is None or keep(rec)
-
-    ids, resume = index.page(after, limit, ok)
-    out: dict[str, Any] = {"items": [render(table[rid]) for rid in ids]}
-    if resume is not None:
-        out["nextToken"] = encode_token(resume)
-    return out
-
-
-def records(ctx: Ctx, kind: Kind, index_key: str) -> Iterable[Record]:
-    index = ctx.part.indexes.get(index_key)
-    if index is None:
-        return []
-    table = ctx.part.tables[kind.name]
-    return [table[rid] for rid in index.ids()]

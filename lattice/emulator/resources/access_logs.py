@@ -6,7 +6,9 @@ from typing import Any
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..ids import ALS, SERVICE, SERVICE_NETWORK, arn
-from ..ops import Ctx, check_tags, item_view, lookup, op, paginate, resource_id, start_create, touch, view
+from ..lifecycle import start_create
+from ..ops import Ctx, check_tags, item_view, lookup, op, resource_id, touch, view
+from ..paging import paginate
 from ..store import Record
 
 DESTINATIONS = {"logs": "CLOUDWATCH_LOGS", "s3": "S3", "firehose": "FIREHOSE"}

@@ -6,22 +6,9 @@ from typing import Any
 
 from ..errors import Conflict, ValidationError
 from ..ids import SERVICE, SERVICE_NETWORK, SNSA, SNVA, arn
-from ..ops import (
-    Ctx,
-    check_quota,
-    check_tags,
-    item_view,
-    lookup,
-    op,
-    paginate,
-    require_settled,
-    resource_id,
-    start_create,
-    start_delete,
-    start_update,
-    touch,
-    view,
-)
+from ..lifecycle import require_settled, start_create, start_delete, start_update
+from ..ops import Ctx, check_quota, check_tags, item_view, lookup, op, resource_id, touch, view
+from ..paging import paginate
 from ..store import Record
 
 

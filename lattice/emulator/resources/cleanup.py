@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..ids import ALS
-from ..ops import Ctx, records
+from ..ops import Ctx
+from ..paging import records
 from ..store import Record
 
 

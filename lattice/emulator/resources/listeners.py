@@ -6,20 +6,9 @@ from typing import Any
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..ids import LISTENER, RULE, SERVICE, arn
-from ..ops import (
-    Ctx,
-    check_name_free,
-    check_quota,
-    check_tags,
-    item_view,
-    lookup,
-    op,
-    paginate,
-    records,
-    start_create,
-    touch,
-    view,
-)
+from ..lifecycle import start_create
+from ..ops import Ctx, check_name_free, check_quota, check_tags, item_view, lookup, op, touch, view
+from ..paging import paginate, records
 from ..store import Record
 from .actions import add_refs, drop_refs, normalize_action
 

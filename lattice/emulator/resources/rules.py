@@ -7,6 +7,7 @@ from typing import Any
 
 from ..errors import ApiError, Conflict, NotFound, ValidationError
 from ..ids import RULE, SERVICE
+from ..lifecycle import start_create
 from ..ops import (
     Ctx,
     check_name_free,
@@ -15,13 +16,11 @@ from ..ops import (
     item_view,
     lookup,
     op,
-    paginate,
-    records,
     resource_id,
-    start_create,
     touch,
     view,
 )
+from ..paging import paginate, records
 from ..store import Record
 from .actions import add_refs, drop_refs, normalize_action
 from .listeners import find_listener, service_for_write

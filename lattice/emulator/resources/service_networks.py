@@ -7,7 +7,9 @@ from typing import Any
 from ..errors import Conflict
 from ..ids import SERVICE_NETWORK as SN
 from ..ids import arn
-from ..ops import Ctx, check_name_free, check_quota, check_tags, item_view, lookup, op, paginate, start_create, touch, view
+from ..lifecycle import start_create
+from ..ops import Ctx, check_name_free, check_quota, check_tags, item_view, lookup, op, touch, view
+from ..paging import paginate
 from .cleanup import drop_attachments
 
 

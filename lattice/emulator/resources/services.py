@@ -6,22 +6,9 @@ from typing import Any
 
 from ..errors import Conflict
 from ..ids import LISTENER, SERVICE, arn, service_dns
-from ..ops import (
-    Ctx,
-    check_name_free,
-    check_quota,
-    check_tags,
-    item_view,
-    lookup,
-    op,
-    paginate,
-    records,
-    require_settled,
-    start_create,
-    start_delete,
-    touch,
-    view,
-)
+from ..lifecycle import require_settled, start_create, start_delete
+from ..ops import Ctx, check_name_free, check_quota, check_tags, item_view, lookup, op, touch, view
+from ..paging import paginate, records
 from .cleanup import drop_attachments
 from .listeners import remove_listener
 

@@ -7,21 +7,9 @@ from typing import Any
 from ..errors import Conflict, ValidationError
 from ..ids import TARGET_GROUP as TG
 from ..ids import arn
-from ..ops import (
-    Ctx,
-    check_name_free,
-    check_quota,
-    check_tags,
-    item_view,
-    lookup,
-    op,
-    paginate,
-    require_settled,
-    start_create,
-    start_delete,
-    touch,
-    view,
-)
+from ..lifecycle import require_settled, start_create, start_delete
+from ..ops import Ctx, check_name_free, check_quota, check_tags, item_view, lookup, op, touch, view
+from ..paging import paginate
 from ..store import Record
 from .actions import service_arns
 

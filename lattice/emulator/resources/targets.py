@@ -8,7 +8,8 @@ from typing import Any
 
 from ..errors import Conflict
 from ..ids import TARGET_GROUP as TG
-from ..ops import Ctx, check_quota, decode_token, encode_token, lookup, op
+from ..ops import Ctx, check_quota, lookup, op
+from ..paging import decode_token, encode_token
 from ..store import UNDRAIN, Record
 
 INSTANCE_ID = re.compile(r"i-[0-9a-f]{8}([0-9a-f]{9})?")
