@@ -161,6 +161,10 @@ class Faults:
             del self.lifecycle[operation]
         return {"failureCode": rule["failureCode"], "failureMessage": rule["failureMessage"]}
 
+    def return_lifecycle_failure(self, operation: str, failure: dict[str, str]) -> None:
+        rule = self.lifecycle.setdefault(operation, {"count": 0, **failure})
+        rule["count"] += 1
+
 
 def _error(rule: dict[str, Any], operation: str) -> GenericError:
     code = rule["code"]

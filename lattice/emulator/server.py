@@ -186,7 +186,13 @@ class Emulator:
                     raise Conflict(seen["type"], seen["id"],
                                    f"clientToken {token[:64]} was already used with different parameters")
                 return status, seen["body"].encode()
-        result = HANDLERS[op_name](ctx, params)
+        try:
+            result = HANDLERS[op_name](ctx, params)
+        except ApiError:
+            # A refused call started no transition, so an injected lifecycle failure waits for the next.
+            if ctx.lifecycle_failure is not None:
+                self.faults.return_lifecycle_failure(op_name, ctx.lifecycle_failure)
+            raise
         payload = dumps(result) if result is not None else b""
         if self.config.strict_output and result is not None:
             problems = check_output(op_name, result)

@@ -136,6 +136,16 @@ async def test_lifecycle_failures(lattice, ctl):
         await lattice.get_service(serviceIdentifier=svc["id"])
 
 
+async def test_lifecycle_failure_waits_for_a_call_that_succeeds(lattice, ctl):
+    await lattice.create_service(name="taken")
+    await ctl.fail_lifecycle("CreateService")
+    async with raises("ConflictException"):  # refused: starts nothing, so the failure is kept
+        await lattice.create_service(name="taken")
+    svc = await lattice.create_service(name="second")
+    assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "CREATE_FAILED"
+    assert (await ctl.faults())["lifecycle"] == {}
+
+
 async def test_update_failure_on_vpc_association(lattice, ctl):
     sn = await lattice.create_service_network(name="upd-fail")
     a = await lattice.create_service_network_vpc_association(serviceNetworkIdentifier=sn["id"],
