@@ -183,7 +183,8 @@ def _service_tg(
     existing = cache.get(name)
     if existing is not None:
         return existing, None
-    managed = tags.target_group_tags(
+    tag_map = tags.route_target_group_tags(
+        user_tags,
         managed=cfg.managed_by,
         cluster=cfg.cluster_name,
         service_namespace=svc_ns,
@@ -193,7 +194,6 @@ def _service_tg(
         route_namespace=route_src.namespace,
         route_name=route_src.name,
     )
-    tag_map = tags.merge(user_tags, managed)
     fp = target_group_fingerprint(name, "IP", b.config_fingerprint, tag_map)
     tg = TargetGroup(
         name=name, source=route_src, backend=b.backend, type="IP", config=b.config, targets=b.targets, tags=tag_map,

@@ -118,5 +118,23 @@ def target_group_tags(
     return t
 
 
+# Route TG tag keys in sorted order, so the common case (no user tags) skips merge()'s sort.
+_ROUTE_TG_KEYS = (CLUSTER_NAME, MANAGED_BY, PROTOCOL_VERSION, ROUTE_NAME, ROUTE_NAMESPACE, SERVICE_NAME,
+                  SERVICE_NAMESPACE, SOURCE_TYPE)
+assert list(_ROUTE_TG_KEYS) == sorted(_ROUTE_TG_KEYS)
+
+
+def route_target_group_tags(
+    user: FrozenDict, *, managed: str, cluster: str, service_namespace: str, service_name: str,
+    source_kind: str, protocol_version: str, route_namespace: str, route_name: str,
+) -> FrozenDict:
+    """`merge(user, target_group_tags(...))` for a route's TG, without sorting when `user` is empty."""
+    values = (cluster, managed, protocol_version, route_name, route_namespace, service_name, service_namespace,
+              source_kind)
+    if not user:
+        return FrozenDict(zip(_ROUTE_TG_KEYS, values))
+    return merge(user, dict(zip(_ROUTE_TG_KEYS, values)))
+
+
 def access_log_tags(managed: str, policy_namespace: str, policy_name: str) -> dict[str, str]:
     return {MANAGED_BY: managed, ACCESS_LOG_POLICY: f"{policy_namespace}/{policy_name}"}

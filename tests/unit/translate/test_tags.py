@@ -26,3 +26,14 @@ def test_parse_user_tags(raw, expected, problems):
 def test_managed_tags_cannot_be_overridden():
     merged = tags.merge({tags.MANAGED_BY: "evil", "x": "1"}, tags.managed_by("acct/c/vpc"))
     assert merged[tags.MANAGED_BY] == "acct/c/vpc" and merged["x"] == "1"
+
+
+@pytest.mark.parametrize("user", [{}, {"team": "a", "zzz": "1"}])
+def test_route_target_group_tags_fast_path_equals_merge(user):
+    from translate.frozen import freeze
+
+    kw = dict(managed="m", cluster="c", service_namespace="ns", service_name="s", source_kind="HTTPRoute",
+              protocol_version="HTTP1", route_namespace="rns", route_name="r")
+    fast = tags.route_target_group_tags(freeze(user), **kw)
+    slow = tags.merge(user, tags.target_group_tags(**kw))
+    assert fast == slow and list(fast) == list(slow)
