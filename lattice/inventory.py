@@ -261,6 +261,19 @@ class Inventory:
             if name not in seen:
                 self.drop_service_network(name)
 
+    async def learn_new_target_groups(self) -> int:
+        """List target groups again and index the ones we have never seen (with their tags).
+        Used rarely (an unresolved ServiceImport lookup); never forgets anything."""
+        items = await self.client.paginate("ListTargetGroups")
+        new = [TargetGroupRec(id=it["id"], arn=it["arn"], name=it["name"], type=it.get("type", "IP"),
+                              status=it.get("status", "ACTIVE"), vpc_identifier=it.get("vpcIdentifier"))
+               for it in items if it["name"] not in self.target_groups and it["id"] not in self.gone]
+        tags = await _bounded([self._tags(r.arn) for r in new], self.concurrency)
+        for rec, t in zip(new, tags):
+            rec.tags = t
+            self.put_target_group(rec)
+        return len(new)
+
     async def hydrate_service(self, rec: ServiceRec) -> None:
         """Load listeners, rules (match/action via GetRule), SN associations (+ tags), auth policy,
         access log subscriptions. A service that turns out to be gone is dropped from the index."""

@@ -117,6 +117,16 @@ def _annotate(span: Any, result: "SyncResult", calls: Counter[str]) -> None:
         span.set_status(trace.Status(trace.StatusCode.ERROR, result.errors[0].message[:200]))
 
 
+def _forwarded_names(services: Iterable[DesiredService]) -> set[str]:
+    names: set[str] = set()
+    for s in services:
+        for lst in s.listeners:
+            for action in (lst.default_action, *(r.action for r in lst.rules)):
+                for t in (action.get("forward") or {}).get("targetGroups", ()):
+                    names.add(t["targetGroupIdentifier"])
+    return names
+
+
 def _error(key: tuple[str, str], api: str, exc: LatticeError) -> OpError:
     return OpError(key, api, exc.code, exc.message)
 
@@ -133,6 +143,7 @@ class LatticeSync:
         self.vpc_id = vpc_id
         self.concurrency = concurrency or client.config.concurrency
         self._sn_refreshed_at = 0.0
+        self._tg_refreshed_at = 0.0
         # one apply at a time per source; different sources run concurrently
         self._locks: dict[Source, list[Any]] = {}
 
@@ -190,8 +201,16 @@ class LatticeSync:
         if not inv.loaded:
             await inv.load()
         resolved: dict[str, str] = {}
+        referenced = _forwarded_names(services)
         for lk in lookups:
+            if lk.name not in referenced:
+                continue  # callers may pass every lookup of a translation; only ours matter
             tg_id = await inv.resolve_lookup(lk.arn, dict(lk.tags), lk.vpc_identifier)
+            if tg_id is None and time.monotonic() - self._tg_refreshed_at > 10:
+                # an export made (by another cluster) after we loaded: look for new TGs, rarely
+                self._tg_refreshed_at = time.monotonic()
+                await inv.learn_new_target_groups()
+                tg_id = await inv.resolve_lookup(lk.arn, dict(lk.tags), lk.vpc_identifier)
             if tg_id is not None:
                 resolved[lk.name] = tg_id
         wanted_sns = {a.service_network for s in services for a in s.associations}

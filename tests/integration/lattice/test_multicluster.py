@@ -45,3 +45,20 @@ async def test_export_then_import_resolves_to_the_exported_target_group(make_syn
     # deleting the export does
     res = await sync.apply_source(export, (), ())
     assert res.converged and export_tg not in State(await ctl.partition()).tgs
+
+
+async def test_import_of_an_export_made_after_start_is_found(make_sync, ctl):
+    """Another cluster exports later: the unresolved lookup lists target groups again (rarely)."""
+    sync = await make_sync()
+    await make_sn(sync, "my-hotel")
+    t = translate_objects(_export_and_import(example_objects("my-hotel")))
+    export = Source("ServiceExport", "default", "parking")
+    other = await make_sync()  # "another cluster" (same account; tags say ServiceExport)
+    route = Source("HTTPRoute", "default", "inventory")
+    res = await sync.apply_source(route, t.services_of(route), t.target_groups_of(route), t.target_group_lookups)
+    assert res.errors  # nothing exported yet
+    res = await other.apply_source(export, (), t.target_groups_of(export))
+    assert res.converged
+    sync._tg_refreshed_at = 0  # (the 10 s guard)
+    res = await sync.apply_source(route, t.services_of(route), t.target_groups_of(route), t.target_group_lookups)
+    assert res.converged, res
