@@ -218,3 +218,16 @@ def test_values_schema_rejects_typos_and_bad_values():
         res = helm("template", "x", str(CHART), "-f", str(CI_VALUES), "--set", f"aws.{key}=")
         assert res.returncode != 0 and f"aws.{key} is required" in res.stderr, res.stderr
     assert render({"resyncSeconds": 0, "logLevel": "debug"})
+
+
+def test_chart_packages_for_an_oci_registry(tmp_path):
+    import tarfile
+
+    res = helm("package", str(CHART), "--destination", str(tmp_path))
+    assert res.returncode == 0, res.stderr
+    (tgz,) = tmp_path.glob("latticegw-*.tgz")
+    with tarfile.open(tgz) as tar:
+        names = tar.getnames()
+    assert sum(n.startswith("latticegw/crds/") for n in names) == 7
+    assert "latticegw/values.schema.json" in names and "latticegw/templates/deployment.yaml" in names
+    assert not any(n.startswith("latticegw/ci/") for n in names)
