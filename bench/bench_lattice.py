@@ -129,6 +129,11 @@ def main() -> None:
     ap.add_argument("--latency", type=float, default=0.02)
     a = ap.parse_args()
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    import logging
+
+    import structlog
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.WARNING))
     for w in (int(x) for x in a.workers.split(",")):
         asyncio.run(run(a.routes, w, a.latency))
 
