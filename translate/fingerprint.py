@@ -29,7 +29,7 @@ def _digest(text: str) -> str:
 
 
 def tags_text(tags: Mapping[str, str]) -> str:
-    return _SEP.join(f"{k}={v}" for k, v in tags.items())  # FrozenDict keys are already sorted
+    return _SEP.join([f"{k}={v}" for k, v in tags.items()])  # FrozenDict keys are already sorted
 
 
 def action_text(action: Mapping[str, Any]) -> str:

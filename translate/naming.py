@@ -51,6 +51,11 @@ def sanitize(s: str) -> str:
     return _DASHES.sub("-", _BAD.sub("-", s.lower())).strip("-")
 
 
+@lru_cache(maxsize=65536)
+def _piece(s: str, n: int) -> str:
+    return trunc(sanitize(s), n)
+
+
 def short_hash(*parts: str, n: int = 8) -> str:
     """First n hex digits of SHA-256 over the parts (NUL-separated, so ("a","bc") != ("ab","c"))."""
     return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:n]
@@ -158,9 +163,9 @@ def target_group_name(
         n=10,
     )
     readable = _join(
-        trunc(sanitize(service_namespace), 30),
-        trunc(sanitize(service_name), 40),
-        trunc(sanitize(source_name), 30) if source_kind != "ServiceExport" else "export",
+        _piece(service_namespace, 30),
+        _piece(service_name, 40),
+        _piece(source_name, 30) if source_kind != "ServiceExport" else "export",
     )
     return _join("k8s", readable, h)[:128]
 
