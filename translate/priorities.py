@@ -44,6 +44,21 @@ def assign(
     candidates: Sequence[Candidate], annotations: Mapping[int, str], max_priority: int
 ) -> tuple[dict[tuple[int, int], int], dict[int, str]]:
     """Place candidates. Returns ({(rule, match): priority}, {rejected rule index: message})."""
+    if not annotations and len(candidates) <= max_priority:
+        # The common case: no annotations and everything fits, so priorities are just the
+        # precedence order (what `_assign` computes too, without its bookkeeping).
+        ordered = sorted(candidates, key=_order)
+        return {(c.rule, c.match): p for p, c in enumerate(ordered, 1)}, {}
+    return _assign(candidates, annotations, max_priority)
+
+
+def _order(c: Candidate) -> tuple:
+    return (c.precedence, c.rule, c.match)
+
+
+def _assign(
+    candidates: Sequence[Candidate], annotations: Mapping[int, str], max_priority: int
+) -> tuple[dict[tuple[int, int], int], dict[int, str]]:
     rejected: dict[int, str] = {}
     parsed: dict[int, int] = {}
     for i, raw in sorted(annotations.items()):

@@ -63,3 +63,12 @@ def test_priorities_unique_and_in_range(n, ann, cap):
     for i, k in enumerate(n):
         got = [j for (r, j) in placed if r == i]
         assert i in rejected or len(got) == k
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.lists(st.integers(1, 4), max_size=30), cap=st.integers(1, 100))
+def test_fast_path_matches_general_path(n, cap):
+    from translate.priorities import _assign
+
+    cands = [Candidate(i, j, (j % 2, -((i * 7) % 5), 1, 0)) for i, k in enumerate(n) for j in range(k)]
+    assert assign(cands, {}, cap) == _assign(cands, {}, cap)
