@@ -74,6 +74,7 @@ def _fix_prefix(name: str, prefix: str | None, max_len: int) -> str:
     return name
 
 
+@lru_cache(maxsize=16384)  # asked for twice per route (service and listener names)
 def service_base(route_name: str, namespace: str) -> tuple[str, bool]:
     """The `<route>-<ns>` stem shared by a route's service and listener names.
 
