@@ -28,6 +28,8 @@ class ApiError(Exception):
     """An error answer. `fields` are extra modelled body members."""
 
     code = "InternalServerException"
+    # Injected by fault rules (not emulated behaviour), so exempt from the strict model check.
+    injected = False
 
     def __init__(self, message: str, *, retry_after: int | None = None, **fields: Any) -> None:
         super().__init__(message)
@@ -89,6 +91,7 @@ class QuotaExceeded(ApiError):
 
 class Throttled(ApiError):
     code = "ThrottlingException"
+    injected = True  # throttling only ever comes from the fault injector
 
     def __init__(self, message: str = "Rate exceeded", retry_after: int = 1, quota_code: str | None = None) -> None:
         super().__init__(message, retry_after=retry_after, serviceCode="vpc-lattice", quotaCode=quota_code)
@@ -104,6 +107,8 @@ class InternalError(ApiError):
 
 class GenericError(ApiError):
     """Any code chosen at run time (fault injection); unknown codes answer `status` (default 400)."""
+
+    injected = True
 
     def __init__(self, code: str, message: str, retry_after: int | None = None, status: int | None = None,
                  **fields: Any) -> None:

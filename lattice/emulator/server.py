@@ -6,6 +6,9 @@ Request pipeline (each step can answer early):
     ->  injected latency / throttling / errors  ->  parse + validate (model)
     ->  tick due lifecycle transitions  ->  clientToken replay  ->  handler  ->  encode
 
+In strict mode (tests) the answer is also checked against the model: output members
+must be modelled, and an emulated error must be one the operation declares.
+
 Only the first awaits (latency); from parsing to encoding everything runs
 without yielding, so each API call is atomic, like a single-writer control plane.
 """
@@ -29,7 +32,7 @@ from .config import EmulatorConfig
 from .errors import ApiError, Conflict, InternalError, UnknownOperation
 from .faults import Faults
 from .lifecycle import apply_transition
-from .model import idempotent_member, operation
+from .model import declared_errors, idempotent_member, operation
 from .ops import HANDLERS, Ctx
 from .store import Store
 from .validation import check_output, validate_input
@@ -150,6 +153,10 @@ class Emulator:
             body = await request.read() if request.body_exists else b""
             status, payload = self._call(op_name, route.status, account, region, labels, query, body)
         except ApiError as exc:
+            if self.config.strict_output and not exc.injected and op_name in HANDLERS \
+                    and exc.code not in declared_errors(op_name):
+                # An error the model does not list for this op would surprise real clients: flag it.
+                exc = InternalError(f"Emulator raised {exc.code} ({exc.message}), which {op_name} does not declare")
             self.calls.record(op_name, exc.code, _elapsed(started))
             return web.Response(status=exc.status, body=dumps(exc.body()), headers=error_headers(exc, request_id))
         except Exception as exc:  # noqa: BLE001 - bad input must never take the server down
