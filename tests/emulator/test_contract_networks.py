@@ -216,6 +216,9 @@ async def test_arn_identifiers_cross_account_and_region(lattice):
     other_account = svc["arn"].replace("123456789012", "999999999999")
     async with raises("AccessDeniedException", 403):
         await lattice.get_service(serviceIdentifier=other_account)
+    group = await lattice.create_target_group(name="arn-tg", type="LAMBDA")
+    async with raises("ResourceNotFoundException"):  # DeleteTargetGroup cannot answer AccessDenied
+        await lattice.delete_target_group(targetGroupIdentifier=group["arn"].replace("123456789012", "999999999999"))
     other_region = svc["arn"].replace("us-west-2", "eu-west-1")
     async with raises("ResourceNotFoundException"):
         await lattice.get_service(serviceIdentifier=other_region)
