@@ -230,5 +230,10 @@ async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = N
         cfg = config_mod.load(flags, env)
         async with EmulatorControl(emu.url) as control, running_manager(cfg) as manager:
             env = ControllerEnv(kube, emu, control, manager, f"e{uuid.uuid4().hex[:6]}")
-            yield env
-            await env.delete_all()
+            try:
+                yield env
+            finally:
+                # Also when the test failed inside `async with`: objects left behind would be
+                # picked up (with our finalizers) by the next test's controller.
+                await control.clear_faults()
+                await env.delete_all()
