@@ -14,15 +14,17 @@ In-process use (tests, benchmarks, `latticegw demo`)::
         session = aioboto3.Session()
         async with session.client("vpc-lattice", **emu.client_kwargs()) as lattice:
             sn = await lattice.create_service_network(name="my-hotel")
-        async with EmulatorControl(emu.url) as ctl:
+        async with emu.control() as ctl:           # or EmulatorControl(emu.url)
             assert await ctl.call_count("CreateServiceNetwork") == 1
             state = await ctl.partition()          # {"serviceNetworks": [...], ...}
 
 `run_emulator` options are EmulatorConfig fields: region, account, accounts
 ({access key id: account}), delays ({"create", "delete", "update",
 "target_health", "draining"} seconds; default 0 = done by the next request),
-quotas ({"services": 2000, ...}), strict_output (check responses against the
-model), seed, and state_file (persist across restarts). Command line:
+quotas ({"services": 2000, ...}), strict_output (answer 500 when a response has
+unmodelled members or an error the op does not declare: catches emulator bugs in
+tests), seed (reproducible IDs, also after reset), and state_file (persist across
+restarts, saved every save_interval seconds and at exit). Command line:
 `latticegw emulator --host 127.0.0.1 --port 8080 [--state FILE]`.
 
 Requests need a SigV4 `Authorization` header (any credentials); the account

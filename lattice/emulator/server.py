@@ -20,7 +20,7 @@ import logging
 import time
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from aiohttp import web
@@ -37,6 +37,9 @@ from .ops import HANDLERS, Ctx
 from .store import Store
 from .validation import check_output, validate_input
 from .wire import credentials, dumps, error_headers, match, parse_params
+
+if TYPE_CHECKING:
+    from .client import EmulatorControl
 
 log = logging.getLogger("latticegw.emulator")
 
@@ -119,6 +122,12 @@ class Emulator:
         now = time.time()
         for part in self.store.partitions.values():
             part.tick(now, apply_transition)
+
+    def control(self) -> "EmulatorControl":
+        """A control-API client for this emulator (use as `async with emu.control() as ctl:`)."""
+        from .client import EmulatorControl
+
+        return EmulatorControl(self.url)
 
     def client_kwargs(self, region: str | None = None) -> dict[str, Any]:
         """Arguments for `session.client("vpc-lattice", **kwargs)` aimed at this emulator."""

@@ -34,7 +34,7 @@ async def test_restart_keeps_resources_indexes_and_tokens(tmp_path):
             doomed = await c.create_service(name="doomed")
             await c.get_service(serviceIdentifier=doomed["id"])
             await c.delete_service(serviceIdentifier=doomed["id"])  # DELETE_IN_PROGRESS for 60 s
-        async with EmulatorControl(emu.url) as ctl:
+        async with emu.control() as ctl:
             before = await ctl.state()
     assert state.exists()
 

@@ -59,3 +59,17 @@ async def test_state_saved_on_a_timer(tmp_path):
                 break
             await asyncio.sleep(0.05)
         assert b"timed" in state.read_bytes()
+
+
+async def test_package_docstring_example_runs():
+    import textwrap
+
+    import lattice.emulator as package
+
+    doc = package.__doc__
+    block = doc.split("::\n\n", 1)[1].split("\n\n`run_emulator`", 1)[0]
+    source = "async def _example():\n" + textwrap.indent(textwrap.dedent(block), "    ") + "\n    return state\n"
+    namespace: dict = {}
+    exec(compile(source, "lattice/emulator/__init__.py docstring", "exec"), namespace)
+    state = await namespace["_example"]()
+    assert [n["name"] for n in state["serviceNetworks"]] == ["my-hotel"]
