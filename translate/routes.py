@@ -88,6 +88,8 @@ def _parent_ref(pref: Mapping[str, Any], route_ns: str) -> dict[str, Any]:
 
 
 def _attach(ctx: Context, kind: str, route_ns: str, hostnames: list[str], pref: Mapping[str, Any], gw: GatewayInfo) -> tuple[list[GatewayListener], list[str], tuple[str, str] | None]:
+    if not gw.accepted:
+        return [], [], (R_NOT_ALLOWED_BY_LISTENERS, f"Gateway {gw.source.namespace}/{gw.source.name} is not accepted")
     section, port = pref.get("sectionName"), pref.get("port")
     selected = [
         lst for lst in gw.listeners if (section is None or lst.name == section) and (port is None or lst.port == port)

@@ -75,8 +75,12 @@ def test_gateway_without_valid_listener_is_not_accepted():
 
 
 def test_gateway_invalid_parameters_ref():
-    res = run([gatewayclass(), gateway(infrastructure={"parametersRef": {"group": "", "kind": "ConfigMap", "name": "x"}})])
+    gw = gateway(infrastructure={"parametersRef": {"group": "", "kind": "ConfigMap", "name": "x"}})
+    res = run([gatewayclass(), gw, service(), endpoints(), route()])
     assert conds(res, "Gateway", "default", "lgw")["Accepted"].reason == "InvalidParameters"
+    # routes cannot attach to a Gateway that is not accepted
+    assert parent_conditions(res)["Accepted"].reason == "NotAllowedByListeners"
+    assert res.services == () and res.service_networks == ()
 
 
 def test_protocol_conflict_on_one_port():
