@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lattice.emulator import EmulatorControl  # noqa: E402
 
 
-async def start_emulator() -> tuple[asyncio.subprocess.Process, str]:
+async def start_emulator(services: int) -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "controller.cli", "emulator", "--port", "0",
+        sys.executable, "-m", "controller.cli", "emulator", "--port", "0", "--quota", f"services={services + 100}",
         stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         cwd=Path(__file__).resolve().parent.parent)
     line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()
@@ -57,13 +57,12 @@ async def timed(label: str, n: int, make_call, concurrency: int = 1) -> float:
 
 
 async def main(args: argparse.Namespace) -> int:
-    proc, url = await start_emulator()
+    proc, url = await start_emulator(args.services)
     try:
         session = aioboto3.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-west-2")
         config = AioConfig(max_pool_connections=32, retries={"mode": "standard", "total_max_attempts": 1})
         async with session.client("vpc-lattice", endpoint_url=url, config=config) as lattice, \
                 EmulatorControl(url) as ctl:
-            await ctl.configure(quotas={"services": args.services + 100})
             print(f"emulator {url}; seeding {args.services} services ...")
             ids: list[str] = []
 

@@ -7,7 +7,7 @@ import asyncio
 import signal
 import sys
 
-from lattice.emulator import EmulatorConfig, run_emulator
+from lattice.emulator import DEFAULT_QUOTAS, EmulatorConfig, run_emulator
 from lattice.emulator.config import Delays
 from lattice.emulator.persistence import StateFileError
 
@@ -22,12 +22,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--realistic", action="store_true",
                         help="seconds-long lifecycle transitions instead of instant ones")
     parser.add_argument("--seed", type=int, help="seed IDs and probabilistic faults for reproducible runs")
+    parser.add_argument("--quota", action="append", default=[], metavar="NAME=N",
+                        help=f"override a quota (repeatable); names: {', '.join(DEFAULT_QUOTAS)}")
+    parser.add_argument("--delay", action="append", default=[], metavar="NAME=SECONDS",
+                        help="override a transition delay (repeatable): create, delete, update, target_health, "
+                             "draining")
+
+
+def _pairs(values: list[str], flag: str) -> dict[str, str]:
+    out = {}
+    for value in values:
+        name, sep, number = value.partition("=")
+        if not sep:
+            raise ValueError(f"{flag} expects NAME=VALUE, got {value!r}")
+        out[name.strip()] = number.strip()
+    return out
 
 
 def main(args: argparse.Namespace) -> int:
     delays = EmulatorConfig.realistic().delays if args.realistic else Delays()
     config = EmulatorConfig(region=args.region, account=args.account, delays=delays, seed=args.seed,
                             save_interval=args.save_interval)
+    try:
+        config.update({"quotas": _pairs(args.quota, "--quota"), "delays": _pairs(args.delay, "--delay")})
+    except (KeyError, ValueError) as exc:
+        print(f"latticegw emulator: bad --quota/--delay: {exc}", file=sys.stderr)
+        return 2
     try:
         asyncio.run(_serve(args, config))
     except (OSError, StateFileError) as exc:

@@ -69,6 +69,7 @@ async def test_cli_restart_with_state_file(tmp_path):
     async def start() -> tuple[asyncio.subprocess.Process, str]:
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "controller.cli", "emulator", "--port", "0", "--state", str(state),
+            "--quota", "service_networks=1",
             stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
         assert "listening on http://" in line, line
@@ -78,6 +79,11 @@ async def test_cli_restart_with_state_file(tmp_path):
     try:
         async with _client(url) as c:
             sn = await c.create_service_network(name="cli-net")
+            try:
+                await c.create_service_network(name="cli-net-two")
+                raise AssertionError("--quota was ignored")
+            except c.exceptions.ServiceQuotaExceededException:
+                pass
     finally:
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 30) == 0
