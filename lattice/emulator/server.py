@@ -29,7 +29,7 @@ from . import control, persistence
 from . import resources as _resources  # noqa: F401 - registers the handlers
 from .calls import CallStats
 from .config import EmulatorConfig
-from .errors import ApiError, Conflict, InternalError, UnknownOperation
+from .errors import ApiError, Conflict, InternalError, UnknownOperation, ValidationError
 from .faults import Faults
 from .lifecycle import apply_transition
 from .model import declared_errors, idempotent_member, operation
@@ -159,7 +159,7 @@ class Emulator:
             started = time.perf_counter()
             self.faults.check_throttle(op_name, account)
             self.faults.check_errors(op_name)
-            body = await request.read() if request.body_exists else b""
+            body = await self._read_body(request)
             status, payload = self._call(op_name, route.status, account, region, labels, query, body)
         except ApiError as exc:
             if self.config.strict_output and not exc.injected and op_name in HANDLERS \
@@ -176,6 +176,16 @@ class Emulator:
         self.calls.record(op_name, "OK", _elapsed(started))
         headers = {"x-amzn-RequestId": request_id, "Content-Type": "application/json"}
         return web.Response(status=status, body=b"" if status == 204 else payload, headers=headers)
+
+    @staticmethod
+    async def _read_body(request: web.Request) -> bytes:
+        if not request.body_exists:
+            return b""
+        try:
+            return await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            # Never a 5xx for client input; AWS rejects oversized payloads as invalid requests.
+            raise ValidationError("Request body is too large", reason="other") from None
 
     def _call(self, op_name: str, status: int, account: str, region: str, labels: dict[str, str], query: str,
               body: bytes) -> tuple[int, bytes]:

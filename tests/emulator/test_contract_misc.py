@@ -162,3 +162,12 @@ async def test_accounts_and_regions_are_partitioned(emulator, ctl):
     state = await ctl.state()
     assert {(p["account"], p["region"]) for p in state["partitions"]} == {
         ("123456789012", "eu-west-1"), ("210987654321", "us-west-2")}
+
+
+async def test_oversized_body_is_a_validation_error(emulator, ctl):
+    async with aiohttp.ClientSession() as http:
+        body = b'{"name": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+        async with http.post(emulator.url + "/services", headers=SIGNED, data=body) as resp:
+            assert resp.status == 400 and resp.headers["x-amzn-ErrorType"] == "ValidationException"
+        async with http.get(emulator.url + "/services", headers=SIGNED) as resp:
+            assert resp.status == 200
