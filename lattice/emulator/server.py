@@ -198,8 +198,6 @@ class Emulator:
         mutating = not op_name.startswith(("Get", "List"))
         if op_name.startswith("Create"):
             ctx.invisible_for = self.faults.invisible_for(op_name)
-        if mutating:
-            ctx.lifecycle_failure = self.faults.take_lifecycle_failure(op_name)
         token_member = idempotent_member(op_name)
         token = params.get(token_member) if token_member else None
         if token is not None:
@@ -212,6 +210,8 @@ class Emulator:
                     raise Conflict(seen["type"], seen["id"],
                                    f"clientToken {token[:64]} was already used with different parameters")
                 return status, seen["body"].encode()
+        if mutating:
+            ctx.lifecycle_failure = self.faults.take_lifecycle_failure(op_name)
         try:
             result = HANDLERS[op_name](ctx, params)
         except ApiError:
