@@ -70,7 +70,7 @@ def register(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         port = _port(tg, t)
         problem = _bad_id(tg, t["id"])
         key = _key(t["id"], port)
-        if problem is None and single and any(k != key for k in targets) | any(k != key for k in new):
+        if problem is None and single and any(k != key for k in [*targets, *new]):
             problem = f"{tg['type']} target groups take one target"
         if problem is not None:
             failed.append({"id": t["id"], "port": port, "failureCode": "InvalidParameter", "failureMessage": problem})
