@@ -55,6 +55,15 @@ def service_fingerprint(f: Mapping[str, Any]) -> str:
             text = tag_cache[key] = tags_text(tags)
         return text
 
+    action_cache: dict[int, str] = {}
+
+    def at(action: Mapping[str, Any]) -> str:
+        key = id(action)  # rules expanded from one Gateway API rule share their action object
+        text = action_cache.get(key)
+        if text is None:
+            text = action_cache[key] = action_text(action)
+        return text
+
     auth = f["auth_policy"]
     parts = [
         f["name"], f["source"].key, f["custom_domain_name"] or "", f["certificate_arn"] or "", f["auth_type"],
@@ -64,9 +73,9 @@ def service_fingerprint(f: Mapping[str, Any]) -> str:
     for a in f["associations"]:
         parts += [a.service_network, tt(a.tags), _END]
     for lst in f["listeners"]:
-        parts += [lst.name, str(lst.port), lst.protocol, action_text(lst.default_action), tt(lst.tags), _END]
+        parts += [lst.name, str(lst.port), lst.protocol, at(lst.default_action), tt(lst.tags), _END]
         for r in lst.rules:
-            parts += [r.name, str(r.priority), action_text(r.action), tt(r.tags), _END]
+            parts += [r.name, str(r.priority), at(r.action), tt(r.tags), _END]
     for als in f["access_log_subscriptions"]:
         parts += [als.source.key, als.destination_arn, als.destination_type, tt(als.tags), _END]
     return _digest(_SEP.join(parts))

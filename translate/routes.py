@@ -203,7 +203,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
     if kind == "TLSRoute" and hostnames and domain is None and route_problem is None:
         # TLS_PASSTHROUGH listeners need the service's custom domain, which cannot be a wildcard.
         route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs a non-wildcard hostname for Lattice TLS passthrough")
-    common_tags = tags.merge(user_tags, tags.managed_by(ctx.config.managed_by))
+    common_tags = tags.managed_only(user_tags, ctx.config.managed_by)
     built = rules.build(ctx, src, route, user_tags, domain, common_tags)
     if not built.valid and route_problem is None:
         if built.rejected:
@@ -302,7 +302,7 @@ def _service(
         associations=assoc,
         listeners=tuple(lattice_listeners),
         access_log_subscriptions=als,
-        tags=tags.merge(user_tags, tags.service_tags(cfg.managed_by, src.kind, src.namespace, src.name)),
+        tags=tags.route_service_tags(user_tags, cfg.managed_by, src.kind, src.namespace, src.name),
         allow_takeover_from=takeover,
         replacement_name=naming.replacement_service_name(svc_name, domain),
     )

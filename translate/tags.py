@@ -118,6 +118,25 @@ def target_group_tags(
     return t
 
 
+_SERVICE_KEYS = (MANAGED_BY, ROUTE_NAME, ROUTE_NAMESPACE, ROUTE_TYPE)
+assert list(_SERVICE_KEYS) == sorted(_SERVICE_KEYS)
+
+
+def route_service_tags(user: FrozenDict, managed: str, route_kind: str, namespace: str, name: str) -> FrozenDict:
+    """`merge(user, service_tags(...))`, without sorting when `user` is empty."""
+    values = (managed, name, namespace, ROUTE_TYPES.get(route_kind, route_kind.lower()))
+    if not user:
+        return FrozenDict(zip(_SERVICE_KEYS, values))
+    return merge(user, dict(zip(_SERVICE_KEYS, values)))
+
+
+def managed_only(user: FrozenDict, managed: str) -> FrozenDict:
+    """`merge(user, managed_by(managed))`: the tags of listeners, rules and SN associations."""
+    if not user:
+        return FrozenDict(((MANAGED_BY, managed),))
+    return merge(user, {MANAGED_BY: managed})
+
+
 # Route TG tag keys in sorted order, so the common case (no user tags) skips merge()'s sort.
 _ROUTE_TG_KEYS = (CLUSTER_NAME, MANAGED_BY, PROTOCOL_VERSION, ROUTE_NAME, ROUTE_NAMESPACE, SERVICE_NAME,
                   SERVICE_NAMESPACE, SOURCE_TYPE)

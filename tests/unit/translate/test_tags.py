@@ -37,3 +37,15 @@ def test_route_target_group_tags_fast_path_equals_merge(user):
     fast = tags.route_target_group_tags(freeze(user), **kw)
     slow = tags.merge(user, tags.target_group_tags(**kw))
     assert fast == slow and list(fast) == list(slow)
+
+
+@pytest.mark.parametrize("user", [{}, {"team": "a", "zzz": "1"}])
+def test_service_and_common_tag_fast_paths_equal_merge(user):
+    from translate.frozen import freeze
+
+    fast = tags.route_service_tags(freeze(user), "m", "GRPCRoute", "ns", "r")
+    slow = tags.merge(user, tags.service_tags("m", "GRPCRoute", "ns", "r"))
+    assert fast == slow and list(fast) == list(slow)
+    fast = tags.managed_only(freeze(user), "m")
+    slow = tags.merge(user, tags.managed_by("m"))
+    assert fast == slow and list(fast) == list(slow)
