@@ -108,11 +108,15 @@ def service_name(route_name: str, namespace: str) -> str:
     return base[:40].rstrip("-")
 
 
+_PROTO_SUFFIX = {"HTTP": "http", "HTTPS": "https", "TLS_PASSTHROUGH": "tls"}
+
+
 def listener_name(route_name: str, namespace: str, port: int, protocol: str) -> str:
     """`<route>-<ns>-<port>-<http|https|tls>` as the AWS controller names it (unique per service)."""
     base, _ = service_base(route_name, namespace)
-    proto = {"HTTP": "http", "HTTPS": "https", "TLS_PASSTHROUGH": "tls"}.get(protocol, sanitize(protocol))
-    return _fix_prefix(_join(base, str(port), proto), "listener-", 63)
+    proto = _PROTO_SUFFIX.get(protocol) or sanitize(protocol)
+    # base is a valid name stem and proto is sanitized, so joining cannot create "--"
+    return _fix_prefix(f"{base}-{port}-{proto}" if proto else f"{base}-{port}", "listener-", 63)
 
 
 def rule_name(match_key: str) -> str:
@@ -163,12 +167,11 @@ def target_group_name(
         *([custom_domain] if custom_domain else []),
         n=10,
     )
-    readable = _join(
-        _piece(service_namespace, 30),
-        _piece(service_name, 40),
-        _piece(source_name, 30) if source_kind != "ServiceExport" else "export",
-    )
-    return _join("k8s", readable, h)[:128]
+    a, b = _piece(service_namespace, 30), _piece(service_name, 40)
+    c = _piece(source_name, 30) if source_kind != "ServiceExport" else "export"
+    if a and b and c:  # pieces are sanitized and trimmed, so plain joining cannot double a hyphen
+        return f"k8s-{a}-{b}-{c}-{h}"  # at most 4+30+40+30+10+4 = 118 characters
+    return _join("k8s", a, b, c, h)[:128]
 
 
 def replacement_service_name(name: str, custom_domain: str | None) -> str:
