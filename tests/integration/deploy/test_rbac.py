@@ -175,6 +175,23 @@ async def assert_no_rbac_refusal(kube, log_path: Path, namespace: str, sa: str, 
         assert st == 404 or obj.get("status", {}).get("phase") == "Terminating", (method, path, obj)
 
 
+async def delete_and_wait(kube, objs: list[dict], log_path: Path, timeout: float = 90) -> None:
+    """Delete what the test applied while its controller still runs, and wait until the finalizers
+    are gone: that is a write the role must allow, and it keeps other tests' controllers (which
+    watch the whole cluster) from ever seeing these objects."""
+    for obj in objs:
+        await kube.request("DELETE", await kube.object_path(obj))
+
+    async def gone():
+        left = []
+        for obj in objs:
+            st, _ = await kube.request("GET", await kube.object_path(obj))
+            if st != 404:
+                left.append(f"{obj['kind']} {obj['metadata']['name']}")
+        return left
+    await eventually(gone, timeout, "the walkthrough objects to be deleted (finalizers removed)", log_path)
+
+
 async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespace, tmp_path):
     from controller.cmd_demo import create_service_networks
     from lattice.emulator import EmulatorControl, run_emulator
@@ -274,6 +291,10 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
                 names = {c["metadata"]["name"] for c in cms["items"]}
                 assert names and names <= {f"latticegw-queue-{i:02d}" for i in range(4)}, names
 
+                await delete_and_wait(kube, [o for o in manifests if o["kind"] != "GatewayClass"], log_path)
+                async with EmulatorControl(emu.url) as ctl:
+                    state = await ctl.partition()
+                assert state["services"] == [] and state["targetGroups"] == [], "Lattice cleaned up on delete"
                 text = (await http_get(base + "/metrics"))[1]
                 refused = sum(s.value for fam in text_string_to_metric_families(text) for s in fam.samples
                               if s.name == "rest_client_requests_total" and s.labels["code"] == "403")
@@ -405,6 +426,8 @@ async def test_chart_ha_failover_as_service_account(kube, namespace, tmp_path):
                 st, cur = await kube.request("GET", await kube.object_path(extra_route))
                 return problems(cur) if st == 200 else [st]
             await eventually(new_route_converged, 90, "a route created after failover", b.log_path)
+            await delete_and_wait(kube, [extra_route] + [o for o in manifests if o["kind"] != "GatewayClass"],
+                                  b.log_path)
         finally:
             await a.stop()
             rc = await b.stop()
