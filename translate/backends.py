@@ -232,11 +232,13 @@ def forward(
     out = Forward(action=FIXED_500)
     entries: dict[str, int] = {}  # targetGroupIdentifier → summed weight (same backend twice)
     for ref in backend_refs or ():
-        group = str(ref.get("group") or "")
-        group = "" if group == "core" else group
-        kind = str(ref.get("kind") or "Service")
-        name = str(ref.get("name") or "")
-        ns = str(ref.get("namespace") or route_src.namespace)
+        # Values are strings per the CRD schema (translate trusts API server validation).
+        group = ref.get("group") or ""
+        if group == "core":
+            group = ""
+        kind = ref.get("kind") or "Service"
+        name = ref.get("name") or ""
+        ns = ref.get("namespace") or route_src.namespace
         weight = ref.get("weight")
         weight = 1 if weight is None else int(weight)
         port = ref.get("port")

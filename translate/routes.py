@@ -156,7 +156,10 @@ def _standalone(route: Mapping[str, Any], gw: GatewayInfo) -> bool:
 
 
 def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways: Mapping[tuple[str, str], GatewayInfo]) -> RouteResult:
-    ns, name, gen = namespace_of(route), name_of(route), generation_of(route)
+    md = route.get("metadata") or {}
+    ns, name = md.get("namespace") or "default", md.get("name") or ""
+    gen = md.get("generation") if isinstance(md.get("generation"), int) else None
+    ann = md.get("annotations") or {}
     src = Source(kind, ns, name)
     spec = spec_of(route)
     hostnames = [str(h) for h in spec.get("hostnames") or ()]
@@ -174,14 +177,14 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
     if not parents:
         return res
     events: list[Event] = []
-    user_tags, tag_problems = tags.parse_user_tags(annotations_of(route))
+    user_tags, tag_problems = tags.parse_user_tags(ann)
     events.extend(Event("Warning", "InvalidTags", p) for p in tag_problems)
 
     route_problem: tuple[str, str] | None = None
     if kind == "TLSRoute" and not hostnames:
         route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs at least one hostname (Lattice TLS passthrough needs a custom domain)")
     svc_name = naming.service_name(name, ns)
-    override = annotations_of(route).get(tags.A + "service-name-override")
+    override = ann.get(tags.A + "service-name-override")
     if override is not None:
         if naming.is_valid("service", override):
             svc_name = override

@@ -78,7 +78,8 @@ def build(
         try:
             fwd = backends.forward(ctx, cache, route_src, rule.get("backendRefs"), user_tags, domain)
             out.problems.extend(fwd.problems)
-            _unsupported(kind, rule)
+            if rule.get("filters") or rule.get("timeouts") or rule.get("retry") or rule.get("sessionPersistence"):
+                _unsupported(kind, rule)
             if kind == "TLSRoute":
                 if i > 0:
                     raise RuleRejected(R_UNSUPPORTED_VALUE, "Lattice TLS passthrough supports exactly one TLSRoute rule")
