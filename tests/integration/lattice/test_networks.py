@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
+from lattice.config import BucketSpec
 from lattice.errors import NotFound
 from tests.integration.lattice.conftest import MANAGED_BY, converge, example_objects, translate_objects
 from tests.integration.lattice.helpers import route
@@ -170,3 +172,34 @@ async def test_certificate_discovery_for_custom_domain(make_sync, ctl):
     await converge(sync, replace(t, services=(svc,), target_groups=t.target_groups_of(src), service_networks=()))
     (s,) = (await ctl.partition())["services"]
     assert s["certificateArn"] == cert and s["customDomainName"] == "rates.example.com"
+
+
+async def test_managed_network_delete_waits_for_associations(make_sync, ctl):
+    sync = await make_sync()
+    assert (await sync.ensure_service_network(managed_sn())).converged
+    svc = await sync.client.call("CreateService", name="someone-elses")
+    net = (await ctl.partition())["serviceNetworks"][0]
+    await sync.client.call("CreateServiceNetworkServiceAssociation", serviceIdentifier=svc["id"],
+                           serviceNetworkIdentifier=net["id"])
+    res = await sync.delete_service_network(managed_sn())
+    assert res.in_progress and res.requeue_after is not None  # Lattice refuses while associated
+    assert len((await ctl.partition())["serviceNetworks"]) == 1
+    (snsa,) = (await ctl.partition())["serviceNetworkServiceAssociations"]
+    await sync.client.call("DeleteServiceNetworkServiceAssociation",
+                           serviceNetworkServiceAssociationIdentifier=snsa["id"])
+    for _ in range(5):
+        res = await sync.delete_service_network(managed_sn())
+        if res.converged or not res.in_progress:
+            break
+    assert (await ctl.partition()).get("serviceNetworks", []) == []
+
+
+async def test_inventory_load_pages_through_large_accounts(make_sync, ctl):
+    fast = {"read": BucketSpec(1000, 1000), "write": BucketSpec(1000, 1000), "tag": BucketSpec(1000, 1000)}
+    sync = await make_sync(buckets=fast)
+    await asyncio.gather(*(sync.client.call("CreateService", name=f"bulk-{i:03d}") for i in range(130)))
+    await ctl.reset_calls()
+    fresh = await make_sync(buckets=fast)
+    calls = (await ctl.calls())["calls"]
+    assert len(fresh.inventory.services) == 130
+    assert calls["ListServices"] == 2 and calls["ListTagsForResource"] == 130
