@@ -11,6 +11,17 @@ import pytest
 
 GV = "application-networking.k8s.aws/v1alpha1"
 TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io"
+PLURALS = ("targetgrouppolicies", "vpcassociationpolicies", "accesslogpolicies", "iamauthpolicies",
+           "serviceexports", "serviceimports")
+
+
+@pytest.fixture(autouse=True)
+async def _cleanup(kube, namespace):
+    """The harness has no namespace controller, so a deleted namespace keeps its objects: delete
+    ours, or later tests' controllers (which watch the whole cluster) would reconcile them."""
+    yield
+    for plural in PLURALS:
+        await kube.request("DELETE", f"/apis/{GV}/namespaces/{namespace}/{plural}")
 
 
 def _tgp(ns, **spec):
