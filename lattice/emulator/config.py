@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -26,17 +27,44 @@ QUOTA_CODES: dict[str, str] = {
 }
 
 
+Seconds = float | tuple[float, float]
+
+
 @dataclass
 class Delays:
-    """Seconds a resource spends in each transitional state (0 = done by the next request)."""
+    """Seconds a resource spends in each transitional state (0 = done by the next request).
 
-    create: float = 0.0
-    delete: float = 0.0
-    update: float = 0.0
+    create, delete and update also take a (low, high) range: each transition then
+    draws its own duration, as real Lattice takes anywhere from 2 to 30 seconds.
+    """
+
+    create: Seconds = 0.0
+    delete: Seconds = 0.0
+    update: Seconds = 0.0
     # INITIAL -> HEALTHY for targets of an in-use target group with health checks on.
     target_health: float = 0.0
     # DRAINING lasts this long after deregistering from an in-use target group.
     draining: float = 0.0
+
+    RANGED = ("create", "delete", "update")
+
+    def pick(self, name: str, rng: random.Random) -> float:
+        value = getattr(self, name)
+        if isinstance(value, (tuple, list)):
+            return rng.uniform(value[0], value[1])
+        return value
+
+    def set(self, name: str, value: Any) -> None:
+        if name not in ("create", "delete", "update", "target_health", "draining"):
+            raise KeyError(f"delays.{name}")
+        if isinstance(value, (list, tuple)):
+            if name not in self.RANGED or len(value) != 2 or not 0 <= float(value[0]) <= float(value[1]):
+                raise ValueError(f"delays.{name}: a range is [low, high] and only for {', '.join(self.RANGED)}")
+            setattr(self, name, (float(value[0]), float(value[1])))
+        else:
+            if float(value) < 0:
+                raise ValueError(f"delays.{name} must not be negative")
+            setattr(self, name, float(value))
 
 
 @dataclass
@@ -65,9 +93,7 @@ class EmulatorConfig:
         for key, value in patch.items():
             if key == "delays":
                 for k, v in value.items():
-                    if not hasattr(self.delays, k):
-                        raise KeyError(f"delays.{k}")
-                    setattr(self.delays, k, float(v))
+                    self.delays.set(k, v)
             elif key == "quotas":
                 for k, v in value.items():
                     if k not in DEFAULT_QUOTAS:
@@ -80,5 +106,5 @@ class EmulatorConfig:
 
     @classmethod
     def realistic(cls, **kw: Any) -> "EmulatorConfig":
-        """Transition times in the range real Lattice shows (seconds, not minutes)."""
-        return cls(delays=Delays(create=5, delete=5, update=3, target_health=10, draining=10), **kw)
+        """Transition times in the range real Lattice shows (spec: 2-30 s)."""
+        return cls(delays=Delays(create=(2, 30), delete=(2, 30), update=(2, 10), target_health=10, draining=10), **kw)

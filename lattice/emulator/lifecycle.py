@@ -23,20 +23,20 @@ def start_create(ctx: Ctx, kind: Kind, rec: Record, with_status: bool = True) ->
         rec["status"] = "CREATE_IN_PROGRESS"
         if ctx.lifecycle_failure:
             rec["_fail"] = dict(ctx.lifecycle_failure)
-        ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.create, ACTIVATE)
+        ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.pick("create", ctx.part.rng), ACTIVATE)
 
 
 def start_delete(ctx: Ctx, kind: Kind, rec: Record) -> None:
     rec["status"] = "DELETE_IN_PROGRESS"
     rec["lastUpdatedAt"] = ctx.stamp
     rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
-    ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.delete, REMOVE)
+    ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.pick("delete", ctx.part.rng), REMOVE)
 
 
 def start_update(ctx: Ctx, kind: Kind, rec: Record) -> None:
     rec["status"] = "UPDATE_IN_PROGRESS"
     rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
-    ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.update, ACTIVATE)
+    ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.pick("update", ctx.part.rng), ACTIVATE)
 
 
 def require_settled(kind: Kind, rec: Record, action: str = "modify") -> None:

@@ -28,7 +28,9 @@ async def run_emulator(
     if config is None:
         delays = options.pop("delays", None)
         if isinstance(delays, dict):
-            delays = Delays(**delays)
+            spec, delays = delays, Delays()
+            for name, value in spec.items():
+                delays.set(name, value)
         config = EmulatorConfig(**options, **({"delays": delays} if delays is not None else {}))
     elif options:
         raise TypeError("pass either config or options, not both")

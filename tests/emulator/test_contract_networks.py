@@ -222,3 +222,18 @@ async def test_arn_identifiers_cross_account_and_region(lattice):
     other_region = svc["arn"].replace("us-west-2", "eu-west-1")
     async with raises("ResourceNotFoundException"):
         await lattice.get_service(serviceIdentifier=other_region)
+
+
+async def test_delay_ranges(lattice, ctl):
+    cfg = await ctl.configure(delays={"create": [0.1, 0.2]})
+    assert cfg["delays"]["create"] == [0.1, 0.2]
+    svc = await lattice.create_service(name="ranged")
+    assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "CREATE_IN_PROGRESS"
+    await asyncio.sleep(0.25)
+    assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "ACTIVE"
+    for bad in ({"create": [2, 1]}, {"target_health": [1, 2]}, {"delete": -1}):
+        try:
+            await ctl.configure(delays=bad)
+        except Exception:  # noqa: BLE001 - EmulatorControlError
+            continue
+        raise AssertionError(f"accepted {bad}")
