@@ -54,6 +54,15 @@ POST   /_emulator/target-health             {"targetGroupIdentifier", "id", "por
                                              "HEALTHY"|"UNHEALTHY"|null, "reasonCode"?}
 GET    /_emulator/config   PATCH same       delays, quotas, strict_output, accounts (partial update)
 POST   /_emulator/save                      write the state file now
+
+State dump format (a stable contract; tests in other packages read it): one entry per
+(account, region) in "partitions", each with "account", "region" and the lists
+serviceNetworks, services, listeners, rules, targetGroups,
+serviceNetworkServiceAssociations, serviceNetworkVpcAssociations,
+accessLogSubscriptions (records in creation order, with the API's member names plus
+"tags"; listeners and rules add "serviceId", rules "listenerId"; target groups add
+"serviceArns" and "targets": [{id, port, status, reasonCode}]), and the maps
+authPolicies (by resource id) and resourcePolicies (by resource ARN).
 """
 
 from .client import EmulatorControl, EmulatorControlError
