@@ -282,6 +282,28 @@ async def _run(sync: "LatticeSync", sn: ServiceNetwork, delete: bool) -> Network
     return result
 
 
+async def remove_service_network_auth(sync: "LatticeSync", sn: ServiceNetwork) -> NetworkResult:
+    """An IAMAuthPolicy on `sn` went away: authType NONE first, then delete the policy. Needed for
+    looked-up networks (Gateways), where a model without a policy means "not ours to touch"."""
+    result = NetworkResult(sn.name)
+    with record_calls() as calls:
+        net = _Net(sync, sn, result)
+        try:
+            rec = await net.find()
+            if rec is not None:
+                result.found, result.id, result.arn = True, rec.id, rec.arn
+                if rec.auth_type is None:
+                    await sync.inventory.load_service_network_auth(rec)
+                await net.remove_auth(rec)
+        except RetryLater as exc:
+            result.retry_after = exc.retry_after
+            result.in_progress.append(f"{exc.operation}: {exc.code}")
+        except LatticeError as exc:
+            result.errors.append(OpError(("sn", sn.name), exc.operation, exc.code, exc.message))
+    result.calls = calls
+    return result
+
+
 async def ensure_service_network(sync: "LatticeSync", sn: ServiceNetwork) -> NetworkResult:
     return await _run(sync, sn, delete=False)
 

@@ -385,6 +385,12 @@ class LatticeSync:
 
         return await ensure_service_network(self, sn)
 
+    async def remove_service_network_auth(self, sn: ServiceNetwork) -> "NetworkResult":
+        """IAMAuthPolicy deleted/detached from a Gateway: authType NONE, then DeleteAuthPolicy."""
+        from lattice.networks import remove_service_network_auth
+
+        return await remove_service_network_auth(self, sn)
+
     async def delete_service_network(self, sn: ServiceNetwork) -> "NetworkResult":
         from lattice.networks import delete_service_network
 

@@ -203,3 +203,22 @@ async def test_inventory_load_pages_through_large_accounts(make_sync, ctl):
     calls = (await ctl.calls())["calls"]
     assert len(fresh.inventory.services) == 130
     assert calls["ListServices"] == 2 and calls["ListTagsForResource"] == 130
+
+
+async def test_auth_policy_on_a_looked_up_network_and_its_removal(make_sync, ctl):
+    sync = await make_sync()
+    await sync.client.call("CreateServiceNetwork", name="my-hotel")
+    fresh = await make_sync()
+    gw = ServiceNetwork(name="my-hotel", sources=(Source("Gateway", "default", "my-hotel"),), managed=False,
+                        auth_type="AWS_IAM", auth_policy=AuthPolicy(Source("IAMAuthPolicy", "default", "p"), POLICY))
+    assert (await fresh.ensure_service_network(gw)).converged
+    assert (await ctl.partition())["serviceNetworks"][0]["authType"] == "AWS_IAM"
+    # without a policy in the model, a looked-up network's auth is left alone ...
+    plain = replace(gw, auth_type="NONE", auth_policy=None)
+    res = await fresh.ensure_service_network(plain)
+    assert res.writes == 0 and (await ctl.partition())["serviceNetworks"][0]["authType"] == "AWS_IAM"
+    # ... until the reconciler of the removed IAMAuthPolicy says so
+    res = await fresh.remove_service_network_auth(gw)
+    assert res.calls["UpdateServiceNetwork"] == 1 and res.calls["DeleteAuthPolicy"] == 1
+    assert (await ctl.partition())["serviceNetworks"][0]["authType"] == "NONE"
+    assert (await fresh.remove_service_network_auth(gw)).writes == 0
