@@ -53,6 +53,8 @@ async def test_auth_policy_state_follows_auth_type(lattice):
     assert got["state"] == "Active" and got["policy"] == policy
     async with raises("ValidationException"):
         await lattice.put_auth_policy(resourceIdentifier=svc["id"], policy="{not json")
+    async with raises("ValidationException"):  # the model documents: no newlines
+        await lattice.put_auth_policy(resourceIdentifier=svc["id"], policy='{\n  "Statement": []\n}')
     async with raises("ValidationException"):  # 10 KB quota
         await lattice.put_auth_policy(resourceIdentifier=svc["id"], policy='{"a":"' + "x" * 11000 + '"}')
     out = await lattice.delete_auth_policy(resourceIdentifier=svc["id"])

@@ -12,6 +12,11 @@ from .access_logs import target_resource
 
 
 def _check_policy(policy: str, limit: int) -> None:
+    # The model's own documentation: "The policy string in JSON must not contain newlines or
+    # blank lines." Clients must send compact JSON, so pretty-printed policies are refused here.
+    if "\n" in policy or "\r" in policy:
+        raise ValidationError("The policy must not contain newlines or blank lines",
+                              field_list=[{"name": "policy", "message": "contains a newline"}])
     if len(policy.encode()) > limit:
         raise ValidationError(f"Policy is larger than {limit} bytes",
                               field_list=[{"name": "policy", "message": "too large"}])
