@@ -9,25 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import structlog
 
 from controller.config import Config
 from lattice.client import LatticeClient
 from lattice.config import LatticeConfig
+from lattice.config import from_env as lattice_config_from_env
 from lattice.inventory import Inventory
 from lattice.sync import LatticeSync
 
 log = structlog.get_logger("latticegw.lattice")
 
 
-def lattice_config(config: Config, region: str) -> LatticeConfig:
-    return LatticeConfig(
-        region=region,
+def lattice_config(config: Config, region: str, environ: Mapping[str, str] | None = None) -> LatticeConfig:
+    """The client's settings: region and endpoint from Config, the knobs documented in
+    `lattice.config.from_env` (LATTICEGW_AWS_*, DISABLE_TAGGING_SERVICE_API) from the environment."""
+    env = os.environ if environ is None else environ
+    return lattice_config_from_env(
+        env,
+        region=region or None,
         endpoint_url=config.lattice_endpoint or None,
-        # Connections: one per concurrently running reconcile, plus room for its parallel ops.
-        max_pool_connections=max(32, config.workers * 2),
+        # Connections: one per concurrently running reconcile, plus room for its parallel ops
+        # (unless LATTICEGW_AWS_POOL says otherwise).
+        max_pool_connections=None if env.get("LATTICEGW_AWS_POOL") else max(32, config.workers * 2),
     )
 
 
