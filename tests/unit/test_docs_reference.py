@@ -230,3 +230,12 @@ def test_relative_links_in_docs_resolve():
             if "://" in target:
                 continue
             assert (md.parent / target).exists(), f"{md.relative_to(ROOT)} links to missing {target}"
+
+
+def test_repository_paths_named_in_docs_exist():
+    for md in (ROOT / "docs").rglob("*.md"):
+        for path in re.findall(r"(?<![\w/.-])((?:deploy|examples|tests|controller|translate|lattice)/[\w./-]*[\w/])",
+                               md.read_text()):
+            if "<" in path:
+                continue
+            assert (ROOT / path).exists(), f"{md.relative_to(ROOT)} names missing {path}"
