@@ -28,6 +28,9 @@ on delete:
   6 rules created
   7 orphan target groups deleted (nothing references them any more)
 
+Without deletes of listeners, rules or services, phases 4-6 move up to 2-4 (`_compact`): a new
+route then needs three round trips (TGs+service, targets+association+listener, rules).
+
 IDs that exist only after an earlier create are `Ref(kind, name)` in `params`; apply resolves them.
 An operation whose `needs` failed or was skipped is skipped (and reported as pending); `after_all`
 operations (the target-group deletes of phase 7) run only when everything before them succeeded.
@@ -36,7 +39,7 @@ operations (the target-group deletes of phase 7) run only when everything before
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lattice import normalize
@@ -520,9 +523,20 @@ class _Planner:
         self.target_groups()
         self.services()
         self.orphan_target_groups()
-        ops = sorted(self.ops, key=lambda op: op.phase)  # stable: keeps per-phase order
+        ops = sorted(_compact(self.ops), key=lambda op: op.phase)  # stable: keeps per-phase order
         return Plan(tuple(ops), tuple(self.conflicts), tuple(dict.fromkeys(self.pending)),
                     tuple(dict.fromkeys(self.errors)))
+
+
+def _compact(ops: list[Operation]) -> list[Operation]:
+    """Fewer round trips when nothing is being removed: phases 3 and 4 exist to free ports,
+    priorities and target groups before listeners and rules use them; without such deletes,
+    listeners can go with phase 2 and rules right after them."""
+    if any(op.api in ("DeleteListener", "DeleteService", "DeleteRule") for op in ops):
+        return ops
+    has_batch = any(op.api == "BatchUpdateRule" for op in ops)
+    moved = {4: 2, 5: 3, 6: 4 if has_batch else 3}
+    return [replace(op, phase=moved.get(op.phase, op.phase)) if op.phase in moved else op for op in ops]
 
 
 def plan(desired: Desired, observed: Observed) -> Plan:
