@@ -25,7 +25,14 @@ Per reconcile::
     await sync.apply_source(route_source, (), ())  # finalizer: delete everything we own for it
     await sync.sync_targets(tg)                    # EndpointSlice change: Register/Deregister only
     await sync.ensure_service_network(sn)          # Gateway / ServiceNetwork CR / default SN
-    await sync.delete_service_network(sn)
+    await sync.delete_service_network(sn)          # removes what we own on it; deletes it if ours
+    await sync.remove_service_network_auth(sn)     # an IAMAuthPolicy left a looked-up network
+
+Results never raise for AWS trouble: `errors` (OpError: key, api, code, message), `conflicts`
+(PlanConflict: kind, name, managed_by, message - a same-named resource that is not ours; nothing was
+changed) and `in_progress` (human lines) tell the reconciler what to report; `requeue_after` is
+the retry-after of a throttle beyond our budget, or 2 s while something is still in a transitional
+state. `calls` counts AWS attempts by operation (`reads`, `writes`).
 
 `apply_source` trusts the inventory: a converged source costs no AWS call at all. Resources it
 last saw in a transitional state (CREATE_IN_PROGRESS, ...) are re-read with one Get each, so a
