@@ -66,13 +66,21 @@ async def test_operation_token_bucket(lattice, ctl):
     await lattice.list_services()
 
 
-async def test_account_wide_bucket_and_retrying_client(retrying_lattice, ctl):
-    await ctl.throttle("*", rate=20, burst=1)
-    # The retrying client rides through: botocore retries 429s (standard mode, 3 attempts).
+async def test_account_wide_bucket(lattice, ctl):
+    await ctl.throttle("*", rate=0.001, burst=2)
+    await lattice.list_services()
+    await lattice.list_service_networks()  # a different operation draws from the same bucket
+    async with raises("ThrottlingException", 429) as err:
+        await lattice.list_target_groups()
+    assert err["retryAfterSeconds"] >= 1
+    assert (await ctl.calls())["outcomes"]["ListTargetGroups"] == {"ThrottlingException": 1}
+
+
+async def test_retrying_client_rides_through_throttling(retrying_lattice, ctl):
+    # botocore retries 429 ThrottlingException (standard mode): one injected throttle costs one extra call.
+    await ctl.inject_error("ListServices", "ThrottlingException", count=1)
     await retrying_lattice.list_services()
-    await retrying_lattice.list_service_networks()
-    outcomes = (await ctl.calls())["outcomes"]
-    assert sum(o.get("ThrottlingException", 0) for o in outcomes.values()) >= 1
+    assert (await ctl.calls())["outcomes"]["ListServices"] == {"ThrottlingException": 1, "OK": 1}
 
 
 async def test_error_injection_next_n(lattice, retrying_lattice, ctl):
