@@ -1,8 +1,8 @@
 """The `latticegw` command line.
 
-Each subcommand lives in its own module and registers itself through `SUBCOMMANDS`,
-so this file only parses arguments and dispatches. Subcommands whose issue has not
-landed yet say so and exit 2 instead of pretending to work.
+Each subcommand lives in its own module (`add_arguments(parser)` and
+`main(args) -> int`) and is imported only when it runs, so `latticegw plan`
+never pays for, or depends on, the imports of `latticegw run` or `demo`.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 from controller.version import __version__
 
-# name -> (module path, one-line help). The module must define
-# `add_arguments(parser)` and `main(args) -> int`.
+# name -> (module path, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "version": ("controller.cmd_version", "print the latticegw version"),
     "run": ("controller.cmd_run", "run the controller"),
@@ -25,50 +24,29 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _load(module_path: str):
-    try:
-        return importlib.import_module(module_path)
-    except ModuleNotFoundError as exc:
-        if exc.name != module_path:
-            raise
-        return None
-
-
-def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only `command`'s module is imported to add its arguments."""
     parser = argparse.ArgumentParser(
         prog="latticegw",
         description="Kubernetes Gateway API controller for Amazon VPC Lattice.",
     )
     parser.add_argument("--version", action="version", version=f"latticegw {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
     for name, (module_path, help_text) in SUBCOMMANDS.items():
-        module = _load(module_path)
-        if module is None:
-            p = sub.add_parser(name, help=f"{help_text} (not implemented yet)")
-            handlers[name] = _not_implemented(name)
-            continue
         p = sub.add_parser(name, help=help_text, description=help_text)
-        module.add_arguments(p)
-        handlers[name] = module.main
-    return parser, handlers
-
-
-def _not_implemented(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(_args: argparse.Namespace) -> int:
-        print(f"latticegw {name}: not implemented yet", file=sys.stderr)
-        return 2
-
-    return run
+        if name == command:
+            importlib.import_module(module_path).add_arguments(p)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser, handlers = build_parser()
-    args = parser.parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if a in SUBCOMMANDS), None)
+    args = build_parser(command).parse_args(argv)
     if not args.command:
-        parser.print_help()
+        build_parser().print_help()
         return 0
-    return handlers[args.command](args)
+    return importlib.import_module(SUBCOMMANDS[args.command][0]).main(args)
 
 
 if __name__ == "__main__":
