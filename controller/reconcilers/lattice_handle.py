@@ -14,8 +14,9 @@ from collections.abc import Callable, Mapping
 import structlog
 
 from controller.config import Config
+from lattice.certificates import CertificateFinder
 from lattice.client import LatticeClient
-from lattice.config import LatticeConfig
+from lattice.config import LatticeConfig, from_env
 from lattice.config import from_env as lattice_config_from_env
 from lattice.inventory import Inventory
 from lattice.sync import LatticeSync
@@ -61,7 +62,10 @@ class LatticeHandle:
         # Endpoints other than AWS (the emulator) need no IMDS probing for credentials.
         if self.config.lattice_endpoint:
             os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-        client = LatticeClient(lattice_config(self.config, self.region), on_call=self.on_call)
+        # ACM certificate discovery only against real AWS: an emulator endpoint has no ACM,
+        # and tests and demos must never reach outside loopback.
+        real_aws = not self.config.lattice_endpoint
+        client = LatticeClient(lattice_config(self.config, self.region), on_call=self.on_call, with_acm=real_aws)
         await client.open()
         try:
             inventory = Inventory(client, managed_by=self.managed_by)
@@ -72,7 +76,8 @@ class LatticeHandle:
         self._client = client
         log.info("lattice inventory loaded", endpoint=self.config.lattice_endpoint or "aws",
                  managed_by=self.managed_by)
-        return LatticeSync(client, inventory, self.managed_by, vpc_id=self.vpc_id)
+        return LatticeSync(client, inventory, self.managed_by, vpc_id=self.vpc_id,
+                           certificates=CertificateFinder(client) if real_aws else None)
 
     async def close(self) -> None:
         if self._client is not None:
