@@ -52,6 +52,8 @@ POST   /_emulator/faults/lifecycle          {"operation": "CreateService", "coun
                                              "failureMessage"}: the next transitions end *_FAILED
 POST   /_emulator/target-health             {"targetGroupIdentifier", "id", "port"?, "status":
                                              "HEALTHY"|"UNHEALTHY"|null, "reasonCode"?}
+POST   /_emulator/clock                     {"advance": s}: move the emulator's clock forward, so tests
+                                             see transitions, health and visibility change without sleeping
 GET    /_emulator/config   PATCH same       delays, quotas, strict_output, accounts (partial update)
 POST   /_emulator/save                      write the state file now
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +72,7 @@ async def state(emu: "Emulator", _: dict[str, Any], request: web.Request) -> Any
     account = request.query.get("account")
     region = request.query.get("region")
     parts = [
-        dump_partition(p, emu.config)
+        dump_partition(p, emu.config, emu.now())
         for (acct, reg), p in sorted(emu.store.partitions.items())
         if (account is None or acct == account) and (region is None or reg == region)
     ]
@@ -146,7 +145,7 @@ async def target_health(emu: "Emulator", body: dict[str, Any], _: web.Request) -
     if status not in ("HEALTHY", "UNHEALTHY", None):
         raise ValueError("status must be HEALTHY, UNHEALTHY or null (derive again)")
     part = emu.store.partition(body.get("account", emu.config.account), body.get("region", emu.config.region))
-    ctx = Ctx(part, emu.config, time.time(), "Control")
+    ctx = Ctx(part, emu.config, emu.now(), "Control")
     tg = lookup(ctx, TARGET_GROUP, body["targetGroupIdentifier"])
     hits = [t for t in tg["_targets"].values()
             if t["id"] == body["id"] and body.get("port") in (None, t["port"])]
@@ -168,6 +167,12 @@ async def get_config(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any
 async def patch_config(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
     emu.config.update(body)
     return emu.config.to_json()
+
+
+@route("POST", "clock")
+async def clock(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+    """{"advance": seconds}: move the emulator's clock forward (transitions, health, visibility)."""
+    return {"now": emu.advance_clock(float(body.get("advance", 0)))}
 
 
 @route("POST", "save")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from .config import EmulatorConfig
@@ -29,8 +28,8 @@ def _public(rec: Record) -> dict[str, Any]:
     return out
 
 
-def dump_partition(part: Partition, config: EmulatorConfig) -> dict[str, Any]:
-    ctx = Ctx(part, config, time.time(), "Dump")
+def dump_partition(part: Partition, config: EmulatorConfig, now: float) -> dict[str, Any]:
+    ctx = Ctx(part, config, now, "Dump")
     out: dict[str, Any] = {"account": part.account, "region": part.region}
     for kind, section in SECTIONS.items():
         items = []

@@ -57,6 +57,8 @@ class Emulator:
         self.calls = CallStats()
         self.state_file = Path(state_file) if state_file else None
         self.generation = 0  # bumped by every mutation, so the saver knows when to write
+        # Added to the wall clock: tests advance time instead of sleeping through transitions.
+        self.clock_offset = 0.0
         self.url = ""
         self._runner: web.AppRunner | None = None
         self._saver: asyncio.Task[None] | None = None
@@ -113,13 +115,24 @@ class Emulator:
                     log.exception("saving emulator state failed")
 
     def reset(self) -> None:
+        self.clock_offset = 0.0
         self.store.reset()
         self.faults.clear()
         self.calls.reset()
         self.generation += 1
 
+    def now(self) -> float:
+        return time.time() + self.clock_offset
+
+    def advance_clock(self, seconds: float) -> float:
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self.clock_offset += seconds
+        self.tick_all()
+        return self.now()
+
     def tick_all(self) -> None:
-        now = time.time()
+        now = self.now()
         for part in self.store.partitions.values():
             part.tick(now, apply_transition)
 
@@ -191,7 +204,7 @@ class Emulator:
               body: bytes) -> tuple[int, bytes]:
         params = parse_params(op_name, labels, query, body)
         validate_input(op_name, params)
-        now = time.time()
+        now = self.now()
         part = self.store.partition(account, region)
         part.tick(now, apply_transition)
         ctx = Ctx(part, self.config, now, op_name)

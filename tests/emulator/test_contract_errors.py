@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 
 from .helpers import VPC, forward, path_match, raises, tg
 
@@ -10,7 +9,7 @@ LAMBDA_ARN = "arn:aws:lambda:us-west-2:123456789012:function:handler"
 
 
 async def test_conflicts_while_creating(lattice, ctl):
-    await ctl.configure(delays={"create": 0.3})
+    await ctl.configure(delays={"create": 30})
     svc = await lattice.create_service(name="busy")
     async with raises("ConflictException") as err:
         await lattice.delete_service(serviceIdentifier=svc["id"])
@@ -20,7 +19,7 @@ async def test_conflicts_while_creating(lattice, ctl):
     async with raises("ConflictException"):
         await lattice.update_target_group(targetGroupIdentifier=group["id"], healthCheck={"path": "/x"})
     sn = await lattice.create_service_network(name="busy-net")
-    await asyncio.sleep(0.35)
+    await ctl.advance_clock(31)
     assoc = await lattice.create_service_network_service_association(
         serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
     async with raises("ConflictException") as err:
@@ -40,13 +39,13 @@ async def test_disassociation_in_progress_blocks_reassociation(lattice, ctl):
     assoc = await lattice.create_service_network_service_association(
         serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
     await lattice.get_service_network(serviceNetworkIdentifier=sn["id"])
-    await ctl.configure(delays={"delete": 0.3})
+    await ctl.configure(delays={"delete": 30})
     await lattice.delete_service_network_service_association(serviceNetworkServiceAssociationIdentifier=assoc["id"])
     async with raises("ConflictException") as err:
         await lattice.create_service_network_service_association(
             serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
     assert "DELETE_IN_PROGRESS" in err["Error"]["Message"]
-    await asyncio.sleep(0.35)
+    await ctl.advance_clock(31)
     again = await lattice.create_service_network_service_association(
         serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
     assert again["id"] != assoc["id"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 
 import pytest
@@ -53,18 +52,18 @@ async def test_service_lifecycle_and_formats(lattice, ctl):
 
 
 async def test_lifecycle_delays_are_observable(lattice, ctl):
-    await ctl.configure(delays={"create": 0.3, "delete": 0.3})
+    await ctl.configure(delays={"create": 30, "delete": 30})
     svc = await lattice.create_service(name="slow")
     assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "CREATE_IN_PROGRESS"
     async with raises("ConflictException") as err:
         await lattice.update_service(serviceIdentifier=svc["id"], authType="AWS_IAM")
     assert "CREATE_IN_PROGRESS" in err["Error"]["Message"]
-    await asyncio.sleep(0.35)
+    await ctl.advance_clock(31)
     assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "ACTIVE"
     await lattice.delete_service(serviceIdentifier=svc["id"])
     listed = (await lattice.list_services())["items"]
     assert [s["status"] for s in listed] == ["DELETE_IN_PROGRESS"]
-    await asyncio.sleep(0.35)
+    await ctl.advance_clock(31)
     assert (await lattice.list_services())["items"] == []
 
 
@@ -86,14 +85,14 @@ async def test_enum_and_pattern_enforced_server_side(lattice):
 
 async def test_snsa_rules(lattice, ctl):
     sn = await lattice.create_service_network(name="net-a")
-    await ctl.configure(delays={"create": 0.2})
+    await ctl.configure(delays={"create": 30})
     svc = await lattice.create_service(name="inventory")
     async with raises("ConflictException") as err:  # service still CREATE_IN_PROGRESS
         await lattice.create_service_network_service_association(
             serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["id"])
     assert "CREATE_IN_PROGRESS" in err["Error"]["Message"]
     await ctl.configure(delays={"create": 0})
-    await asyncio.sleep(0.25)
+    await ctl.advance_clock(31)
     assoc = await lattice.create_service_network_service_association(
         serviceIdentifier=svc["id"], serviceNetworkIdentifier=sn["arn"])
     assert assoc["ResponseMetadata"]["HTTPStatusCode"] == 200
@@ -158,11 +157,11 @@ async def test_snva_one_network_per_vpc_and_update(lattice, ctl):
     async with raises("ConflictException") as err:
         await lattice.delete_service_network(serviceNetworkIdentifier=sn1["id"])
     assert "VPC" in err["Error"]["Message"]
-    await ctl.configure(delays={"delete": 0.2})
+    await ctl.configure(delays={"delete": 30})
     await lattice.delete_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=a["id"])
     again = await lattice.delete_service_network_vpc_association(serviceNetworkVpcAssociationIdentifier=a["id"])
     assert again["status"] == "DELETE_IN_PROGRESS"  # retried delete answers the same
-    await asyncio.sleep(0.25)
+    await ctl.advance_clock(31)
     await lattice.delete_service_network(serviceNetworkIdentifier=sn1["id"])
 
 
@@ -225,11 +224,13 @@ async def test_arn_identifiers_cross_account_and_region(lattice):
 
 
 async def test_delay_ranges(lattice, ctl):
-    cfg = await ctl.configure(delays={"create": [0.1, 0.2]})
-    assert cfg["delays"]["create"] == [0.1, 0.2]
+    cfg = await ctl.configure(delays={"create": [10, 20]})
+    assert cfg["delays"]["create"] == [10, 20]
     svc = await lattice.create_service(name="ranged")
     assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "CREATE_IN_PROGRESS"
-    await asyncio.sleep(0.25)
+    await ctl.advance_clock(9)  # never before the low end of the range
+    assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "CREATE_IN_PROGRESS"
+    await ctl.advance_clock(12)
     assert (await lattice.get_service(serviceIdentifier=svc["id"]))["status"] == "ACTIVE"
     for bad in ({"create": [2, 1]}, {"target_health": [1, 2]}, {"delete": -1}):
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
@@ -216,7 +215,7 @@ async def test_target_group_config_defaults_and_rules(lattice):
 
 
 async def test_target_group_delete_rules(lattice, ctl):
-    await ctl.configure(delays={"create": 0.2, "delete": 0.2})
+    await ctl.configure(delays={"create": 30, "delete": 30})
     group = await lattice.create_target_group(name="del-me", type="IP",
                                               config={"protocol": "HTTP", "vpcIdentifier": VPC})
     async with raises("ConflictException") as err:
@@ -224,12 +223,12 @@ async def test_target_group_delete_rules(lattice, ctl):
     assert "CREATE_IN_PROGRESS" in err["Error"]["Message"]
     async with raises("ConflictException"):  # not ACTIVE yet
         await lattice.register_targets(targetGroupIdentifier=group["id"], targets=[{"id": "10.0.0.1"}])
-    await asyncio.sleep(0.25)
+    await ctl.advance_clock(31)
     await lattice.register_targets(targetGroupIdentifier=group["id"], targets=[{"id": "10.0.0.1"}])
     first = await lattice.delete_target_group(targetGroupIdentifier=group["id"])  # targets do not block
     again = await lattice.delete_target_group(targetGroupIdentifier=group["id"])
     assert first["status"] == again["status"] == "DELETE_IN_PROGRESS"
-    await asyncio.sleep(0.25)
+    await ctl.advance_clock(31)
     async with raises("ResourceNotFoundException") as err:
         await lattice.get_target_group(targetGroupIdentifier=group["id"])
     assert err["resourceType"] == "TARGET_GROUP"
@@ -252,13 +251,13 @@ async def test_targets_register_list_and_status(lattice, ctl):
     only = await lattice.list_targets(targetGroupIdentifier=group["id"], targets=[{"id": "10.0.0.2"}])
     assert [t["port"] for t in only["items"]] == [9090]
     # Put the group in use: statuses go INITIAL then HEALTHY (health checks on).
-    await ctl.configure(delays={"target_health": 0.2, "draining": 0.2})
+    await ctl.configure(delays={"target_health": 30, "draining": 30})
     svc = await lattice.create_service(name="targets-svc")
     await lattice.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
                                   defaultAction=forward(group["id"]))
     items = (await lattice.list_targets(targetGroupIdentifier=group["id"]))["items"]
     assert {t["status"] for t in items} == {"INITIAL"}
-    await asyncio.sleep(0.25)
+    await ctl.advance_clock(31)
     items = (await lattice.list_targets(targetGroupIdentifier=group["id"]))["items"]
     assert {t["status"] for t in items} == {"HEALTHY"}
     await ctl.set_target_health(group["id"], "10.0.0.2", "UNHEALTHY")
@@ -269,7 +268,7 @@ async def test_targets_register_list_and_status(lattice, ctl):
     assert len(dereg["successful"]) == 2
     statuses = {t["id"]: t["status"] for t in (await lattice.list_targets(targetGroupIdentifier=group["id"]))["items"]}
     assert statuses["10.0.0.1"] == "DRAINING"
-    await asyncio.sleep(0.25)
+    await ctl.advance_clock(31)
     items = (await lattice.list_targets(targetGroupIdentifier=group["id"]))["items"]
     assert [t["id"] for t in items] == ["10.0.0.2"]
     await lattice.update_target_group(targetGroupIdentifier=group["id"], healthCheck={"enabled": False})

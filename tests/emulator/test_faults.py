@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
@@ -116,14 +115,14 @@ async def test_injected_error_leaves_state_untouched(lattice, ctl):
 
 
 async def test_eventual_consistency(lattice, ctl):
-    await ctl.set_consistency(0.3, operations=["CreateService"])
+    await ctl.set_consistency(30, operations=["CreateService"])
     svc = await lattice.create_service(name="shy")
     async with raises("ResourceNotFoundException"):
         await lattice.get_service(serviceIdentifier=svc["id"])
     assert (await lattice.list_services())["items"] == []
     async with raises("ConflictException"):  # writes see the truth: the name is taken
         await lattice.create_service(name="shy")
-    await asyncio.sleep(0.35)
+    await ctl.advance_clock(31)
     assert (await lattice.get_service(serviceIdentifier=svc["id"]))["name"] == "shy"
     sn = await lattice.create_service_network(name="not-affected")
     await lattice.get_service_network(serviceNetworkIdentifier=sn["id"])
@@ -182,6 +181,8 @@ async def test_config_control(ctl):
         await ctl.set_latency("ListServices", fixed=1, uniform=(1, 2))
     with pytest.raises(EmulatorControlError):
         await ctl._request("GET", "no/such/control")
+    with pytest.raises(EmulatorControlError):
+        await ctl.advance_clock(-1)
 
 
 async def test_blanket_rules_respect_the_model(lattice, ctl):
