@@ -21,6 +21,8 @@ One reconcile, level-based:
 
 from __future__ import annotations
 
+import time
+import zlib
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
@@ -51,6 +53,21 @@ ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
 class RouteReconciler:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        # When each source's Lattice resources were last read back from AWS (drift check).
+        self._verified: dict[Source, float] = {}
+
+    def _drift_check_due(self, source: Source) -> bool:
+        """Re-read a source's resources from AWS at most once per resync period (jittered).
+
+        A reconcile normally trusts the inventory (a converged route costs no AWS call), so
+        changes made behind our back would go unnoticed; the periodic resync that the runtime
+        triggers every RECONCILE_DEFAULT_RESYNC_SECONDS is when we pay a few reads to look.
+        The first reconcile after start counts as verified: the inventory was just loaded.
+        """
+        period = self.ctx.runtime.config.resync_seconds
+        now = time.monotonic()
+        last = self._verified.setdefault(source, now)
+        return period > 0 and now - last >= period * (0.9 + 0.2 * _jitter(source))
 
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
@@ -76,7 +93,10 @@ class RouteReconciler:
         if services or target_groups:
             route = await add_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, route)
         sync = await self.ctx.lattice()
-        result = await sync.apply_source(source, services, target_groups, lookups)
+        refresh = self._drift_check_due(source)
+        result = await sync.apply_source(source, services, target_groups, lookups, refresh=refresh)
+        if refresh and result.converged:
+            self._verified[source] = time.monotonic()
 
         if not export:
             parents = _with_sync_result(outcome, result)
@@ -90,6 +110,7 @@ class RouteReconciler:
         return _result_of(result)
 
     async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
+        self._verified.pop(source, None)
         sync = await self.ctx.lattice()
         result = await sync.apply_source(source, (), (), ())
         if result.errors and route is not None:
@@ -130,6 +151,11 @@ class RouteReconciler:
         if first and not result.errors and not result.in_progress and result.services:
             names = ", ".join(sorted(result.services))
             self.ctx.event(route, "Normal", "DeploySucceed", f"Lattice service {names} is ready")
+
+
+def _jitter(source: Source) -> float:
+    """A stable per-source fraction in [0, 1), so drift checks spread out instead of bunching."""
+    return (zlib.crc32(source.key.encode()) % 1000) / 1000.0
 
 
 def _result_of(result) -> Result:
