@@ -142,18 +142,17 @@ def check_tags(tags: dict[str, str] | None) -> dict[str, str]:
 # -- views ----------------------------------------------------------------
 def view(op_name: str, rec: Record, **extra: Any) -> dict[str, Any]:
     """Project a record onto an op's output members, dropping nulls (never emit null members)."""
-    out = {}
-    for key in output_members(op_name):
-        value = extra[key] if key in extra else rec.get(key)
-        if value is not None:
-            out[key] = value
-    return out
+    return _project(output_members(op_name), rec, extra)
 
 
 def item_view(op_name: str, rec: Record, **extra: Any) -> dict[str, Any]:
-    out = {}
-    for key in item_members(op_name):
-        value = extra[key] if key in extra else rec.get(key)
-        if value is not None:
-            out[key] = value
-    return out
+    """Project a record onto the members of an op's list items."""
+    return _project(item_members(op_name), rec, extra)
+
+
+def _project(members: tuple[str, ...], rec: Record, extra: dict[str, Any]) -> dict[str, Any]:
+    # A comprehension with one lookup per member: this runs 100 times per List page.
+    if extra:
+        src = {**rec, **extra}
+        return {k: v for k in members if (v := src.get(k)) is not None}
+    return {k: v for k in members if (v := rec.get(k)) is not None}
