@@ -284,6 +284,20 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
                     naming.service_name(r, namespace) for r in ("inventory", "rates"))
                 assert len(state["targetGroups"]) == 3  # parking, review, inventory-ver1
 
+                # ---- a policy's status is written too (policies/status patch)
+                tgp = {"apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "TargetGroupPolicy",
+                       "metadata": {"name": "parking-hc", "namespace": namespace},
+                       "spec": {"targetRef": {"group": "", "kind": "Service", "name": "parking"},
+                                "healthCheck": {"enabled": True, "path": "/health", "intervalSeconds": 10}}}
+                await kube.apply(tgp)
+
+                async def policy_accepted():
+                    st, cur = await kube.request("GET", await kube.object_path(tgp))
+                    c = cond((cur.get("status") or {}).get("conditions"), "Accepted")
+                    return [] if c.get("status") == "True" else [f"TargetGroupPolicy Accepted={c}"]
+                await eventually(policy_accepted, 60, "the TargetGroupPolicy to be Accepted", log_path)
+                manifests.append(tgp)
+
                 # ---- the durable queue lives in the namespace, in the ConfigMaps the Role names
                 st, cms = await kube.request(
                     "GET", f"/api/v1/namespaces/{namespace}/configmaps?labelSelector=latticegw.io/queue")
