@@ -40,3 +40,21 @@ async def test_kubectl_manifest_passes_server_side_dry_run(kube):
             "PATCH", f"{path}?dryRun=All&fieldManager=kubectl&force=true", obj,
             content_type="application/apply-patch+yaml")
         assert status in (200, 201), (obj["kind"], obj["metadata"]["name"], body)
+
+
+async def test_the_deployments_pod_is_admitted(kube, namespace):
+    """No controller-manager runs here, so create the Deployment's pod itself (dry-run): pod
+    validation and admission (priority class, service account, security context) accept it."""
+    from tests.unit.deploy.helm import one
+
+    docs = render(release=f"pod-{namespace}", namespace=namespace)
+    sa = one(docs, "ServiceAccount")
+    await kube.apply(sa)
+    template = one(docs, "Deployment")["spec"]["template"]
+    pod = {"apiVersion": "v1", "kind": "Pod",
+           "metadata": {**template["metadata"], "name": "latticegw-pod", "namespace": namespace},
+           "spec": template["spec"]}
+    status, body = await kube.request("POST", f"/api/v1/namespaces/{namespace}/pods?dryRun=All", pod)
+    assert status == 201, body
+    assert body["spec"]["priority"] > 1_000_000_000  # system-cluster-critical resolved by admission
+    assert body["spec"]["securityContext"]["runAsNonRoot"] is True
