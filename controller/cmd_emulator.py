@@ -64,4 +64,6 @@ async def _serve(args: argparse.Namespace, config: EmulatorConfig) -> None:
     async with run_emulator(args.host, args.port, config=config, state_file=args.state) as emu:
         # One line on stdout with the URL, so scripts started with --port 0 can find it.
         print(f"latticegw emulator listening on {emu.url}", flush=True)
+        print(f"  point clients at it with LATTICE_ENDPOINT={emu.url} (any credentials; "
+              f"DISABLE_TAGGING_SERVICE_API=true); controls at {emu.url}/_emulator/", file=sys.stderr, flush=True)
         await stop.wait()
