@@ -6,7 +6,7 @@ import pytest
 
 from tests.unit.deploy.helm import render
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]  # helm may build on first use
 
 
 async def test_rendered_chart_passes_server_side_dry_run(kube, namespace):

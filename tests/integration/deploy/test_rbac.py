@@ -24,7 +24,7 @@ from controller.manifests import load
 from tests.unit.deploy.helm import one, render
 from translate import naming
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1500)]  # helm may build on first use
 
 ROOT = Path(__file__).resolve().parents[3]
 AWS = {"aws.region": "us-west-2", "aws.accountId": "123456789012", "aws.clusterVpcId": "vpc-00000000000000abc",

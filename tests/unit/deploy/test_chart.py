@@ -13,12 +13,17 @@ from controller.queue_store_kube import KubeQueueStore
 from controller.reconcilers.finalizers import FINALIZERS
 from translate.snapshot import KNOWN_KINDS
 
+import pytest
+
 from .helm import CHART, CI_VALUES, ROOT, by_kind, helm, one, render
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 PLURALS = {"Service": "services", "Namespace": "namespaces", "EndpointSlice": "endpointslices",
            "GatewayClass": "gatewayclasses", "Gateway": "gateways", "HTTPRoute": "httproutes",
            "GRPCRoute": "grpcroutes", "TLSRoute": "tlsroutes", "ReferenceGrant": "referencegrants"}
+
+# The first helm use builds it when ~/.cache/latticegw has none (minutes; `make test` builds it first).
+pytestmark = pytest.mark.timeout(1500)
 
 
 def aws_plurals() -> dict[str, str]:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 import yaml
 
 from .helm import ROOT
+
+# The first helm use builds it when ~/.cache/latticegw has none (minutes; `make test` builds it first).
+pytestmark = pytest.mark.timeout(1500)
 
 
 def test_rendered_manifest_is_up_to_date(tmp_path):
