@@ -3,8 +3,10 @@ and real aioboto3 clients talking to it over loopback HTTP."""
 
 from __future__ import annotations
 
-import pytest
+from contextlib import AsyncExitStack
+
 import aioboto3
+import pytest
 from aiobotocore.config import AioConfig
 
 from lattice.emulator import EmulatorControl, run_emulator
@@ -20,23 +22,27 @@ TEST_ENV = {
 
 @pytest.fixture(scope="session")
 async def emulator():
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in TEST_ENV.items():
-            mp.setenv(key, value)
-        async with run_emulator("127.0.0.1", 0, strict_output=True, seed=7) as emu:
-            yield emu
+    async with run_emulator("127.0.0.1", 0, strict_output=True, seed=7) as emu:
+        yield emu
 
 
 @pytest.fixture(scope="session")
 async def session_clients(emulator):
     """(no-retry client, retrying client): the first makes call counts exact."""
-    session = aioboto3.Session(aws_access_key_id="test", aws_secret_access_key="test", region_name="us-west-2")
     once = AioConfig(retries={"mode": "standard", "total_max_attempts": 1})
     retrying = AioConfig(retries={"mode": "standard", "total_max_attempts": 3})
-    async with (
-        session.client("vpc-lattice", endpoint_url=emulator.url, config=once) as c1,
-        session.client("vpc-lattice", endpoint_url=emulator.url, config=retrying) as c2,
-    ):
+    async with AsyncExitStack() as stack:
+        # The test credentials live in the environment only while the clients resolve them,
+        # so nothing leaks into other test packages sharing the session.
+        with pytest.MonkeyPatch.context() as mp:
+            for key, value in TEST_ENV.items():
+                mp.setenv(key, value)
+            session = aioboto3.Session()
+            c1 = await stack.enter_async_context(session.client("vpc-lattice", endpoint_url=emulator.url, config=once))
+            c2 = await stack.enter_async_context(
+                session.client("vpc-lattice", endpoint_url=emulator.url, config=retrying))
+            await c1.list_service_networks()  # resolve credentials now, inside the context
+            await c2.list_service_networks()
         yield c1, c2
 
 
