@@ -126,5 +126,17 @@ def edited(obj: dict, **changes: Any) -> dict:
     return out
 
 
+async def idle(env) -> None:
+    """Quiet, including delayed re-checks (e.g. of an association Lattice was still creating).
+
+    `env.quiesce()` ignores delayed keys; a test that counts calls must not have a re-check
+    of the previous step land in its window.
+    """
+    await env.quiesce(seconds=1.0, timeout=120)
+    await env.wait_until(lambda: _value(env.manager.queue.delayed_count() == 0), "no delayed re-check left",
+                         timeout=120)
+    await env.quiesce(seconds=0.5, timeout=120)
+
+
 async def _value(v):
     return v

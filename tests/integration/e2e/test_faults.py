@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.e2e.helpers import by_name, duplicates, routing, targets_of, tgs_of_backend
+from tests.integration.e2e.helpers import by_name, duplicates, idle, routing, targets_of, tgs_of_backend
 
 pytestmark = pytest.mark.integration
 
@@ -95,19 +95,6 @@ async def test_my_hotel_converges_under_faults(make_controller_env, inject):
 
         await env.wait_until(clean, f"routes deleted and Lattice clean under {inject.__name__}", timeout=150)
         await env.control.clear_faults()
-
-
-async def idle(env) -> None:
-    """Quiet, including the delayed re-checks of resources Lattice was still creating.
-
-    (Routes report Accepted with their DNS name as soon as the service exists; an association
-    still CREATE_IN_PROGRESS is looked at again a moment later, and under delayed visibility that
-    look may find nothing yet and replay the create with the same clientToken.)
-    """
-    await env.quiesce(seconds=1.5, timeout=120)
-    await env.wait_until(lambda: _at_least(0, env.manager.queue.delayed_count()), "no delayed re-check left",
-                         timeout=120)
-    await env.quiesce(seconds=1.0, timeout=120)
 
 
 async def _at_least(value: int, target: int) -> bool:

@@ -16,6 +16,7 @@ from tests.integration.e2e.helpers import (
     duplicates,
     edited,
     find,
+    idle,
     inventory,
     routing,
     status_current,
@@ -33,7 +34,7 @@ async def converge(env, *examples: str) -> list[dict]:
     for name in examples:
         objs += await env.apply_example(name)
     await env.wait_until(env.converged, f"{', '.join(examples)} converge", timeout=90)
-    await env.quiesce()
+    await idle(env)
     return objs
 
 
@@ -50,7 +51,7 @@ async def settled(env, route: dict, check) -> None:
         return check(await env.state())
 
     await env.wait_until(ok, f"{route['metadata']['name']} settles", timeout=60)
-    await env.quiesce()
+    await idle(env)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,7 +181,7 @@ async def test_scale_endpoints_registers_only_the_difference(controller_env):
                                               for ip in ("10.0.1.11", "10.0.1.12", "10.0.1.13")]))
     want = {("10.0.1.11", 8090), ("10.0.1.12", 8090), ("10.0.1.13", 8090)}
     await env.wait_until(lambda: _targets_are(env, parking_tg, want), "parking targets follow the slice")
-    await env.quiesce()
+    await idle(env)
 
     calls = await env.calls()
     assert calls == {"RegisterTargets": 1, "DeregisterTargets": 1}, calls
@@ -203,7 +204,7 @@ async def test_scale_endpoints_registers_only_the_difference(controller_env):
     await reapply(env, edited(eps, endpoints=[{"addresses": ["10.0.1.11"], "conditions":
                                                {"ready": False, "serving": False, "terminating": True}}]))
     await env.wait_until(lambda: _targets_are(env, parking_tg, set()), "parking scaled to zero")
-    await env.quiesce()
+    await idle(env)
     assert await env.calls() == {"DeregisterTargets": 1}
 
 
