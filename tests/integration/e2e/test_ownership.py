@@ -180,3 +180,65 @@ async def test_takeover_annotation_adopts_the_service(controller_env):
 
 def live_arn(live: dict) -> str | None:
     return (live["metadata"].get("annotations") or {}).get("application-networking.k8s.aws/lattice-service-arn")
+
+
+def _collision_objects(ns1: str, ns2: str) -> list[dict]:
+    """Route "r-b" in ns1 and route "r" in ns2 = "b-" + ns1: both map to Lattice service "r-b-<ns1>"."""
+    objs: list[dict] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns1}},
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns2}},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "amazon-vpc-lattice"},
+         "spec": {"controllerName": "application-networking.k8s.aws/gateway-api-controller"}},
+        {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "my-hotel", "namespace": ns1},
+         "spec": {"gatewayClassName": "amazon-vpc-lattice", "listeners": [
+             {"name": "http", "protocol": "HTTP", "port": 80, "allowedRoutes": {"namespaces": {"from": "All"}}}]}},
+    ]
+    for ns, route, ip in ((ns1, "r-b", "10.9.1.1"), (ns2, "r", "10.9.2.1")):
+        objs += [
+            {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "backend", "namespace": ns},
+             "spec": {"ports": [{"port": 80, "targetPort": 8080, "protocol": "TCP"}]}},
+            {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+             "metadata": {"name": "backend-1", "namespace": ns, "labels": {"kubernetes.io/service-name": "backend"}},
+             "addressType": "IPv4", "ports": [{"name": "", "port": 8080, "protocol": "TCP"}],
+             "endpoints": [{"addresses": [ip], "conditions": {"ready": True}}]},
+            {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": route, "namespace": ns},
+             "spec": {"parentRefs": [{"name": "my-hotel", "namespace": ns1, "sectionName": "http"}],
+                      "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": f"/{route}"}}],
+                                 "backendRefs": [{"name": "backend", "port": 80}]}]}},
+        ]
+    return objs
+
+
+async def test_two_routes_with_the_same_lattice_name_do_not_share_it(controller_env):
+    """Ours by ManagedBy is not enough: a service whose source tags name another route is a conflict."""
+    env = controller_env
+    ns1 = env.ns("a")
+    ns2 = f"b-{ns1}"
+    objs = _collision_objects(ns1, ns2)
+    first = [o for o in objs if not (o["kind"] == "HTTPRoute" and o["metadata"]["name"] == "r")]
+    without_first = [o for o in objs if not (o["kind"] == "HTTPRoute" and o["metadata"]["name"] == "r-b")]
+    svc_name = desired_names(first)["services"]["r-b"]["name"]
+    assert desired_names(without_first)["services"]["r"]["name"] == svc_name  # the premise
+    await env.create_service_networks(objs)
+    await env.apply(first)
+    await env.wait_until(lambda: env.converged(first), "the first route converges")
+    await env.quiesce()
+    state = await env.state()
+    svc_id = by_name(state["services"])[svc_name]["id"]
+    tg_id_first = {t["id"] for t in state["targetGroups"]}
+    before = snapshot_of(state, {svc_id}, tg_id_first)
+
+    second = find(objs, "HTTPRoute", "r")
+    await env.apply([second])
+    await env.wait_until(lambda: conflicted(env, second), "the second route reports Accepted=False/Conflicted")
+    await env.wait_until(lambda: warning_events(env, second, "Conflicted"), "a Conflicted Warning on the second")
+    await env.quiesce()
+    after = await env.state()
+    assert snapshot_of(after, {svc_id}, tg_id_first) == before
+    assert await env.converged([find(objs, "HTTPRoute", "r-b")])
+
+    # Deleting the second route leaves the first one's service alone.
+    await env.delete(second)
+    await env.wait_until(lambda: _gone(env, second), "the second route is finalized")
+    await env.quiesce()
+    assert snapshot_of(await env.state(), {svc_id}, tg_id_first) == before
