@@ -26,23 +26,28 @@ from controller.version import __version__
 
 
 class RingBufferExporter(SpanExporter):
-    """Keeps the last `size` finished spans as plain dicts."""
+    """Keeps the last `size` finished spans; turns them into dicts only when asked.
+
+    Export runs on the reconcile's hot path (SimpleSpanProcessor), so it only
+    appends the finished span; `/debug/traces` pays for the conversion.
+    """
 
     def __init__(self, size: int = 512) -> None:
-        self._spans: collections.deque[dict] = collections.deque(maxlen=size)
+        self._spans: collections.deque[ReadableSpan] = collections.deque(maxlen=size)
         self._lock = threading.Lock()
 
     def export(self, spans) -> SpanExportResult:
-        rows = [_to_dict(s) for s in spans]
         with self._lock:
-            self._spans.extend(rows)
+            self._spans.extend(spans)
         return SpanExportResult.SUCCESS
 
     def recent(self, limit: int | None = None) -> list[dict]:
         with self._lock:
-            rows = list(self._spans)
-        rows.reverse()  # newest first
-        return rows[:limit] if limit else rows
+            spans = list(self._spans)
+        spans.reverse()  # newest first
+        if limit:
+            spans = spans[:limit]
+        return [_to_dict(s) for s in spans]
 
     def shutdown(self) -> None:
         pass

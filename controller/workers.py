@@ -20,8 +20,9 @@ leadership) cancels at once.
 from __future__ import annotations
 
 import asyncio
+import itertools
+import os
 import time
-import uuid
 
 import structlog
 from opentelemetry.trace import Status, StatusCode
@@ -54,6 +55,9 @@ class WorkerPool:
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
         self.processed = 0
+        self._ids = itertools.count(1)
+        self._id_prefix = os.urandom(3).hex()  # reconcile ids: unique per process, cheap per call
+        self._m: dict[str, tuple] = {}  # controller -> its metric children (labels() is slow)
         if metrics is not None:
             for kind in registry.kinds():
                 metrics.max_concurrent.labels(kind.lower()).set(workers)
@@ -84,6 +88,18 @@ class WorkerPool:
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
 
+    def _metric_children(self, controller: str) -> tuple:
+        children = self._m.get(controller)
+        if children is None:
+            m = self.metrics
+            children = self._m[controller] = (
+                m.active_workers.labels(controller),
+                m.reconcile_time.labels(controller),
+                {r: m.reconcile_total.labels(controller, r) for r in
+                 ("success", "error", "requeue", "requeue_after")},
+            )
+        return children
+
     async def _worker(self, fence: Fence) -> None:
         while not self._stopping:
             key = await self.queue.get()
@@ -108,12 +124,16 @@ class WorkerPool:
         started = time.perf_counter()
         result_label = "success"
         if m is not None:
-            m.active_workers.labels(controller).inc()
-        with structlog.contextvars.bound_contextvars(key=key, controller=controller, reconcile_id=uuid.uuid4().hex[:16]):
+            active, timing, totals = self._metric_children(controller)
+            active.inc()
+        rid = f"{self._id_prefix}-{next(self._ids):x}"
+        with structlog.contextvars.bound_contextvars(key=key, controller=controller, reconcile_id=rid):
             span_cm = self.tracer.start_as_current_span(f"reconcile {kind}", attributes={"latticegw.key": key}) if self.tracer else _nullspan()
             with span_cm as span:
                 try:
-                    result = await asyncio.wait_for(reconciler.reconcile(key), timeout=self.timeout)
+                    # asyncio.timeout, unlike wait_for, runs the reconcile in this task (no extra task).
+                    async with asyncio.timeout(self.timeout):
+                        result = await reconciler.reconcile(key)
                     result = result or Result()
                     if result.requeue_after is not None and result.requeue_after > 0:
                         self.queue.forget(key)
@@ -164,13 +184,13 @@ class WorkerPool:
                     _span_error(span, str(exc))
                 finally:
                     if m is not None:
-                        m.active_workers.labels(controller).dec()
+                        active.dec()
                     reset_fence(token)
         self.queue.done(key)
         self.processed += 1
         if m is not None:
-            m.reconcile_total.labels(controller, result_label).inc()
-            m.reconcile_time.labels(controller).observe(time.perf_counter() - started)
+            totals[result_label].inc()
+            timing.observe(time.perf_counter() - started)
         return result_label
 
 
