@@ -294,3 +294,38 @@ def _comparable(state: dict) -> dict:
     drop = {"lastUpdatedAt"}
     return {section: [{k: v for k, v in i.items() if k not in drop} for i in state[section]]
             for section in ("serviceNetworks", "services", "targetGroups")}
+
+
+async def test_backend_service_deleted_and_recreated(controller_env):
+    """A backend Service goes away: its rule answers 500, its TG is collected; it comes back: all restored."""
+    env = controller_env
+    objs = await converge(env, "my-hotel")
+    ns = env.ns("default")
+    svc = f"rates-{ns}"
+    rates = find(objs, "HTTPRoute", "rates")
+    review, review_eps = find(objs, "Service", "review"), find(objs, "EndpointSlice", "review-abc12")
+    before = await env.state()
+    (review_tg,) = [t["name"] for t in tgs_of_backend(before, f"{ns}/review")]
+    others = {k: v for k, v in tg_ids(before).items() if k != review_tg}
+
+    await env.delete(review)
+    await env.delete(review_eps)
+
+    async def unresolved():
+        return conditions(await env.get(rates)).get("ResolvedRefs") == ("False", "BackendNotFound")
+
+    await env.wait_until(unresolved, "ResolvedRefs=False/BackendNotFound")
+    await settled(env, rates, lambda s: routing(s, svc).get("/review") == {"fixed": 500}
+                  and review_tg not in tg_ids(s))
+    gone = await env.state()
+    assert routing(gone, svc)["/parking"] == {f"{ns}/parking": 1}
+    assert tg_ids(gone) == others
+
+    await reapply(env, review)
+    await reapply(env, review_eps)
+    await settled(env, rates, lambda s: routing(s, svc).get("/review") == {f"{ns}/review": 1})
+    await env.wait_until(env.converged, "my-hotel converges again")
+    back = await env.state()
+    assert targets_of(back, review_tg) == {("10.0.1.20", 8090), ("10.0.1.21", 8090)}
+    assert {k: v for k, v in tg_ids(back).items() if k != review_tg} == others
+    assert duplicates(back) == {}
