@@ -83,7 +83,7 @@ class Manager:
         self.config = config
         self.kube = kube
         self.metrics = metrics or Metrics()
-        self.tracing = tracing or Tracing()
+        self.tracing = tracing or Tracing(install_global=True)
         kube.metrics = self.metrics
         self.cache = Cache()
         self.view = SnapshotView(self.cache)

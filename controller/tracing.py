@@ -1,9 +1,10 @@
 """OpenTelemetry setup: spans per reconcile, the recent ones kept for `/debug/traces`.
 
-We build our own `TracerProvider` instead of installing a global one, so
-several managers in one process (tests) keep separate buffers. Spans still
-join the global *context*, so `trace.get_current_span()` in log processors and
-in the AWS layer sees them.
+Each `Tracing` has its own `TracerProvider` and buffer, so several managers in
+one process (tests) keep separate buffers. The first one also becomes the
+process-wide provider (`install_global`), because the AWS layer gets its tracer
+from the global API (`trace.get_tracer`), and its per-call spans must land in
+the same buffer and export as the reconcile spans they belong to.
 
 OTLP export is switched on by the standard variables
 (`OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`); the
@@ -71,7 +72,8 @@ def _to_dict(span: ReadableSpan) -> dict:
 
 
 class Tracing:
-    def __init__(self, environ: Mapping[str, str] | None = None, buffer_size: int = 512) -> None:
+    def __init__(self, environ: Mapping[str, str] | None = None, buffer_size: int = 512,
+                 install_global: bool = False) -> None:
         environ = os.environ if environ is None else environ
         self.buffer = RingBufferExporter(buffer_size)
         self.provider = TracerProvider(resource=Resource.create({"service.name": "latticegw", "service.version": __version__}))
@@ -82,6 +84,10 @@ class Tracing:
 
             self.provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
         self.tracer = self.provider.get_tracer("latticegw.controller", __version__)
+        self.is_global = False
+        if install_global and isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
+            trace.set_tracer_provider(self.provider)
+            self.is_global = True
 
     def recent(self, limit: int | None = None) -> list[dict]:
         return self.buffer.recent(limit)

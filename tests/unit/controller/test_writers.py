@@ -86,3 +86,19 @@ def test_otlp_export_follows_the_standard_variables():
     otlp = Tracing(environ={"OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:4318"})
     assert otlp.otlp
     otlp.shutdown()
+
+
+def test_aws_layer_spans_reach_the_buffer_through_the_global_api():
+    from opentelemetry import trace
+
+    t = Tracing(environ={}, install_global=True)
+    if not t.is_global:  # another test in this process installed one first
+        t.shutdown()
+        return
+    with t.tracer.start_as_current_span("reconcile HTTPRoute"):
+        with trace.get_tracer("latticegw.lattice").start_as_current_span("vpc-lattice CreateService"):
+            pass
+    names = [s["name"] for s in t.recent()]
+    assert names == ["reconcile HTTPRoute", "vpc-lattice CreateService"]
+    spans = t.recent()
+    assert spans[1]["parent_span_id"] == spans[0]["span_id"], "the AWS call is a child of its reconcile"
