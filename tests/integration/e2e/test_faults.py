@@ -99,3 +99,20 @@ async def test_my_hotel_converges_under_faults(make_controller_env, inject):
 
 async def _at_least(value: int, target: int) -> bool:
     return value >= target
+
+
+async def test_a_service_that_fails_to_create_is_replaced(make_controller_env):
+    """Lattice ends one CreateService in CREATE_FAILED: the controller deletes it and creates it again."""
+    async with make_controller_env(emulator_options={"seed": 7, "delays": {"create": 0.5}}) as env:
+        objs = env.example("my-hotel")
+        await env.create_service_networks(objs)
+        await env.control.fail_lifecycle("CreateService", count=1)
+        await env.apply(objs)
+        await env.wait_until(env.converged, "my-hotel converges despite a CREATE_FAILED service", timeout=120)
+        await idle(env)
+        calls = await env.calls()
+        assert calls.get("CreateService") == 3 and calls.get("DeleteService") == 1, calls
+        state = await env.state()
+        assert duplicates(state) == {}
+        assert all(s["status"] == "ACTIVE" for s in state["services"]) and len(state["services"]) == 2
+        assert len(state["targetGroups"]) == 3 and len(state["listeners"]) == 2
