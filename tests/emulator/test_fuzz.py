@@ -33,6 +33,20 @@ ERROR_TYPES = {"ValidationException", "ResourceNotFoundException", "ConflictExce
 
 @pytest.fixture(scope="module")
 def server():
+    srv = seeded_server()
+    yield srv
+    srv.close()
+
+
+@pytest.fixture(scope="module")
+def valid_server():
+    """A second emulator for valid inputs, which may legitimately change the seeded resources."""
+    srv = seeded_server()
+    yield srv
+    srv.close()
+
+
+def seeded_server() -> Server:
     srv = Server()
     # Seed one of everything so fuzzed requests can also aim at real identifiers.
     sn = srv.api("POST", "/servicenetworks", {"name": "seed-net"})
@@ -55,8 +69,7 @@ def server():
         "resourceIdentifier": svc["id"],
     }
     srv.seed_state = srv.api("GET", "/_emulator/state")  # type: ignore[attr-defined]
-    yield srv
-    srv.close()
+    return srv
 
 
 def build_path(route, labels: dict[str, str]) -> str:
@@ -143,6 +156,76 @@ def test_fuzz_huge_strings_unknown_fields_and_queries(server, data):
                                       st.text(max_size=30), max_size=3))
     path = build_path(route, labels) + ("?" + urlencode(query) if query else "")
     status, headers, raw = server.request(route.method, path, json.dumps(body).encode())
+    check_answer(status, headers, raw)
+
+
+def valid_value(shape, depth: int = 0) -> st.SearchStrategy[Any]:
+    """A value satisfying `shape`'s model constraints (the emulator's semantics may still refuse it)."""
+    meta, kind = shape.metadata, shape.type_name
+    if kind == "string":
+        if "enum" in meta:
+            return st.sampled_from(meta["enum"])
+        lo, hi = meta.get("min", 0), min(meta.get("max", 40), 60)
+        if "pattern" in meta:
+            return st.from_regex(meta["pattern"], fullmatch=True).filter(lambda s: lo <= len(s) <= meta.get("max", 10**9))
+        return st.text(min_size=lo, max_size=max(lo, hi))
+    if kind in ("integer", "long"):
+        return st.integers(meta.get("min", -(2**31)), meta.get("max", 2**31 - 1))
+    if kind == "boolean":
+        return st.booleans()
+    if kind == "list":
+        lo = meta.get("min", 0)
+        return st.lists(valid_value(shape.member, depth + 1), min_size=lo, max_size=max(lo, min(meta.get("max", 3), 3)))
+    if kind == "map":
+        lo = meta.get("min", 0)
+        return st.dictionaries(valid_value(shape.key, depth + 1), valid_value(shape.value, depth + 1),
+                               min_size=lo, max_size=max(lo, min(meta.get("max", 3), 3)))
+    if kind == "structure":
+        members = {k: s for k, s in shape.members.items() if "location" not in s.serialization or depth == 0}
+        if meta.get("union"):
+            return st.sampled_from(sorted(members)).flatmap(
+                lambda k: valid_value(members[k], depth + 1).map(lambda v, k=k: {k: v}))
+        required = set(meta.get("required", ()))
+        optional = sorted(set(members) - required)
+        return st.tuples(
+            st.fixed_dictionaries({k: valid_value(members[k], depth + 1) for k in sorted(required)}),
+            st.lists(st.sampled_from(optional), unique=True).flatmap(
+                lambda keys: st.fixed_dictionaries({k: valid_value(members[k], depth + 1) for k in keys}))
+            if optional else st.just({}),
+        ).map(lambda parts: {**parts[0], **parts[1]})
+    return st.none()
+
+
+def to_request(route, params: dict[str, Any]) -> tuple[str, bytes | None]:
+    """Serialize model-shaped params the way botocore would: labels, query string, JSON body."""
+    op = operation(route.operation)
+    labels, query, body = {}, [], {}
+    for name, value in params.items():
+        ser = op.input_shape.members[name].serialization
+        where = ser.get("location")
+        if where == "uri":
+            labels[name] = value
+        elif where == "querystring":
+            for v in value if isinstance(value, list) else [value]:
+                query.append((ser.get("name", name), str(v).lower() if isinstance(v, bool) else str(v)))
+        else:
+            body[name] = value
+    path = build_path(route, labels) + ("?" + urlencode(query) if query else "")
+    return path, json.dumps(body).encode() if body_members(route.operation) else None
+
+
+@FUZZ
+@given(data=st.data())
+def test_fuzz_model_valid_inputs(valid_server, data):
+    server = valid_server
+    route = data.draw(st.sampled_from(ROUTES))
+    params = data.draw(valid_value(operation(route.operation).input_shape))
+    # Aim identifiers at the seeded resources most of the time, so handlers get past their lookups.
+    for name in list(params):
+        if name in server.ids and data.draw(st.integers(0, 3)) > 0:
+            params[name] = server.ids[name]
+    path, body = to_request(route, params)
+    status, headers, raw = server.request(route.method, path, body)
     check_answer(status, headers, raw)
 
 
