@@ -24,7 +24,8 @@ from typing import Any
 
 from lattice.client import LatticeClient
 from lattice.errors import NotFound
-from lattice.observed import (
+from lattice.observed import (  # noqa: F401  (service_source/target_group_source re-exported)
+    ROUTE_KINDS_BY_TYPE,
     AccessLogRec,
     AssociationRec,
     ListenerRec,
@@ -33,39 +34,12 @@ from lattice.observed import (
     ServiceRec,
     TargetGroupRec,
     VpcAssociationRec,
+    service_source,
+    target_group_source,
 )
 from lattice.plan import Observed
 from translate.model import Source
-from translate.tags import (
-    MANAGED_BY,
-    ROUTE_NAME,
-    ROUTE_NAMESPACE,
-    ROUTE_TYPE,
-    SERVICE_NAME,
-    SERVICE_NAMESPACE,
-    SOURCE_TYPE,
-)
-
-ROUTE_KINDS_BY_TYPE = {"http": "HTTPRoute", "grpc": "GRPCRoute", "tls": "TLSRoute"}
-
-
-def service_source(tags: dict[str, str] | None) -> Source | None:
-    t = tags or {}
-    kind = ROUTE_KINDS_BY_TYPE.get(t.get(ROUTE_TYPE, ""))
-    if kind and ROUTE_NAME in t:
-        return Source(kind, t.get(ROUTE_NAMESPACE, ""), t[ROUTE_NAME])
-    return None
-
-
-def target_group_source(tags: dict[str, str] | None) -> Source | None:
-    t = tags or {}
-    kind = t.get(SOURCE_TYPE, "")
-    if kind == "ServiceExport" and SERVICE_NAME in t:
-        return Source("ServiceExport", t.get(SERVICE_NAMESPACE, ""), t[SERVICE_NAME])
-    if kind in ROUTE_KINDS_BY_TYPE.values() and ROUTE_NAME in t:
-        return Source(kind, t.get(ROUTE_NAMESPACE, ""), t[ROUTE_NAME])
-    return None
-
+from translate.tags import MANAGED_BY
 
 def _dns(item: dict[str, Any]) -> str | None:
     return (item.get("dnsEntry") or {}).get("domainName")

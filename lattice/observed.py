@@ -10,9 +10,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from translate.tags import MANAGED_BY
+from translate.model import Source
+from translate.tags import (
+    MANAGED_BY,
+    ROUTE_NAME,
+    ROUTE_NAMESPACE,
+    ROUTE_TYPE,
+    SERVICE_NAME,
+    SERVICE_NAMESPACE,
+    SOURCE_TYPE,
+)
 
 IN_PROGRESS = ("CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
+ROUTE_KINDS_BY_TYPE = {"http": "HTTPRoute", "grpc": "GRPCRoute", "tls": "TLSRoute"}
+
+
+def service_source(tags: dict[str, str] | None) -> Source | None:
+    """The route a service's tags name (RouteType/RouteNamespace/RouteName), None if they name none."""
+    t = tags or {}
+    kind = ROUTE_KINDS_BY_TYPE.get(t.get(ROUTE_TYPE, ""))
+    if kind and ROUTE_NAME in t:
+        return Source(kind, t.get(ROUTE_NAMESPACE, ""), t[ROUTE_NAME])
+    return None
+
+
+def target_group_source(tags: dict[str, str] | None) -> Source | None:
+    """The route or ServiceExport a target group's tags name (SourceTypeKey, ...), None if none."""
+    t = tags or {}
+    kind = t.get(SOURCE_TYPE, "")
+    if kind == "ServiceExport" and SERVICE_NAME in t:
+        return Source("ServiceExport", t.get(SERVICE_NAMESPACE, ""), t[SERVICE_NAME])
+    if kind in ROUTE_KINDS_BY_TYPE.values() and ROUTE_NAME in t:
+        return Source(kind, t.get(ROUTE_NAMESPACE, ""), t[ROUTE_NAME])
+    return None
 
 
 @dataclass(slots=True)

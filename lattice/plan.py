@@ -43,7 +43,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from lattice import normalize
-from lattice.observed import ListenerRec, ServiceRec, TargetGroupRec
+from lattice.observed import ListenerRec, ServiceRec, TargetGroupRec, service_source, target_group_source
 from translate.frozen import EMPTY, FrozenDict, freeze
 from translate.model import AUTH_IAM, AUTH_NONE, Listener, Service, Source, TargetGroup
 from translate.tags import MANAGED_BY
@@ -90,7 +90,14 @@ class Plan:
     operations: tuple[Operation, ...] = ()
     conflicts: tuple[PlanConflict, ...] = ()
     pending: tuple[str, ...] = ()  # observed states that block progress now (requeue soon)
-    errors: tuple[str, ...] = ()  # desired state that cannot be planned (e.g. unknown service network)
+    errors: tuple[str, ...] = ()  # desired state that cannot be planned
+    # dependencies that do not exist yet (a service network nobody has created): not errors, the
+    # rest of the plan still converges; look again in a while
+    waiting: tuple[str, ...] = ()
+    # desired service name -> the Lattice service that serves it now: its home (the name it lives
+    # under, `name` or `replacement_name`), or, during a custom-domain change, the old service
+    # until the new one is ready
+    serving: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def writes(self) -> int:
@@ -156,6 +163,11 @@ class _Planner:
         self.conflicts: list[PlanConflict] = []
         self.pending: list[str] = []
         self.errors: list[str] = []
+        self.waiting: list[str] = []
+        self.serving: dict[str, str] = {}
+        self.kept: list[str] = []  # old services of this source kept until their replacement is ready
+        # desired service name -> (the name it lives or goes under, the record there)
+        self.homes: dict[str, tuple[str, ServiceRec | None]] = {}
         # TG name -> id (or Ref when created in this plan); id -> name for comparing actions
         self.tg_ident: dict[str, Any] = dict(observed.lookups)
         self.tg_name_of: dict[str, str] = {v: k for k, v in observed.lookups.items()}
@@ -165,6 +177,23 @@ class _Planner:
     # -- ownership -------------------------------------------------------------------------
     def ours(self, managed_by: str | None) -> bool:
         return managed_by == self.o.managed_by
+
+    def claimant(self, rec: ServiceRec | TargetGroupRec) -> Source | None:
+        """The Kubernetes object a record's source tags name, when that is not our source."""
+        src = service_source(rec.tags) if isinstance(rec, ServiceRec) else target_group_source(rec.tags)
+        return src if src is not None and src != self.d.source else None
+
+    def mine(self, rec: ServiceRec | TargetGroupRec) -> bool:
+        """Ours (ManagedBy) and made for this source (a record naming no source at all is adopted)."""
+        return self.ours(rec.managed_by) and self.claimant(rec) is None
+
+    def _used_by(self, kind: str, rec: ServiceRec | TargetGroupRec) -> PlanConflict | None:
+        other = self.claimant(rec) if self.ours(rec.managed_by) else None
+        if other is None:
+            return None
+        what = "Lattice service" if kind == "service" else "target group"
+        return PlanConflict(kind, rec.name, rec.managed_by,
+                            f"{what} {rec.name} is already used by {other.kind} {other.namespace}/{other.name}")
 
     def _takeover_from(self) -> set[str]:
         return {s.allow_takeover_from for s in self.d.services if s.allow_takeover_from}
@@ -192,6 +221,11 @@ class _Planner:
                 self._targets(tg, {}, created=True)
                 continue
             adopt = False
+            sibling = self._used_by("target_group", rec)
+            if sibling is not None:
+                self.conflicts.append(sibling)
+                self.blocked_tgs.add(tg.name)
+                continue
             if not self.ours(rec.managed_by):
                 if rec.managed_by is not None and rec.managed_by in takeover:
                     adopt = True
@@ -255,15 +289,85 @@ class _Planner:
         return normalize.action(action, lambda ident: self.tg_name_of.get(ident, ident))
 
     # -- services --------------------------------------------------------------------------
+    def home(self, svc: Service) -> tuple[str, ServiceRec | None]:
+        """Where a desired service lives (or goes) and the record there.
+
+        Our service of this source (found by its tags, under `name` or `replacement_name`) whose
+        customDomainName is the desired one; else, when `name` holds our service with another domain
+        (create-only: it must be replaced), `replacement_name` if free, so the old one keeps serving
+        until the new one is ready (make-before-break); else `name`. A pure function of names and
+        observed state, so a crash at any step resumes with the same names.
+        """
+        names = [svc.name] + ([svc.replacement_name] if svc.replacement_name and svc.replacement_name != svc.name
+                              else [])
+        want = svc.custom_domain_name or None
+        for n in names:
+            rec = self.o.services.get(n)
+            if rec is not None and self.mine(rec) and (rec.custom_domain_name or None) == want:
+                return n, rec
+        rec = self.o.services.get(svc.name)
+        if rec is None or not self.mine(rec):
+            return svc.name, rec  # free, or someone else's: service() adopts or reports a conflict
+        for n in names[1:]:
+            if n not in self.o.services:
+                return n, None
+        return svc.name, rec  # both names held: replace in place (service() deletes, then recreates)
+
+    def _blocked(self, svc: Service) -> bool:
+        """The desired service's home is held by something we may not touch."""
+        _, rec = self.homes[svc.name]
+        if rec is None or self.mine(rec):
+            return False
+        takeover = (svc.allow_takeover_from and not self.ours(rec.managed_by)
+                    and rec.managed_by == svc.allow_takeover_from)
+        return not takeover
+
     def services(self) -> None:
-        desired_names = {s.name for s in self.d.services}
+        ready = True
+        homes: set[str] = set()
+        blocked = False
         for svc in self.d.services:
-            self.service(svc)
-        # orphan GC: services of this source that we own and no longer want
-        for rec in self.o.services.values():
-            if rec.name in desired_names or not self.ours(rec.managed_by):
-                continue
-            self.delete_service(rec, reason="orphan")
+            name, rec = self.homes[svc.name]
+            homes.add(name)
+            blocked = blocked or self._blocked(svc)
+            ready = self.service(svc, name, rec) and ready
+        # old services of this source (ours, found by tags) that no desired service lives in: the
+        # previous home after a custom-domain change, or an orphan (route renamed or gone)
+        wanted = self._wanted_tg_names()
+        for rec in sorted(self.o.services.values(), key=lambda r: r.name):
+            if rec.name in homes or not self.mine(rec):
+                continue  # never another source's or another owner's
+            if not self.d.services:
+                self.delete_service(rec, reason="orphan")
+            elif ready or self._shares_target_groups(rec, wanted):
+                # a TG serves one service only: one that shares ours must go first (break-before-make)
+                self.delete_service(rec, reason="replaced")
+            else:
+                self.kept.append(rec.name)
+                if not (blocked or self.errors or self.waiting):
+                    self.pending.append(f"service {rec.name} keeps serving until "
+                                        f"{', '.join(sorted(homes))} is ready")
+        for svc in self.d.services:
+            name, _ = self.homes[svc.name]
+            old = next((n for n in self.kept if self.o.services[n].status == "ACTIVE"), None)
+            self.serving[svc.name] = name if ready or old is None else old
+
+    def _wanted_tg_names(self) -> set[str]:
+        """Names of the target groups (and looked-up TGs) the desired services forward to."""
+        return {t["targetGroupIdentifier"] for svc in self.d.services for lst in svc.listeners
+                for action in (lst.default_action, *(r.action for r in lst.rules))
+                for t in (action.get("forward") or {}).get("targetGroups", ())}
+
+    def _shares_target_groups(self, rec: ServiceRec, wanted: set[str]) -> bool:
+        if rec.listeners is None:
+            return True  # unknown (not hydrated): assume it does
+        for lst in rec.listeners.values():
+            for action in (lst.default_action, *(r.action for r in lst.rules.values())):
+                for t in ((action or {}).get("forward") or {}).get("targetGroups", ()):
+                    ident = t.get("targetGroupIdentifier")
+                    if self.tg_name_of.get(ident, ident) in wanted:
+                        return True
+        return False
 
     def delete_service(self, rec: ServiceRec, reason: str) -> None:
         key: Key = ("svc", rec.name)
@@ -284,11 +388,18 @@ class _Planner:
         self.ops.append(Operation(3, "DeleteService", key, freeze({"serviceIdentifier": rec.id}),
                                   tuple(needs), reason=reason))
 
-    def service(self, svc: Service) -> None:
+    def service(self, svc: Service, name: str, rec: ServiceRec | None) -> bool:
+        """Plan one desired service at its home `name`; True when it exists, is ACTIVE, needs no
+        operation, and its associations and target groups are ACTIVE (ready to serve on its own)."""
+        if name != svc.name:
+            svc = replace(svc, name=name)
         key: Key = ("svc", svc.name)
-        rec = self.o.services.get(svc.name)
         adopt = False
         if rec is not None:
+            sibling = self._used_by("service", rec)
+            if sibling is not None:
+                self.conflicts.append(sibling)
+                return False
             if not self.ours(rec.managed_by):
                 if svc.allow_takeover_from and rec.managed_by == svc.allow_takeover_from:
                     adopt = True
@@ -298,17 +409,18 @@ class _Planner:
                         "service", svc.name, rec.managed_by,
                         f"Lattice service {svc.name} already exists and is managed by {owner}; "
                         f"set the takeover annotation to adopt it"))
-                    return
+                    return False
             if rec.status == "DELETE_IN_PROGRESS":
                 self.pending.append(f"service {svc.name} is being deleted; it will be recreated")
-                return
+                return False
             if rec.status in ("CREATE_FAILED", "DELETE_FAILED") or (
                     (rec.custom_domain_name or None) != (svc.custom_domain_name or None)):
                 why = (f"status {rec.status}" if rec.status.endswith("FAILED")
                        else f"customDomainName {rec.custom_domain_name} -> {svc.custom_domain_name}")
                 self.delete_service(rec, reason=f"replace: {why}")
                 self.pending.append(f"service {svc.name} is being replaced ({why})")
-                return
+                return False
+        mark = (len(self.ops), len(self.pending), len(self.errors), len(self.waiting))
         if rec is None:
             params: dict[str, Any] = {"name": svc.name, "tags": svc.tags, "authType": svc.auth_type}
             if svc.custom_domain_name:
@@ -335,6 +447,24 @@ class _Planner:
         self.associations(svc, sid, rec, needs_svc, adopt)
         self.access_logs(svc, sid, rec, needs_svc)
         self.listeners(svc, sid, rec, needs_svc, adopt)
+        return rec is not None and self._ready(svc, rec, mark)
+
+    def _ready(self, svc: Service, rec: ServiceRec, mark: tuple[int, ...]) -> bool:
+        if rec.status != "ACTIVE" or mark != (len(self.ops), len(self.pending), len(self.errors), len(self.waiting)):
+            return False
+        for a in svc.associations:
+            have = (rec.associations or {}).get(self.o.service_networks.get(a.service_network, ""))
+            if have is None or have.status != "ACTIVE":
+                return False
+        busy = {op.key[1] for op in self.ops if op.key[0] in ("tg", "targets")}
+        for lst in svc.listeners:
+            for action in (lst.default_action, *(r.action for r in lst.rules)):
+                for t in (action.get("forward") or {}).get("targetGroups", ()):
+                    n = t["targetGroupIdentifier"]
+                    tg = self.o.target_groups.get(n)
+                    if n in busy or n in self.blocked_tgs or (tg is not None and tg.status != "ACTIVE"):
+                        return False
+        return True
 
     def access_logs(self, svc: Service, sid: Any, rec: ServiceRec | None, needs: tuple[Key, ...]) -> None:
         """Our subscriptions (by ManagedBy tag) matched to the desired ones by destination type."""
@@ -390,7 +520,7 @@ class _Planner:
             sn_id = self.o.service_networks.get(a.service_network)
             akey: Key = ("snsa", f"{svc.name}/{a.service_network}")
             if sn_id is None:
-                self.errors.append(f"service network {a.service_network} not found")
+                self.waiting.append(f"service network {a.service_network} not found")
                 continue
             wanted_ids.add(sn_id)
             have = observed.get(sn_id)
@@ -502,8 +632,10 @@ class _Planner:
     def orphan_target_groups(self) -> None:
         desired = {tg.name for tg in self.d.target_groups}
         for rec in self.o.target_groups.values():
-            if rec.name in desired or not self.ours(rec.managed_by):
+            if rec.name in desired or not self.mine(rec):
                 continue
+            if self.kept:
+                continue  # an old service still uses them: deleted once it is gone
             if rec.status == "DELETE_IN_PROGRESS":
                 continue
             if rec.status == "CREATE_IN_PROGRESS":
@@ -513,10 +645,8 @@ class _Planner:
                 "targetGroupIdentifier": rec.id}), after_all=True, reason="orphan"))
 
     def run(self) -> Plan:
-        all_conflicted = bool(self.d.services) and all(
-            (r := self.o.services.get(s.name)) is not None and not self.ours(r.managed_by)
-            and not (s.allow_takeover_from and r.managed_by == s.allow_takeover_from)
-            for s in self.d.services)
+        self.homes = {s.name: self.home(s) for s in self.d.services}
+        all_conflicted = bool(self.d.services) and all(self._blocked(s) for s in self.d.services)
         if all_conflicted:
             # the route cannot be programmed: make nothing for it (but still report the conflict)
             self.d = Desired(self.d.source, self.d.services, ())
@@ -525,7 +655,7 @@ class _Planner:
         self.orphan_target_groups()
         ops = sorted(_compact(self.ops), key=lambda op: op.phase)  # stable: keeps per-phase order
         return Plan(tuple(ops), tuple(self.conflicts), tuple(dict.fromkeys(self.pending)),
-                    tuple(dict.fromkeys(self.errors)))
+                    tuple(dict.fromkeys(self.errors)), tuple(dict.fromkeys(self.waiting)), self.serving)
 
 
 def _compact(ops: list[Operation]) -> list[Operation]:

@@ -19,8 +19,8 @@ Per reconcile::
     result = await sync.apply_source(route_source, services, target_groups, lookups)
     result.services["rates-default"].dns_name     # for the route annotation
     if result.conflicts: ...                       # Accepted=False / Programmed=False with the message
-    if result.requeue_after is not None: requeue the key after it (in progress / throttled)
-    elif result.errors: requeue with backoff
+    if result.errors: requeue with backoff (at least result.retry_after)
+    elif result.requeue_after is not None: requeue the key after it (in progress / throttled / waiting)
 
     await sync.apply_source(route_source, (), ())  # finalizer: delete everything we own for it
     await sync.sync_targets(tg)                    # EndpointSlice change: Register/Deregister only
@@ -29,10 +29,16 @@ Per reconcile::
     await sync.remove_service_network_auth(sn)     # an IAMAuthPolicy left a looked-up network
 
 Results never raise for AWS trouble: `errors` (OpError: key, api, code, message), `conflicts`
-(PlanConflict: kind, name, managed_by, message - a same-named resource that is not ours; nothing was
-changed) and `in_progress` (human lines) tell the reconciler what to report; `requeue_after` is
-the retry-after of a throttle beyond our budget, or 2 s while something is still in a transitional
-state. `calls` counts AWS attempts by operation (`reads`, `writes`).
+(PlanConflict: kind, name, managed_by, message - a same-named resource that is not ours, or ours but
+made for another Kubernetes object; nothing was changed), `in_progress` (human lines) and `waiting`
+(dependencies nobody has created yet, e.g. the Gateway's service network: not an error, everything
+else still converges) tell the reconciler what to report; `requeue_after` is the retry-after of a
+throttle beyond our budget, 2 s while something is still in a transitional state, or
+WAITING_REQUEUE while only waiting. `calls` counts AWS attempts by operation (`reads`, `writes`).
+
+`services` is keyed by the desired service's name and describes the Lattice service that serves it:
+during a custom-domain change (make-before-break, see plan.py) the old one until the new one (under
+`replacement_name`) is ready, then the new one; `ServiceState.name` is the Lattice name.
 
 `apply_source` trusts the inventory: a converged source costs no AWS call at all. Resources it
 last saw in a transitional state (CREATE_IN_PROGRESS, ...) are re-read with one Get each, so a
@@ -58,7 +64,7 @@ from lattice.certificates import CertificateFinder
 from lattice.client import LatticeClient, is_read, record_calls
 from lattice.errors import LatticeError, NotFound, RetryLater
 from lattice.inventory import Inventory
-from lattice.observed import IN_PROGRESS
+from lattice.observed import IN_PROGRESS, ServiceRec, service_source, target_group_source
 from lattice.plan import Desired, Plan, PlanConflict, plan
 from translate.model import ServiceNetwork, Source, TargetGroup, TargetGroupLookup
 from translate.model import Service as DesiredService
@@ -67,6 +73,11 @@ log = structlog.get_logger("latticegw.lattice")
 
 # How soon to look again at something Lattice is still creating or deleting.
 IN_PROGRESS_REQUEUE = 2.0
+# How soon to look again for a dependency nobody has created yet (a service network).
+WAITING_REQUEUE = 20.0
+# A route waiting for a service network lists service networks at most this often (process-wide);
+# the Gateway reconcile's lookup (ensure_service_network) records one it finds in the same inventory.
+SN_RELIST_INTERVAL = 15.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +98,7 @@ class SyncResult:
     target_groups: dict[str, str] = field(default_factory=dict)  # desired TG name -> ARN
     in_progress: list[str] = field(default_factory=list)  # human lines; requeue soon
     conflicts: list[PlanConflict] = field(default_factory=list)  # not ours, same name: never touched
+    waiting: list[str] = field(default_factory=list)  # missing dependencies (service networks)
     errors: list[OpError] = field(default_factory=list)
     calls: Counter[str] = field(default_factory=Counter)  # AWS attempts by operation
     retry_after: float | None = None  # from throttling beyond our budget
@@ -102,7 +114,7 @@ class SyncResult:
 
     @property
     def converged(self) -> bool:
-        return not (self.in_progress or self.errors or self.conflicts)
+        return not (self.in_progress or self.errors or self.conflicts or self.waiting)
 
     @property
     def requeue_after(self) -> float | None:
@@ -111,6 +123,8 @@ class SyncResult:
             return self.retry_after
         if self.in_progress:
             return IN_PROGRESS_REQUEUE
+        if self.waiting:
+            return WAITING_REQUEUE
         return None
 
 
@@ -149,7 +163,8 @@ class LatticeSync:
         self.managed_by = managed_by or inventory.managed_by
         self.vpc_id = vpc_id
         self.concurrency = concurrency or client.config.concurrency
-        self._sn_refreshed_at = 0.0
+        self._sn_refreshed_at = 0.0  # last ListServiceNetworks of a service-network lookup (networks.py)
+        self._sn_route_listed_at = float("-inf")  # last one made because a route named an unknown SN
         self._tg_refreshed_at = 0.0
         # one apply at a time per source; different sources run concurrently
         self._locks: dict[Source, list[Any]] = {}
@@ -199,7 +214,7 @@ class LatticeSync:
             log.info("lattice apply", source=result.source.key, operations=result.operations,
                      errors=[f"{e.api} {e.key[1]}: {e.code} {e.message}" for e in result.errors],
                      conflicts=[c.message for c in result.conflicts], in_progress=result.in_progress,
-                     calls=sum(result.calls.values()))
+                     waiting=result.waiting, calls=sum(result.calls.values()))
 
     async def _apply_source(self, source: Source, services: tuple[DesiredService, ...],
                             target_groups: tuple[TargetGroup, ...], lookups: tuple[TargetGroupLookup, ...],
@@ -221,12 +236,16 @@ class LatticeSync:
             if tg_id is not None:
                 resolved[lk.name] = tg_id
         wanted_sns = {a.service_network for s in services for a in s.associations}
-        if any(inv.service_network(n) is None for n in wanted_sns) and time.monotonic() - self._sn_refreshed_at > 5:
-            self._sn_refreshed_at = time.monotonic()
+        now = time.monotonic()
+        if any(inv.service_network(n) is None for n in wanted_sns) and \
+                now - max(self._sn_refreshed_at, self._sn_route_listed_at) > SN_RELIST_INTERVAL:
+            # made by someone else since anyone last listed? (the Gateway's lookup, which keeps its
+            # own clock so a route's listing never delays it, records what it finds here too)
+            self._sn_route_listed_at = now
             await inv.refresh_service_networks()
         if self.certificates is not None:
             services = await self._discover_certificates(services, result)
-        svc_names = [s.name for s in services]
+        svc_names = [n for s in services for n in (s.name, s.replacement_name) if n]
         tg_names = [t.name for t in target_groups]
         observed = inv.scope(source, svc_names, tg_names, resolved)
         if any(r.tags is None for r in [*observed.services.values(), *observed.target_groups.values()]):
@@ -237,15 +256,15 @@ class LatticeSync:
             await self._gather([inv.refresh_service(n) for n in observed.services] +
                                [inv.refresh_target_group(n) for n in observed.target_groups])
             observed = inv.scope(source, svc_names, tg_names, resolved)
-        await self._prepare(observed, target_groups, takeover)
+        await self._prepare(source, observed, target_groups, takeover)
         observed = inv.scope(source, svc_names, tg_names, resolved)
         the_plan = plan(Desired(source, services, target_groups), observed)
         await self._run(the_plan, result)
         for s in services:
-            rec = inv.services.get(s.name)
-            if rec is not None and inv.owned(rec.managed_by):
+            rec = inv.services.get(the_plan.serving.get(s.name, s.name))
+            if rec is not None and self._mine(source, rec):
                 result.services[s.name] = ServiceState(
-                    s.name, rec.id, rec.arn, rec.dns_name, rec.status,
+                    rec.name, rec.id, rec.arn, rec.dns_name, rec.status,
                     {a.service_network_name: a.status for a in (rec.associations or {}).values()})
                 if rec.status in IN_PROGRESS:
                     result.in_progress.append(f"service {s.name} is {rec.status}")
@@ -255,7 +274,7 @@ class LatticeSync:
                             f"association of {s.name} with {a.service_network_name} is {a.status}")
         for t in target_groups:
             tg = inv.target_groups.get(t.name)
-            if tg is not None and inv.owned(tg.managed_by):
+            if tg is not None and self._mine(source, tg):
                 result.target_groups[t.name] = tg.arn
                 if tg.status in IN_PROGRESS:
                     result.in_progress.append(f"target group {t.name} is {tg.status}")
@@ -283,13 +302,22 @@ class LatticeSync:
 
         return await asyncio.gather(*(one(a) for a in aws))
 
-    async def _prepare(self, observed: Any, target_groups: tuple[TargetGroup, ...], takeover: set[str]) -> None:
+    def _mine(self, source: Source, rec: Any) -> bool:
+        """Ours and made for `source` (or naming no source); see plan.py on ownership."""
+        if not self.inventory.owned(rec.managed_by):
+            return False
+        named = service_source(rec.tags) if isinstance(rec, ServiceRec) else target_group_source(rec.tags)
+        return named is None or named == source
+
+    async def _prepare(self, source: Source, observed: Any, target_groups: tuple[TargetGroup, ...],
+                       takeover: set[str]) -> None:
         """Load what plan needs and the inventory does not have yet, and re-read transitional states."""
         inv = self.inventory
         c = self.client
         work: list[Any] = []
         for rec in observed.services.values():
-            mine = inv.owned(rec.managed_by) or (rec.managed_by is not None and rec.managed_by in takeover)
+            mine = self._mine(source, rec) or (rec.managed_by is not None and rec.managed_by in takeover
+                                               and not inv.owned(rec.managed_by))
             if not mine:
                 continue
             if not rec.hydrated:
@@ -302,7 +330,8 @@ class LatticeSync:
                     work.append(self._refresh_assoc(rec, a))
         desired_tgs = {t.name for t in target_groups}
         for rec in observed.target_groups.values():
-            mine = inv.owned(rec.managed_by) or (rec.managed_by is not None and rec.managed_by in takeover)
+            mine = self._mine(source, rec) or (rec.managed_by is not None and rec.managed_by in takeover
+                                               and not inv.owned(rec.managed_by))
             if not mine:
                 continue
             if rec.status in IN_PROGRESS or (rec.config is None and rec.name in desired_tgs):
@@ -338,6 +367,7 @@ class LatticeSync:
     async def _run(self, the_plan: Plan, result: SyncResult) -> ApplyOutcome:
         result.conflicts.extend(the_plan.conflicts)
         result.in_progress.extend(the_plan.pending)
+        result.waiting.extend(the_plan.waiting)
         result.errors.extend(OpError(("plan", ""), "", "Invalid", e) for e in the_plan.errors)
         out = await Applier(self.client, self.inventory, self.concurrency).run(the_plan.operations)
         result.in_progress.extend(out.in_progress)
@@ -363,7 +393,7 @@ class LatticeSync:
                     rec = self.inventory.target_groups.get(tg.name)
                     if rec is None:
                         result.in_progress.append(f"target group {tg.name} does not exist yet")
-                    elif not self.inventory.owned(rec.managed_by):
+                    elif not self._mine(tg.source, rec):
                         result.conflicts.append(PlanConflict("target_group", tg.name, rec.managed_by,
                                                              f"target group {tg.name} is not ours"))
                     else:

@@ -147,8 +147,11 @@ class RouteReconciler:
             self.ctx.event(route, "Warning", R_CONFLICTED, conflict.message)
         if result.errors:
             self.ctx.event(route, "Warning", "FailedDeployModel", describe_errors(result.errors))
+        elif result.waiting:
+            # a dependency nobody has created yet (the Gateway's service network): not a failure
+            self.ctx.event(route, "Warning", "ServiceNetworkNotFound", "; ".join(result.waiting))
         first = not ((route.get("metadata") or {}).get("annotations") or {}).get(DOMAIN_ANNOTATION)
-        if first and not result.errors and not result.in_progress and result.services:
+        if first and not result.errors and not result.in_progress and not result.waiting and result.services:
             names = ", ".join(sorted(result.services))
             self.ctx.event(route, "Normal", "DeploySucceed", f"Lattice service {names} is ready")
 
@@ -159,7 +162,8 @@ def _jitter(source: Source) -> float:
 
 
 def _result_of(result) -> Result:
-    """Errors retry with the key's backoff (at least retryAfter); in-progress work looks again soon."""
+    """Errors retry with the key's backoff (at least retryAfter); in-progress work looks again soon;
+    waiting for a service network looks again in a while (requeue_after, no backoff)."""
     if result.errors:
         raise TemporaryError(describe_errors(result.errors), retry_after=result.retry_after)
     if result.requeue_after is not None:

@@ -276,7 +276,8 @@ def test_association_made_by_someone_else_is_kept():
     assert p.operations == ()
 
 
-def test_custom_domain_change_replaces_the_service():
+def test_custom_domain_change_without_a_free_name_replaces_the_service_in_place():
+    """No replacement_name (or both names held): the old behaviour, delete first, recreate when gone."""
     obs = observed_from((service(),), TGS)
     p = plan(Desired(SRC, (replace(service(), custom_domain_name="a.example.com"),), TGS), obs)
     assert apis(p) == ["DeleteServiceNetworkServiceAssociation", "DeleteService"]
@@ -291,9 +292,20 @@ def test_listener_protocol_change_deletes_then_creates():
     assert p.operations[0].phase < p.operations[1].phase
 
 
-def test_unknown_service_network_is_an_error():
+def test_unknown_service_network_is_waited_for_not_an_error():
     p = plan(Desired(SRC, (service(sns=("nope",)),), TGS), observed_from((service(),), TGS))
-    assert any("nope" in e for e in p.errors)
+    assert not p.errors and p.waiting == ("service network nope not found",)
+    # everything else is still planned: here the association with sn1 goes, nothing else changes
+    assert apis(p) == ["DeleteServiceNetworkServiceAssociation"]
+
+
+def test_missing_service_network_does_not_hold_back_the_rest_of_a_new_route():
+    p = plan(Desired(SRC, (service(sns=("sn1", "nope")),), TGS), Observed(OURS, {}, {}, dict(SNS)))
+    assert not p.errors and [w for w in p.waiting if "nope" in w]
+    a = apis(p)
+    assert a.count("CreateTargetGroup") == 2 and "CreateService" in a and a.count("CreateRule") == 2
+    assert [op.key for op in p.operations if op.api == "CreateServiceNetworkServiceAssociation"] == [
+        ("snsa", "r-ns/sn1")]
 
 
 def test_orphan_service_of_the_same_source_is_deleted():
