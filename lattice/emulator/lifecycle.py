@@ -27,6 +27,7 @@ def start_create(ctx: Ctx, kind: Kind, rec: Record, with_status: bool = True) ->
 
 
 def start_delete(ctx: Ctx, kind: Kind, rec: Record) -> None:
+    """DELETE_IN_PROGRESS now; the record stays visible until the delay passes, then goes."""
     rec["status"] = "DELETE_IN_PROGRESS"
     rec["lastUpdatedAt"] = ctx.stamp
     rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
@@ -34,6 +35,7 @@ def start_delete(ctx: Ctx, kind: Kind, rec: Record) -> None:
 
 
 def start_update(ctx: Ctx, kind: Kind, rec: Record) -> None:
+    """UPDATE_IN_PROGRESS -> ACTIVE (only service-network VPC associations have this state)."""
     rec["status"] = "UPDATE_IN_PROGRESS"
     rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
     ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.pick("update", ctx.part.rng), ACTIVATE)
@@ -48,8 +50,8 @@ def require_settled(kind: Kind, rec: Record, action: str = "modify") -> None:
         raise Conflict(kind.resource_type, rec["id"], f"{rec['id']} is in status CREATE_FAILED; it can only be deleted")
 
 
-
 def apply_transition(part: Partition, kind_name: str, rid: str, action: str, extra: str, due: float) -> None:
+    """Land a due transition: ACTIVE (or the injected *_FAILED), gone, or a target done draining."""
     rec = part.tables[kind_name].get(rid)
     if rec is None:
         return
