@@ -65,6 +65,29 @@ async def test_run_single_replica_end_to_end(kube, namespace, tmp_path):
             text = (await r.get("/metrics"))[1]
             return metric(text, "controller_runtime_reconcile_total", controller="httproute", result="success") >= 1
         await eventually(reconciled, timeout=30, message="httproute reconciled")
+        # A status-only write (like our own) enqueues nothing. Barrier: a spec change to a
+        # second route on the same watch stream, after the status write, must be seen first.
+        def noops(key: str) -> int:
+            return sum(1 for line in r.log_path.read_text().splitlines()
+                       if '"event":"noop reconcile"' in line and f'"key":"{key}"' in line)
+
+        r1 = f"HTTPRoute/{namespace}/r1"
+        await eventually(lambda: noops(r1) >= 1, message="r1 reconciled")
+        await asyncio.sleep(1.0)  # let r1's own follow-ups settle
+        before = noops(r1)
+        status, body = await kube.request(
+            "PATCH", f"/apis/gateway.networking.k8s.io/v1/namespaces/{namespace}/httproutes/r1/status",
+            {"status": {"parents": [{"parentRef": {"name": "gw"}, "controllerName": "example.com/other",
+                                     "conditions": [{"type": "Accepted", "status": "True", "reason": "Accepted",
+                                                     "message": "x", "lastTransitionTime": "2026-01-01T00:00:00Z",
+                                                     "observedGeneration": 1}]}]}},
+            content_type="application/merge-patch+json")
+        assert status == 200, body
+        await kube.apply(route(namespace, "r2", "gw"))
+        await eventually(lambda: noops(f"HTTPRoute/{namespace}/r2") >= 1, message="r2 reconciled")
+        await asyncio.sleep(0.5)
+        assert noops(r1) == before, "a status-only update must not enqueue the route"
+
         text = (await r.get("/metrics"))[1]
         assert metric(text, "leader_election_master_status", name="latticegw-leader") == 1
         assert metric(text, "rest_client_requests_total", method="GET", code="200") > 0
