@@ -5,7 +5,8 @@ Two questions per change:
 1. `relevant(old, new)`: can this change affect the desired model at all? An
    update that only touches `status`, `resourceVersion`, `managedFields`,
    finalizers or other bookkeeping cannot -- and that is exactly what our own
-   status and finalizer writes produce, so they enqueue nothing and the
+   status, finalizer and progress-annotation (`controller.progress`) writes
+   produce, so they enqueue nothing and the
    controller does not chase its own tail. (Kinds with `metadata.generation`
    bump it on spec changes; comparing the spec directly covers core kinds
    such as Service that have no generation.)
@@ -29,6 +30,7 @@ from controller.indexes import (
     route_parents,
     slice_service,
 )
+from controller.progress import ANNOTATION as PROGRESS_ANNOTATION
 from controller.snapshot import SnapshotView
 
 _IGNORED_TOP = frozenset({"metadata", "status", "apiVersion", "kind"})
@@ -38,9 +40,12 @@ def essence(obj: Mapping[str, Any]) -> tuple:
     """The parts of an object a reconcile can depend on."""
     meta = obj.get("metadata") or {}
     body = {k: v for k, v in obj.items() if k not in _IGNORED_TOP}
+    annotations = meta.get("annotations") or {}
+    if PROGRESS_ANNOTATION in annotations:
+        annotations = {k: v for k, v in annotations.items() if k != PROGRESS_ANNOTATION}
     return (
         meta.get("labels") or {},
-        meta.get("annotations") or {},
+        annotations,
         meta.get("deletionTimestamp"),
         body,
     )
