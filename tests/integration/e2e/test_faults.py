@@ -10,6 +10,8 @@ cost nothing, and deleting the routes must still clean Lattice up.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from tests.integration.e2e.helpers import by_name, duplicates, idle, routing, targets_of, tgs_of_backend
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.integration
 
 
 async def throttling(ctl):
-    await ctl.throttle("*", rate=4, burst=4)
+    await ctl.throttle("*", rate=6, burst=4)
 
 
 async def latency(ctl):
@@ -40,6 +42,10 @@ async def everything(ctl):
     await ctl.set_consistency(2.0)
 
 
+EXPECTED_CODES = {"throttling": ("ThrottlingException",), "errors": ("InternalServerException",),
+                  "everything": ("ThrottlingException", "InternalServerException")}
+
+
 @pytest.mark.parametrize("inject", [throttling, latency, errors, consistency, everything],
                          ids=lambda f: f.__name__)
 async def test_my_hotel_converges_under_faults(make_controller_env, inject):
@@ -53,6 +59,12 @@ async def test_my_hotel_converges_under_faults(make_controller_env, inject):
 
         calls = await env.calls()
         assert not {op for op in calls if op.startswith("Delete")}, calls
+        # the faults really happened (a scenario that injects nothing would prove nothing)
+        codes = Counter()
+        for per_op in (await env.control.calls())["outcomes"].values():
+            codes.update(per_op)
+        for code in EXPECTED_CODES.get(inject.__name__, ()):
+            assert codes[code] > 0, (code, codes)
         state = await env.state()
         ns = env.ns("default")
         assert duplicates(state) == {}
