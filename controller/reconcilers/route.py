@@ -95,8 +95,8 @@ class RouteReconciler:
         sync = await self.ctx.lattice()
         refresh = self._drift_check_due(source)
         result = await sync.apply_source(source, services, target_groups, lookups, refresh=refresh)
-        if refresh and result.converged:
-            self._verified[source] = time.monotonic()
+        if refresh and not (result.errors or result.in_progress or result.conflicts):
+            self._verified[source] = time.monotonic()  # (also while only waiting for a service network)
 
         if not export:
             parents = _with_sync_result(outcome, result)
