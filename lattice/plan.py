@@ -10,9 +10,23 @@ source (tags RouteName/RouteNamespace/RouteType, SourceTypeKey ...), already hyd
 For each resource the plan decides one of: nothing (matches), update in place (UpdateService
 certificate/auth, UpdateListener default action, BatchUpdateRule match/action/priority,
 UpdateTargetGroup health check, Tag/Untag), create, delete (owned and no longer desired: orphan GC
-in the same reconcile), replace (customDomainName is create-only: delete now, create when gone), or
-conflict (same name, other owner: reported, never touched - unless the desired service's
-`allow_takeover_from` equals its ManagedBy, then it is adopted by retagging).
+in the same reconcile), replace (see below), or conflict (same name, other owner: reported, never
+touched - unless the desired service's `allow_takeover_from` equals its ManagedBy, then it is
+adopted by retagging). "Ours" means our ManagedBy AND source tags that name this source (or none):
+a service/TG of ours made for another Kubernetes object (two routes whose names map to one Lattice
+name) is a conflict ("already used by HTTPRoute ns/name") and is never garbage-collected here.
+
+Custom-domain change (customDomainName is create-only), make-before-break: the route's service is
+found by its source tags; `home()` puts the desired service under `name`, or under
+`replacement_name` while `name` still holds the old domain. The new service, its associations,
+listeners and rules (forwarding to new TGs: translate hashes the domain into TG names) are created
+while the old one keeps serving; the old service (and then its TGs) is deleted only in a plan
+that finds the new one ready (ACTIVE, nothing to do, associations and TGs ACTIVE). `serving` names
+the service that serves each desired one (the old until then). Names are pure functions of desired
+and observed state, so a crash anywhere resumes with the same names. An old service that uses a
+TG the new one needs (a looked-up TG) must go first, as must a failed one (delete, then create).
+
+A service network that does not exist is `waiting` (the rest of the plan proceeds), not an error.
 
 Operations are frozen data. Each has a `phase`; apply runs phases in order and the operations of
 one phase concurrently. Phases put parents before children on create and children before parents
