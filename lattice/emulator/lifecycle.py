@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .errors import Conflict
 from .ids import KINDS, Kind
-from .ops import Ctx, iso
+from .ops import Ctx, bump, iso
 from .store import ACTIVATE, REMOVE, UNDRAIN, Partition, Record
 
 IN_PROGRESS = ("CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
@@ -30,6 +30,7 @@ def start_delete(ctx: Ctx, kind: Kind, rec: Record) -> None:
     """DELETE_IN_PROGRESS now; the record stays visible until the delay passes, then goes."""
     rec["status"] = "DELETE_IN_PROGRESS"
     rec["lastUpdatedAt"] = ctx.stamp
+    bump(rec)
     rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
     ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.pick("delete", ctx.part.rng), REMOVE)
 
@@ -37,6 +38,7 @@ def start_delete(ctx: Ctx, kind: Kind, rec: Record) -> None:
 def start_update(ctx: Ctx, kind: Kind, rec: Record) -> None:
     """UPDATE_IN_PROGRESS -> ACTIVE (only service-network VPC associations have this state)."""
     rec["status"] = "UPDATE_IN_PROGRESS"
+    bump(rec)
     rec["_fail"] = dict(ctx.lifecycle_failure) if ctx.lifecycle_failure else None
     ctx.part.schedule(kind, rec["id"], ctx.now + ctx.config.delays.pick("update", ctx.part.rng), ACTIVATE)
 
@@ -61,6 +63,7 @@ def apply_transition(part: Partition, kind_name: str, rid: str, action: str, ext
             del rec["_targets"][extra]
         return
     fail = rec.pop("_fail", None)
+    bump(rec)
     if action == ACTIVATE:
         if fail:
             rec["status"] = "UPDATE_FAILED" if rec["status"] == "UPDATE_IN_PROGRESS" else "CREATE_FAILED"

@@ -8,7 +8,7 @@ from typing import Any
 
 from .errors import ValidationError
 from .ids import Kind
-from .ops import Ctx
+from .ops import Ctx, summary_renderer
 from .store import Record
 
 
@@ -36,9 +36,10 @@ def paginate(
     kind: Kind,
     index_key: str,
     params: dict[str, Any],
-    render: Callable[[Record], dict[str, Any]],
+    render: Callable[[Record], dict[str, Any]] | None = None,
     keep: Callable[[Record], bool] | None = None,
 ) -> dict[str, Any]:
+    """One page of the records in an index. `render` defaults to the op's cached item view."""
     after = decode_token(params.get("nextToken"))
     limit = params.get("maxResults") or 100
     table = ctx.part.tables[kind.name]
@@ -54,6 +55,8 @@ def paginate(
             return False
         return keep is None or keep(rec)
 
+    if render is None:
+        render = summary_renderer(ctx)
     ids, resume = index.page(after, limit, ok)
     out: dict[str, Any] = {"items": [render(table[rid]) for rid in ids]}
     if resume is not None:

@@ -12,6 +12,8 @@ an underscore:
     _due/_next  a pending lifecycle transition: at time _due apply _next
     _visible  eventual consistency: Get/List pretend it is absent before this time
     _fail     an injected failure to land on at the next transition
+    _rev      bumped by every change (ops.touch, lifecycle.py); keys the list-view cache,
+              so mutate records only through those helpers
 
 Lifecycle transitions are not timers: `tick(now)` runs at the start of every
 request and applies what a heap says is due. With a delay of 0 a created
@@ -58,6 +60,8 @@ class Partition:
         self.auth_policies: dict[str, Record] = {}
         # resource ARN -> {"policy"}
         self.resource_policies: dict[str, Record] = {}
+        # id -> {op: (_rev, rendered list item)}; derived, never persisted (ops.summary_renderer)
+        self.view_cache: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
 
     # -- records -----------------------------------------------------------
     def new_id(self, kind: Kind) -> str:
@@ -86,6 +90,7 @@ class Partition:
         rec = self.tables[kind.name].pop(rid, None)
         if rec is None:
             return None
+        self.view_cache.pop(rid, None)
         for key in rec["_idx"]:
             index = self.indexes.get(key)
             if index is not None:

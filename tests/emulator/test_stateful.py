@@ -102,7 +102,7 @@ class LatticeMachine(RuleBasedStateMachine):
         ("create_rule", 6), ("batch_update_rules", 6), ("update_or_delete_rule", 4), ("create_listener", 2),
         ("update_listener", 2), ("delete_listener", 1), ("create_service", 1), ("create_target_group", 1),
         ("create_network", 1), ("associate_service", 2), ("associate_vpc", 1), ("disassociate", 1),
-        ("delete_something", 2), ("register_targets", 1),
+        ("delete_something", 2), ("register_targets", 1), ("compare_lists", 3),
     )
 
     def ready(self, action: str) -> bool:
@@ -208,6 +208,26 @@ class LatticeMachine(RuleBasedStateMachine):
             ("services", "services", "svc"), ("targetgroups", "targetGroups", "tg"),
             ("servicenetworks", "serviceNetworks", "sn")]))
         self.call("DELETE", f"/{kind}/{data.draw(st.sampled_from(self.ids(section, prefix)))}")
+
+    def compare_lists(self, data):
+        """List* answers must agree with the state dump (they are served from a view cache)."""
+        def listed(path: str) -> dict[str, dict]:
+            status, out = self.srv.call("GET", path)
+            assert status == 200, (path, out)
+            return {i["id"]: i for i in out["items"]}
+
+        services = listed("/services")
+        assert {i: (x["status"], x["lastUpdatedAt"]) for i, x in services.items()} == {
+            x["id"]: (x["status"], x["lastUpdatedAt"]) for x in self.state["services"]}
+        for lst in self.state.get("listeners", []):
+            rules = listed(f"/services/{lst['serviceId']}/listeners/{lst['id']}/rules")
+            assert {i: r.get("priority") for i, r in rules.items()} == {
+                r["id"]: r.get("priority") for r in self.state["rules"] if r["listenerId"] == lst["id"]}
+        for sn in self.state.get("serviceNetworks", []):
+            assocs = listed(f"/servicenetworkserviceassociations?serviceNetworkIdentifier={sn['id']}")
+            assert {i: a["status"] for i, a in assocs.items()} == {
+                a["id"]: a["status"] for a in self.state["serviceNetworkServiceAssociations"]
+                if a["serviceNetworkId"] == sn["id"]}
 
     def register_targets(self, data):
         tg = data.draw(st.sampled_from(self.ids("targetGroups", "tg")))

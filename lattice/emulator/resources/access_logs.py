@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import Conflict, NotFound, ValidationError
 from ..ids import ALS, SERVICE, SERVICE_NETWORK, arn
 from ..lifecycle import start_create
-from ..ops import Ctx, check_tags, item_view, lookup, op, resource_id, touch, view
+from ..ops import Ctx, check_tags, lookup, op, resource_id, touch, view
 from ..paging import paginate
 from ..store import Record
 
@@ -74,7 +74,7 @@ def get(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @op("ListAccessLogSubscriptions")
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     bare = resource_id(ctx, p["resourceIdentifier"], SERVICE_NETWORK)
-    return paginate(ctx, ALS, "als@res:" + bare, p, lambda r: item_view(ctx.op, r))
+    return paginate(ctx, ALS, "als@res:" + bare, p)
 
 
 @op("UpdateAccessLogSubscription")

@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import Conflict, ValidationError
 from ..ids import SERVICE, SERVICE_NETWORK, SNSA, SNVA, arn
 from ..lifecycle import require_settled, start_create, start_delete, start_update
-from ..ops import Ctx, check_quota, check_tags, item_view, lookup, op, resource_id, touch, view
+from ..ops import Ctx, check_quota, check_tags, lookup, op, resource_id, touch, view
 from ..paging import paginate
 from ..store import Record
 
@@ -75,8 +75,7 @@ def list_snsa(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     sn_id = resource_id(ctx, sn, SERVICE_NETWORK) if sn else None
     svc_id = resource_id(ctx, svc, SERVICE) if svc else None
     key = f"snsa@sn:{sn_id}" if sn_id else f"snsa@svc:{svc_id}"
-    return paginate(ctx, SNSA, key, p, lambda r: item_view(ctx.op, r),
-                    (lambda r: r["serviceId"] == svc_id) if sn_id and svc_id else None)
+    return paginate(ctx, SNSA, key, p, keep=(lambda r: r["serviceId"] == svc_id) if sn_id and svc_id else None)
 
 
 @op("DeleteServiceNetworkServiceAssociation")
@@ -129,8 +128,7 @@ def list_snva(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     vpc = p.get("vpcIdentifier")
     sn_id = resource_id(ctx, sn, SERVICE_NETWORK) if sn else None
     key = f"snva@sn:{sn_id}" if sn_id else f"snva@vpc:{vpc}"
-    return paginate(ctx, SNVA, key, p, lambda r: item_view(ctx.op, r),
-                    (lambda r: r["vpcId"] == vpc) if sn_id and vpc else None)
+    return paginate(ctx, SNVA, key, p, keep=(lambda r: r["vpcId"] == vpc) if sn_id and vpc else None)
 
 
 @op("UpdateServiceNetworkVpcAssociation")

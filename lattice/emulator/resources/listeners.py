@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import Conflict, NotFound, ValidationError
 from ..ids import LISTENER, RULE, SERVICE, arn
 from ..lifecycle import start_create
-from ..ops import Ctx, check_name_free, check_quota, check_tags, item_view, lookup, op, touch, view
+from ..ops import Ctx, check_name_free, check_quota, check_tags, lookup, op, touch, view
 from ..paging import paginate, records
 from ..store import Record
 from .actions import add_refs, drop_refs, normalize_action
@@ -92,7 +92,7 @@ def get(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @op("ListListeners")
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     svc = lookup(ctx, SERVICE, p["serviceIdentifier"])
-    return paginate(ctx, LISTENER, "listener@svc:" + svc["id"], p, lambda r: item_view(ctx.op, r))
+    return paginate(ctx, LISTENER, "listener@svc:" + svc["id"], p)
 
 
 @op("UpdateListener")

@@ -13,7 +13,6 @@ from ..ops import (
     check_name_free,
     check_quota,
     check_tags,
-    item_view,
     lookup,
     op,
     resource_id,
@@ -106,7 +105,7 @@ def get(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @op("ListRules")
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     _, listener = _parents(ctx, p, write=False)
-    return paginate(ctx, RULE, "rule@lis:" + listener["id"], p, lambda r: item_view(ctx.op, r))
+    return paginate(ctx, RULE, "rule@lis:" + listener["id"], p)
 
 
 def _prepare(ctx: Ctx, svc: Record, listener: Record, rule: Record, upd: dict[str, Any]) -> dict[str, Any]:

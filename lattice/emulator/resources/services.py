@@ -7,7 +7,7 @@ from typing import Any
 from ..errors import Conflict
 from ..ids import LISTENER, SERVICE, arn, service_dns
 from ..lifecycle import require_settled, start_create, start_delete
-from ..ops import Ctx, check_name_free, check_quota, check_tags, item_view, lookup, op, touch, view
+from ..ops import Ctx, check_name_free, check_quota, check_tags, lookup, op, touch, view
 from ..paging import paginate, records
 from .cleanup import drop_attachments
 from .listeners import remove_listener
@@ -45,7 +45,7 @@ def get(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 @op("ListServices")
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return paginate(ctx, SERVICE, "service", p, lambda r: item_view(ctx.op, r))
+    return paginate(ctx, SERVICE, "service", p)
 
 
 @op("UpdateService")
