@@ -73,7 +73,7 @@ async def test_custom_domain_change_is_make_before_break(make_sync, ctl, lattice
     old_tgs = route_tgs(before)
 
     # creates and deletes take a while, as in Lattice: the transitional states are visible
-    lattice_emulator.config.update({"delays": {"create": 0.15, "delete": 0.15}})
+    lattice_emulator.config.update({"delays": {"create": 0.1, "delete": 0.1}})
     _, t_new = hotel(NEW)
     (svc,) = t_new.services_of(RATES)
     samples: list[list[str]] = []
