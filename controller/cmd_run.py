@@ -3,8 +3,9 @@
 Flags override environment variables, which override defaults (see
 `controller.config`). Reconcilers come from the module named by
 `--reconcilers` / LATTICEGW_RECONCILERS (default `controller.reconcilers`),
-which must define `register(registry, runtime)`. Kinds left without a
-reconciler get the *logging no-op reconciler*, which only logs.
+which must define `register(registry, runtime)`. If it registers nothing (or
+does not exist), every watched kind gets the *logging no-op reconciler*, which
+only logs.
 
 Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 for a configuration
 error (the message names the variable), 1 for anything else.
@@ -82,6 +83,9 @@ async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
     try:
         manager = Manager(cfg, kube)
         closer = load_reconcilers(reconcilers, manager.registry, manager.runtime, log)
+        # With real reconcilers, kinds without one (Service, EndpointSlice, ...) reach them through
+        # the event handlers' derived keys; placeholders would only replay every such object.
+        manager.noop_fallback = not manager.registry.kinds()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, manager.stop)
