@@ -1,0 +1,270 @@
+"""End to end: N HTTPRoutes created at once, until every one is Accepted with its DNS name.
+
+For each worker count (1, and the controller's default), on loopback only:
+  * a fresh kube-apiserver + etcd (`controller.localkube`, with our CRDs), so runs never see each
+    other's objects;
+  * a fresh Lattice emulator with a fixed latency injected on every call (default 20 ms), through
+    its control API;
+  * the real controller (`controller.embedded.running_manager`, Config from `controller.config.load`);
+  * one Gateway (its service network created beforehand, as in the walkthroughs), and per route two
+    Services with an EndpointSlice each (two ready endpoints), created before the controller starts;
+  * then the clock starts and N HTTPRoutes (one rule, the two Services as weighted backends) are
+    created concurrently; it stops when every route is Accepted + ResolvedRefs with the
+    `lattice-assigned-domain-name` annotation and the Gateway is Programmed.
+
+Prints seconds to converge, AWS calls (the emulator's counters, total and writes), calls per route,
+and the ratios 1 worker / default. Bounded by BENCH_TIMEOUT seconds per run.
+
+    .venv/bin/python bench/bench_e2e.py                      # 500 routes, 20 ms
+    BENCH_ROUTES=50 .venv/bin/python bench/bench_e2e.py      # quicker
+    BENCH_WORKERS=1,16 BENCH_LATENCY=0.02 BENCH_TIMEOUT=1200 ...
+
+The controller's client-side AWS rate limits apply as in production (LATTICEGW_AWS_*_QPS/_BURST;
+defaults: writes 8/s burst 16, reads 20/s burst 40, tags 5/s burst 10); set them in the
+environment to see the controller without them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import ssl
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import aiohttp
+import orjson
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from controller import config as config_mod  # noqa: E402
+from controller import logging as logging_mod  # noqa: E402
+from controller.embedded import running_manager  # noqa: E402
+from controller.localkube import LocalKube  # noqa: E402
+from lattice.emulator import EmulatorControl, run_emulator  # noqa: E402
+
+N = int(os.environ.get("BENCH_ROUTES", "500"))
+LATENCY = float(os.environ.get("BENCH_LATENCY", "0.02"))
+TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "1200"))
+DEFAULT_WORKERS = config_mod.Config().workers
+WORKERS = [int(w) for w in os.environ.get("BENCH_WORKERS", f"1,{DEFAULT_WORKERS}").split(",")]
+# Lattice's default quota is 500 target groups per account and Region: raise it to fit 2 per route
+# (as a user with this many routes would have done).
+QUOTAS = {"target_groups": max(500, 2 * N + 100), "services": max(2000, N + 100)}
+CRDS = sorted((Path(__file__).resolve().parents[1] / "deploy" / "crds").glob("*.yaml"))
+NS = "bench"
+GATEWAY = "bench-sn"
+DOMAIN = "application-networking.k8s.aws/lattice-assigned-domain-name"
+WRITE_PREFIXES = ("Create", "Update", "Delete", "Put", "Register", "Deregister", "Tag", "Untag", "Batch")
+ENV = {"CLUSTER_NAME": "bench", "CLUSTER_VPC_ID": "vpc-0123456789abcdef0", "AWS_ACCOUNT_ID": "123456789012",
+       "REGION": "us-west-2"}
+
+
+class Kube:
+    """A tiny raw client (one connection pool) for creating many objects fast."""
+
+    def __init__(self, plane: LocalKube) -> None:
+        self.plane = plane
+        self.ssl = ssl.create_default_context(cafile=plane.ca_file)
+        self.session = aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {plane.token}"},
+            connector=aiohttp.TCPConnector(limit=32, ssl=self.ssl),
+            timeout=aiohttp.ClientTimeout(total=60))
+
+    async def close(self) -> None:
+        await self.session.close()
+
+    async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+        data = orjson.dumps(body) if body is not None else None
+        headers = {"Content-Type": "application/json"} if data else {}
+        async with self.session.request(method, self.plane.url + path, data=data, headers=headers) as resp:
+            raw = await resp.read()
+            return resp.status, (orjson.loads(raw) if raw else {})
+
+    async def create(self, path: str, obj: dict) -> None:
+        status, body = 0, {}
+        for attempt in range(5):
+            status, body = await self.request("POST", path, obj)
+            if status in (201, 409):
+                return
+            if status == 429 or status >= 500:
+                await asyncio.sleep(0.2 * (attempt + 1))
+                continue
+            break
+        raise RuntimeError(f"create {obj['kind']} {obj['metadata']['name']}: {status} {body}")
+
+
+async def create_all(kube: Kube, items: list[tuple[str, dict]], concurrency: int = 24) -> None:
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(path: str, obj: dict) -> None:
+        async with sem:
+            await kube.create(path, obj)
+
+    await asyncio.gather(*(one(p, o) for p, o in items))
+
+
+def backends(n: int) -> list[tuple[str, dict]]:
+    out = []
+    for i in range(n):
+        for side in "ab":
+            name = f"svc-{i}-{side}"
+            out.append((f"/api/v1/namespaces/{NS}/services", {
+                "apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": NS},
+                "spec": {"selector": {"app": name}, "clusterIP": "None",  # headless: no ClusterIP range to exhaust
+                         "ports": [{"port": 80, "targetPort": 8080, "protocol": "TCP"}]}}))
+            out.append((f"/apis/discovery.k8s.io/v1/namespaces/{NS}/endpointslices", {
+                "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+                "metadata": {"name": f"{name}-x", "namespace": NS, "labels": {"kubernetes.io/service-name": name}},
+                "addressType": "IPv4", "ports": [{"name": "", "port": 8080, "protocol": "TCP"}],
+                "endpoints": [{"addresses": [f"10.{1 + (i >> 8)}.{i & 255}.{e + (10 if side == 'a' else 20)}"],
+                               "conditions": {"ready": True, "serving": True, "terminating": False}}
+                              for e in range(2)]}))
+    return out
+
+
+def routes(n: int) -> list[tuple[str, dict]]:
+    return [(f"/apis/gateway.networking.k8s.io/v1/namespaces/{NS}/httproutes", {
+        "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+        "metadata": {"name": f"route-{i}", "namespace": NS},
+        "spec": {"parentRefs": [{"name": GATEWAY, "sectionName": "http"}],
+                 "rules": [{"backendRefs": [{"name": f"svc-{i}-a", "port": 80, "weight": 80},
+                                            {"name": f"svc-{i}-b", "port": 80, "weight": 20}]}]}})
+        for i in range(n)]
+
+
+def gateway_objects() -> list[tuple[str, dict]]:
+    return [
+        ("/api/v1/namespaces", {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}),
+        ("/apis/gateway.networking.k8s.io/v1/gatewayclasses", {
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+            "metadata": {"name": "amazon-vpc-lattice"},
+            "spec": {"controllerName": config_mod.DEFAULT_CONTROLLER_NAME}}),
+        (f"/apis/gateway.networking.k8s.io/v1/namespaces/{NS}/gateways", {
+            "apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+            "metadata": {"name": GATEWAY, "namespace": NS},
+            "spec": {"gatewayClassName": "amazon-vpc-lattice",
+                     "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}]}}),
+    ]
+
+
+def _true(conditions, type_: str) -> bool:
+    return any(c.get("type") == type_ and c.get("status") == "True" for c in conditions or ())
+
+
+async def progress(kube: Kube) -> tuple[int, bool]:
+    """(routes Accepted+ResolvedRefs with a DNS name, Gateway Programmed)."""
+    done = 0
+    cont = ""
+    while True:
+        status, body = await kube.request(
+            "GET", f"/apis/gateway.networking.k8s.io/v1/namespaces/{NS}/httproutes?limit=500"
+                   + (f"&continue={cont}" if cont else ""))
+        if status != 200:
+            raise RuntimeError(f"list routes: {status} {body}")
+        for r in body["items"]:
+            parents = (r.get("status") or {}).get("parents") or []
+            if parents and all(_true(p.get("conditions"), "Accepted") and _true(p.get("conditions"), "ResolvedRefs")
+                               for p in parents) and (r["metadata"].get("annotations") or {}).get(DOMAIN):
+                done += 1
+        cont = body["metadata"].get("continue") or ""
+        if not cont:
+            break
+    status, gw = await kube.request("GET", f"/apis/gateway.networking.k8s.io/v1/namespaces/{NS}/gateways/{GATEWAY}")
+    return done, status == 200 and _true((gw.get("status") or {}).get("conditions"), "Programmed")
+
+
+async def run(workers: int) -> dict:
+    for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        os.environ.setdefault(key, value)
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
+    with tempfile.TemporaryDirectory(prefix="bench-e2e-") as tmp:
+        async with LocalKube.started(Path(tmp), extra_crds=CRDS) as plane, \
+                run_emulator(host="127.0.0.1", port=0, quotas=QUOTAS) as emu, EmulatorControl(emu.url) as ctl:
+            kube = Kube(plane)
+            try:
+                import aioboto3
+
+                async with aioboto3.Session().client("vpc-lattice", **emu.client_kwargs()) as aws:
+                    await aws.create_service_network(name=GATEWAY)
+                for path, obj in gateway_objects():
+                    await kube.create(path, obj)
+                t = time.monotonic()
+                await create_all(kube, backends(N))
+                setup = time.monotonic() - t
+                await ctl.set_latency("*", fixed=LATENCY)
+                flags = {"kubeconfig": str(plane.kubeconfig_path), "sidecar_address": "127.0.0.1:0",
+                         "leader_elect": "false", "queue_store": "memory", "log_level": "warning",
+                         "identity": f"bench-{uuid.uuid4().hex[:6]}", "workers": workers,
+                         "resync_seconds": 0}
+                cfg = config_mod.load(flags, dict(ENV, LATTICE_ENDPOINT=emu.url))
+                async with running_manager(cfg) as manager:
+                    # wait until the informers have the Services/slices (the controller is ready)
+                    await asyncio.wait_for(_synced(manager), 120)
+                    await ctl.reset_calls()
+                    t0 = time.monotonic()
+                    await create_all(kube, routes(N))
+                    created = time.monotonic() - t0
+                    done, programmed, samples = 0, False, []
+                    while time.monotonic() - t0 < TIMEOUT:
+                        done, programmed = await progress(kube)
+                        samples.append((time.monotonic() - t0, done))
+                        if done == N and programmed:
+                            break
+                        await asyncio.sleep(0.5)
+                    elapsed = time.monotonic() - t0
+                    calls = (await ctl.calls())["calls"]
+                return {"workers": workers, "seconds": elapsed, "done": done, "programmed": programmed,
+                        "timed_out": done < N or not programmed, "created": created, "setup": setup,
+                        "calls": Counter(calls), "half": next((s for s, d in samples if d >= N / 2), None)}
+            finally:
+                await kube.close()
+
+
+async def _synced(manager) -> None:
+    while not all(i.synced.is_set() for i in manager.informers.values()) or not manager.informers:
+        await asyncio.sleep(0.1)
+
+
+def report(results: list[dict]) -> None:
+    print(f"\n{N} HTTPRoutes x 2 backends, emulator latency {LATENCY * 1000:.0f} ms/call, "
+          f"timeout {TIMEOUT:.0f} s per run")
+    print(f"{'workers':>8} {'seconds':>9} {'50% at':>8} {'routes ok':>10} {'AWS calls':>10} {'writes':>8} "
+          f"{'reads':>7} {'calls/route':>12}")
+    for r in results:
+        total = sum(r["calls"].values())
+        writes = sum(n for op, n in r["calls"].items() if op.startswith(WRITE_PREFIXES))
+        half = f"{r['half']:.1f}" if r["half"] is not None else "-"
+        flag = "  TIMED OUT" if r["timed_out"] else ""
+        print(f"{r['workers']:>8} {r['seconds']:>9.1f} {half:>8} {r['done']:>6}/{N:<3} {total:>10} {writes:>8} "
+              f"{total - writes:>7} {total / N:>12.2f}{flag}")
+    if len(results) >= 2:
+        a, b = results[0], results[-1]
+        ta, tb = sum(a["calls"].values()), sum(b["calls"].values())
+        print(f"ratio {a['workers']} worker / {b['workers']} workers: time x{a['seconds'] / b['seconds']:.2f}, "
+              f"AWS calls x{ta / tb:.2f}" if tb else "")
+    for r in results:
+        print(f"calls with {r['workers']} worker(s): " + ", ".join(f"{op}={n}" for op, n in sorted(r["calls"].items())))
+
+
+async def main() -> None:
+    logging_mod.configure(os.environ.get("BENCH_LOG_LEVEL", "warning"))
+    results = []
+    for w in WORKERS:
+        print(f"run: {N} routes, {w} worker(s) ...", flush=True)
+        r = await run(w)
+        print(f"  {r['seconds']:.1f} s, {r['done']}/{N} routes, gateway programmed={r['programmed']}, "
+              f"{sum(r['calls'].values())} AWS calls (route creation took {r['created']:.1f} s)", flush=True)
+        results.append(r)
+    report(results)
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
