@@ -49,7 +49,7 @@ def routing(state: dict, service_name: str) -> dict[str, dict[str, int]]:
 
 
 def tg_ids(state: dict) -> dict[str, str]:
-    """{backend "ns/svc" + route: TG id} for every target group, keyed by TG name."""
+    """{TG name: TG id} for every target group."""
     return {t["name"]: t["id"] for t in state["targetGroups"]}
 
 
