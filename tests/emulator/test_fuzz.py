@@ -83,7 +83,7 @@ json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
                          st.floats(allow_nan=False, allow_infinity=False), st.text(max_size=20))
 json_values = st.recursive(json_scalars, lambda inner: st.one_of(
     st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)), max_leaves=12)
-huge = st.integers(1_000, 300_000).map(lambda n: "x" * n)
+huge = st.integers(1_000, 100_000).map(lambda n: "x" * n)
 labels_any = st.one_of(st.text(min_size=1, max_size=40), huge.map(lambda s: s[:2000]),
                        st.from_regex(r"(svc|sn|tg|listener|rule|snsa|snva|als)-0[0-9a-f]{16}", fullmatch=True))
 
@@ -214,7 +214,7 @@ def to_request(route, params: dict[str, Any]) -> tuple[str, bytes | None]:
     return path, json.dumps(body).encode() if body_members(route.operation) else None
 
 
-@FUZZ
+@settings(FUZZ, max_examples=max(1, FUZZ.max_examples * 2 // 3))  # generating from patterns is slow
 @given(data=st.data())
 def test_fuzz_model_valid_inputs(valid_server, data):
     server = valid_server

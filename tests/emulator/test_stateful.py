@@ -282,6 +282,6 @@ class LatticeMachine(RuleBasedStateMachine):
 # hundreds of HTTP-backed variants for minutes (the invariants already name the broken rule).
 LatticeMachine.TestCase.settings = settings(
     phases=(Phase.explicit, Phase.reuse, Phase.generate), report_multiple_bugs=False,
-    max_examples=int(os.environ.get("EMULATOR_STATEFUL_EXAMPLES", "30")), stateful_step_count=40,
+    max_examples=int(os.environ.get("EMULATOR_STATEFUL_EXAMPLES", "20")), stateful_step_count=40,
     deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 test_lattice_state_machine = LatticeMachine.TestCase
