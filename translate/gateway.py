@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translate import listeners as listeners_mod
-from translate import naming, tags
+from translate import naming, policies, tags
 from translate.config import TranslateConfig
 from translate.context import Context
 from translate.fingerprint import fingerprint
@@ -158,7 +158,7 @@ def _sn_parts(ctx: Context, gw_infos: list[GatewayInfo]) -> dict[str, Any]:
         key = ("Gateway", info.source.namespace, info.source.name)
         iap = ctx.policies.iam_auth.get(key)
         if iap is not None and parts["auth"] is None:
-            parts["auth"] = AuthPolicy(Source("IAMAuthPolicy", namespace_of(iap), name_of(iap)), str(spec_of(iap)["policy"]))
+            parts["auth"] = policies.auth_policy(iap)
         vap = ctx.policies.vpc_association.get(key)
         if vap is not None and parts["vpc"] is None:
             vspec = spec_of(vap)

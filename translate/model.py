@@ -135,7 +135,7 @@ class AuthPolicy:
     """
 
     source: Source  # the IAMAuthPolicy
-    policy: str  # the JSON document exactly as written by the user
+    policy: str  # the user's JSON document, re-serialised compactly (Lattice forbids newlines)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source.to_dict(), "policy": self.policy}

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translate import targetgroups
-from translate.model import Outcome, Source
+from translate.model import AuthPolicy, Outcome, Source
 from translate.snapshot import Obj, Snapshot, generation_of, meta, name_of, namespace_of, spec_of
 from translate.status.conditions import (
     ACCEPTED,
@@ -69,6 +69,17 @@ def _age(obj: Obj) -> tuple[str, str]:
     return (str(meta(obj).get("creationTimestamp") or ""), name_of(obj))
 
 
+def auth_policy(iap: Obj) -> AuthPolicy:
+    """The IAMAuthPolicy's document as Lattice takes it: compact JSON on one line.
+
+    Lattice's model forbids newlines in auth policies, and users write them as multi-line
+    YAML blocks; re-serialising also makes the stored form stable, so an unchanged policy
+    compares equal to what Lattice returns. Key order is kept as written.
+    """
+    document = json.dumps(json.loads(str(spec_of(iap)["policy"])), separators=(",", ":"), ensure_ascii=False)
+    return AuthPolicy(Source("IAMAuthPolicy", namespace_of(iap), name_of(iap)), document)
+
+
 def _validate(kind: str, spec: Mapping[str, Any]) -> str | None:
     if kind == "TargetGroupPolicy":
         return targetgroups.validate_policy_spec(spec)
@@ -91,10 +102,10 @@ def _validate(kind: str, spec: Mapping[str, Any]) -> str | None:
         if not isinstance(policy, str) or not policy.strip():
             return "policy must be a non-empty JSON string"
         try:
-            json.loads(policy)
+            compact = json.dumps(json.loads(policy), separators=(",", ":"), ensure_ascii=False)
         except ValueError as exc:
             return f"policy is not valid JSON: {exc}"
-        if len(policy.encode()) > 10 * 1024:
+        if len(compact.encode()) > 10 * 1024:
             return "policy exceeds Lattice's 10 KB auth policy limit"
         return None
     return None

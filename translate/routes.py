@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from translate import naming, rules, tags
+from translate import naming, policies, rules, tags
 from translate.context import Context
 from translate.fingerprint import service_fingerprint
 from translate.frozen import FrozenDict, freeze
@@ -286,7 +286,7 @@ def _service(
 
     key = (src.kind, src.namespace, src.name)
     iap = ctx.policies.iam_auth.get(key)
-    auth = AuthPolicy(Source("IAMAuthPolicy", namespace_of(iap), name_of(iap)), str(spec_of(iap)["policy"])) if iap else None
+    auth = policies.auth_policy(iap) if iap else None
     als = tuple(access_log(ctx, alp, dtype) for dtype, alp in sorted(ctx.policies.access_log.get(key, ()), key=lambda x: x[0]))
 
     sns: list[str] = []

@@ -11,7 +11,11 @@ GW = "gateway.networking.k8s.io"
 S3 = "arn:aws:s3:::my-bucket"
 LOGS = "arn:aws:logs:us-west-2:111122223333:log-group:/lattice/access:*"
 FIREHOSE = "arn:aws:firehose:us-west-2:111122223333:deliverystream/lattice"
-POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*"}]})
+POLICY_DOC = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "vpc-lattice-svcs:Invoke", "Resource": "*"}]}
+# As users write it in YAML: a multi-line block. Lattice forbids newlines in auth policies,
+# so the model carries the same document as compact one-line JSON.
+POLICY = json.dumps(POLICY_DOC, indent=2)
+COMPACT = json.dumps(POLICY_DOC, separators=(",", ":"))
 
 
 def accepted(res, kind, name, ns="default"):
@@ -80,7 +84,8 @@ def test_iam_auth_policies():
     gwp = policy("IAMAuthPolicy", "g", "default", "Gateway", "lgw", target_group=GW, policy=POLICY)
     rp = policy("IAMAuthPolicy", "r", "default", "HTTPRoute", "r", target_group=GW, policy=POLICY)
     res = run(base(route(), gwp, rp))
-    assert res.service_networks[0].auth_type == AUTH_IAM and res.service_networks[0].auth_policy.policy == POLICY
+    assert res.service_networks[0].auth_type == AUTH_IAM and res.service_networks[0].auth_policy.policy == COMPACT
+    assert "\n" not in res.service_networks[0].auth_policy.policy
     svc = only_service(res)
     assert svc.auth_type == AUTH_IAM and svc.auth_policy.source.name == "r"
     assert only_service(run(base(route()))).auth_type == "NONE"
