@@ -239,3 +239,38 @@ def test_repository_paths_named_in_docs_exist():
             if "<" in path:
                 continue
             assert (ROOT / path).exists(), f"{md.relative_to(ROOT)} names missing {path}"
+
+
+# ----------------------------------------------------------------------------- status and events
+def condition_names() -> set[str]:
+    from translate.status import conditions
+
+    return {v for k, v in vars(conditions).items() if isinstance(v, str) and k.isupper()
+            and k not in ("TRUE", "FALSE", "UNKNOWN")}
+
+
+def event_reasons() -> set[str]:
+    found: set[str] = set()
+    for pkg in ("translate", "controller"):
+        for path in (ROOT / pkg).rglob("*.py"):
+            if "localkube" in path.parts:
+                continue
+            for node in ast.walk(ast.parse(path.read_text())):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+                index = {"Event": 1, "event": 2}.get(name)
+                if index is not None and len(node.args) > index:
+                    arg = node.args[index]
+                    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                        found.add(arg.value)
+    return found
+
+
+def test_every_condition_type_reason_and_event_reason_is_documented():
+    text = (REF / "status.md").read_text()
+    documented = {t for row in table_rows(text) for t in ticked(row[0])}
+    missing = sorted((condition_names() | event_reasons()) - documented)
+    assert not missing, f"not documented in docs/reference/status.md: {missing}"
+    assert event_reasons() >= {"DeploySucceed", "FailedDeployModel"}
