@@ -274,3 +274,14 @@ def test_every_condition_type_reason_and_event_reason_is_documented():
     missing = sorted((condition_names() | event_reasons()) - documented)
     assert not missing, f"not documented in docs/reference/status.md: {missing}"
     assert event_reasons() >= {"DeploySucceed", "FailedDeployModel"}
+
+
+def test_helm_set_flags_in_docs_name_real_values():
+    values = yaml.safe_load((ROOT / "deploy" / "chart" / "latticegw" / "values.yaml").read_text())
+    leaves = dict(_leaves(values))
+    for md in (ROOT / "docs").rglob("*.md"):
+        for key in re.findall(r"--set(?:-string)? ([\w.]+)=", md.read_text()):
+            assert key in leaves, f"{md.relative_to(ROOT)}: --set {key} is not a chart value"
+    text = (ROOT / "docs" / "getting-started.md").read_text()
+    for key in ("aws.region", "aws.accountId", "aws.clusterVpcId", "aws.clusterName"):  # required by the chart
+        assert f"--set {key}=" in text
