@@ -241,11 +241,17 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
                    NO_PROXY="127.0.0.1,localhost", no_proxy="127.0.0.1,localhost", PYTHONUNBUFFERED="1",
                    LATTICEGW_DISCOVERY_INTERVAL="5")
         env.pop("KUBECONFIG", None)
+        # As in the image (Dockerfile ENV, read-only root filesystem): HOME and TMPDIR in the one
+        # writable volume, no bytecode writes; an empty working directory must stay empty.
+        workdir, home = tmp_path / "workdir", tmp_path / "home"
+        workdir.mkdir()
+        home.mkdir()
+        env.update(HOME=str(home), TMPDIR=str(home), PYTHONDONTWRITEBYTECODE="1")
         log_path = tmp_path / "controller.log"
         with open(log_path, "wb") as log:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "controller.cli", "run", "--kubeconfig", str(kubeconfig),
-                cwd=str(ROOT), env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
+                cwd=str(workdir), env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
             try:
                 base = f"http://127.0.0.1:{port}"
 
@@ -324,6 +330,7 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
         logtext = log_path.read_text()
         assert proc.returncode == 0, logtext[-4000:]
         await assert_no_rbac_refusal(kube, log_path, namespace, sa, None)
+        assert list(workdir.iterdir()) == [], "the controller wrote into its working directory"
         st, lease = await kube.request(
             "GET", f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/latticegw-leader")
         assert st == 200 and not lease["spec"].get("holderIdentity"), "released on SIGTERM"
