@@ -34,8 +34,8 @@ test: venv kube helm
 unit: venv
 	$(VENV)/bin/python -m pytest -q tests/unit
 
-integration: venv kube
-	$(VENV)/bin/python -m pytest -q tests/integration tests/e2e
+integration: venv kube helm
+	$(VENV)/bin/python -m pytest -q tests/integration tests/emulator
 
 demo: venv kube
 	$(VENV)/bin/latticegw demo
