@@ -82,7 +82,11 @@ async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
     kube = KubeClient(kcfg)
     try:
         manager = Manager(cfg, kube)
-        closer = load_reconcilers(reconcilers, manager.registry, manager.runtime, log)
+        try:
+            closer = load_reconcilers(reconcilers, manager.registry, manager.runtime, log)
+        except config_mod.ConfigError as exc:
+            print(f"latticegw run: configuration error: {exc}", file=sys.stderr)
+            return 2
         # With real reconcilers, kinds without one (Service, EndpointSlice, ...) reach them through
         # the event handlers' derived keys; placeholders would only replay every such object.
         manager.noop_fallback = not manager.registry.kinds()

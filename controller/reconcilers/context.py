@@ -12,14 +12,29 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from controller.config import Config
+from controller.config import Config, ConfigError
 from controller.kubeclient import KubeError
 from controller.reconcile import Runtime, TemporaryError
 from translate import Snapshot, TranslateConfig, Translation, translate
 
 
+# The AWS identity the ownership tag is made of (ManagedBy = account/cluster/vpc), and the
+# region. A placeholder in any of them would tag resources with an owner that is not us.
+REQUIRED_IDENTITY = (
+    ("REGION", "region"), ("AWS_ACCOUNT_ID", "aws_account_id"),
+    ("CLUSTER_NAME", "cluster_name"), ("CLUSTER_VPC_ID", "cluster_vpc_id"),
+)
+
+
 def translate_config(config: Config) -> TranslateConfig:
-    """Our runtime Config as translate's; empty settings keep translate's defaults."""
+    """Our runtime Config as translate's. Refuses to start without the AWS identity."""
+    missing = [env for env, field in REQUIRED_IDENTITY if not getattr(config, field)]
+    if missing:
+        raise ConfigError(
+            f"{', '.join(missing)}: must be set; they make the ownership tag "
+            "(application-networking.k8s.aws/ManagedBy = account/cluster/vpc) that decides which "
+            "Lattice resources are ours"
+        )
     return TranslateConfig.from_env(
         {},
         cluster_name=config.cluster_name or None,
