@@ -43,7 +43,10 @@ class Persister:
             return False
         upserts, deletes = self.queue.drain_changes()
         try:
-            await asyncio.wait_for(self.store.save(upserts, deletes, fence=fence), timeout=fence.bounded(30.0))
+            # asyncio.timeout, not wait_for: on 3.11 wait_for drops a cancellation that arrives as the
+            # write completes, and the persister (so the manager's shutdown) would never stop.
+            async with asyncio.timeout(fence.bounded(30.0)):
+                await self.store.save(upserts, deletes, fence=fence)
         except Exception as exc:  # noqa: BLE001 - any failure: keep the journal, retry later
             self.queue.mark_changed([r.key for r in upserts] + deletes)
             if self.metrics is not None:
