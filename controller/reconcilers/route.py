@@ -98,15 +98,15 @@ class RouteReconciler:
         if refresh and not (result.errors or result.in_progress or result.conflicts):
             self._verified[source] = time.monotonic()  # (also while only waiting for a service network)
 
+        status_changed = False
         if not export:
             parents = _with_sync_result(outcome, result)
-            await self.ctx.write_status(
-                route,
-                route_status(route.get("status"), parents, self.ctx.tconfig.controller_name, k.namespace,
-                             now_rfc3339(), outcome.generation),
-            )
+            new_status = route_status(route.get("status"), parents, self.ctx.tconfig.controller_name, k.namespace,
+                                      now_rfc3339(), outcome.generation)
+            await self.ctx.write_status(route, new_status)
+            status_changed = new_status is not None
             await self._annotate(route, services, result)
-        self._events(route, outcome, result)
+        self._events(route, outcome, result, translation_changed=status_changed or export)
         return _result_of(result)
 
     async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
@@ -140,9 +140,12 @@ class RouteReconciler:
             {DOMAIN_ANNOTATION: svc.dns_name or None, ARN_ANNOTATION: svc.arn},
         )
 
-    def _events(self, route: Mapping[str, Any], outcome: Outcome, result) -> None:
-        for ev in outcome.events:
-            self.ctx.event(route, ev.type, ev.reason, ev.message)
+    def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, translation_changed: bool) -> None:
+        # Translate's own events (dropped tags, extra hostnames, ...) describe the spec: say
+        # them when the outcome changed, not on every pass, so a no-op reconcile writes nothing.
+        if translation_changed:
+            for ev in outcome.events:
+                self.ctx.event(route, ev.type, ev.reason, ev.message)
         for conflict in result.conflicts:
             self.ctx.event(route, "Warning", R_CONFLICTED, conflict.message)
         if result.errors:

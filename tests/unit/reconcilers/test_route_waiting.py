@@ -19,7 +19,7 @@ ROUTE = {"kind": "HTTPRoute", "metadata": {"namespace": "ns", "name": "r"}}
 def events_of(result: SyncResult) -> list[tuple[str, str, str]]:
     seen: list[tuple[str, str, str]] = []
     ctx = SimpleNamespace(event=lambda obj, type_, reason, message: seen.append((type_, reason, message)))
-    RouteReconciler(ctx)._events(ROUTE, Outcome(SRC), result)
+    RouteReconciler(ctx)._events(ROUTE, Outcome(SRC), result, translation_changed=True)
     return seen
 
 
