@@ -79,10 +79,11 @@ class GatewayReconciler:
         new_status = gateway_status(gw.get("status"), conditions, outcome.listeners, now_rfc3339(),
                                     outcome.generation)
         await self.ctx.write_status(gw, new_status)
-        if new_status is not None and programmed is not None and programmed.status != "True":
-            self.ctx.event(gw, "Warning", programmed.reason, programmed.message)
-        for ev in outcome.events:
-            self.ctx.event(gw, ev.type, ev.reason, ev.message)
+        if new_status is not None:  # events describe changes; a no-op pass writes nothing
+            if programmed is not None and programmed.status != "True":
+                self.ctx.event(gw, "Warning", programmed.reason, programmed.message)
+            for ev in outcome.events:
+                self.ctx.event(gw, ev.type, ev.reason, ev.message)
         if errors:
             raise TemporaryError(describe_errors(errors))
         return Result(requeue_after=requeue_after)
