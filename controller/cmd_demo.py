@@ -19,13 +19,14 @@ import time
 from pathlib import Path
 
 from controller import config as config_mod
+from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
+from controller.annotations import LATTICE_SERVICE_ARN
 from controller import logging as logging_mod
 from controller.localkube.artifacts import REPO_ROOT
 
 DEFAULT_EXAMPLES = [str(REPO_ROOT / "examples" / "my-hotel"), str(REPO_ROOT / "examples" / "checkout-ab")]
 POLICY_CRDS = REPO_ROOT / "deploy" / "crds"
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
-DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
 
 # The demo's make-believe AWS identity; the emulator accepts any credentials.
 DEMO_ENV = {
@@ -198,7 +199,7 @@ def render_table(routes: list[dict], state: dict) -> str:
     for route in routes:
         meta = route["metadata"]
         ann = meta.get("annotations") or {}
-        svc = services.get(ann.get("application-networking.k8s.aws/lattice-service-arn", ""))
+        svc = services.get(ann.get(LATTICE_SERVICE_ARN, ""))
         title = f"{route['kind']} {meta.get('namespace', '')}/{meta['name']}"
         lines.append(f"{title:44} service {svc['name'] if svc else '(none yet)'}")
         lines.append(f"{pad}  dns {ann.get(DOMAIN_ANNOTATION, '-')}")

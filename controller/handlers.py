@@ -30,7 +30,7 @@ from controller.indexes import (
     route_parents,
     slice_service,
 )
-from controller.progress import ANNOTATION as PROGRESS_ANNOTATION
+from controller.annotations import OUTPUT_ANNOTATIONS
 from controller.snapshot import SnapshotView
 
 _IGNORED_TOP = frozenset({"metadata", "status", "apiVersion", "kind"})
@@ -41,8 +41,8 @@ def essence(obj: Mapping[str, Any]) -> tuple:
     meta = obj.get("metadata") or {}
     body = {k: v for k, v in obj.items() if k not in _IGNORED_TOP}
     annotations = meta.get("annotations") or {}
-    if PROGRESS_ANNOTATION in annotations:
-        annotations = {k: v for k, v in annotations.items() if k != PROGRESS_ANNOTATION}
+    if not OUTPUT_ANNOTATIONS.isdisjoint(annotations):
+        annotations = {k: v for k, v in annotations.items() if k not in OUTPUT_ANNOTATIONS}
     return (
         meta.get("labels") or {},
         annotations,

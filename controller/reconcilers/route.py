@@ -30,6 +30,8 @@ from typing import Any
 import structlog
 
 from controller import keys
+from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
+from controller.annotations import LATTICE_SERVICE_ARN as ARN_ANNOTATION
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
@@ -46,8 +48,6 @@ from translate.status.conditions import ACCEPTED, R_CONFLICTED, false
 
 log = structlog.get_logger("latticegw.route")
 
-DOMAIN_ANNOTATION = "application-networking.k8s.aws/lattice-assigned-domain-name"
-ARN_ANNOTATION = "application-networking.k8s.aws/lattice-service-arn"
 
 
 class RouteReconciler:

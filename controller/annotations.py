@@ -1,0 +1,13 @@
+"""Annotations the controller writes on objects as output (not user input).
+
+They are results, like status: a change to them can never change the desired model, so
+the event handlers ignore them and our own writes do not wake the object again.
+"""
+
+from controller.progress import ANNOTATION as PROGRESS
+
+# Written on routes, as the AWS controller does.
+LATTICE_DOMAIN = "application-networking.k8s.aws/lattice-assigned-domain-name"
+LATTICE_SERVICE_ARN = "application-networking.k8s.aws/lattice-service-arn"
+
+OUTPUT_ANNOTATIONS = frozenset({PROGRESS, LATTICE_DOMAIN, LATTICE_SERVICE_ARN})
