@@ -137,6 +137,8 @@ async def test_takeover_annotation_adopts_the_service(controller_env):
     await env.create_service_networks(objs)
     async with env.aws() as aws:
         svc_id = await create_foreign_service(aws, inv["name"], listener, {MANAGED_BY: THEIRS, "team": "blue"})
+        # their target group under the name of inventory's TG (with a target of theirs): adopted too
+        their_tg_id = await create_foreign_tg(aws, names["tgs"][("inventory", "inventory-ver1")], {MANAGED_BY: THEIRS})
         # and one owned by a third party that the annotation does not name: still off limits
         bystander_tg = names["tgs"][("rates", "review")]
         tg_id = await create_foreign_tg(aws, bystander_tg, {MANAGED_BY: "111111111111/third/vpc-1"})
@@ -167,7 +169,12 @@ async def test_takeover_annotation_adopts_the_service(controller_env):
     assert [r["match"]["httpMatch"]["pathMatch"]["match"]["prefix"] for r in rules] == ["/"]
     tgs = {t["id"]: t for t in state["targetGroups"]}
     (fwd,) = rules[0]["action"]["forward"]["targetGroups"]
-    assert tgs[fwd["targetGroupIdentifier"]]["tags"]["application-networking.k8s.aws/ServiceName"] == "inventory-ver1"
+    assert fwd["targetGroupIdentifier"] == their_tg_id  # adopted in place, not recreated
+    adopted_tg = tgs[their_tg_id]
+    assert adopted_tg["tags"]["application-networking.k8s.aws/ServiceName"] == "inventory-ver1"
+    assert adopted_tg["tags"][MANAGED_BY] == svc["tags"][MANAGED_BY]
+    assert {(t["id"], t["port"]) for t in adopted_tg["targets"] if t["status"] != "DRAINING"} == {
+        ("10.0.1.30", 8090), ("10.0.1.31", 8090)}
     assert [a for a in state["serviceNetworkServiceAssociations"] if a["serviceId"] == svc_id]
     assert live_arn(await env.get(inventory)) == svc["arn"]
 
