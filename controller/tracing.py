@@ -93,7 +93,16 @@ class Tracing:
         return self.buffer.recent(limit)
 
     def shutdown(self) -> None:
-        self.provider.shutdown()
+        """Flush; shut the provider down only if it is ours alone.
+
+        The process-wide provider cannot be replaced once set (OpenTelemetry allows one per
+        process), so shutting it down would leave every later user in this process (another
+        manager in a test run, the AWS layer's spans) exporting into a closed processor.
+        """
+        if self.is_global:
+            self.provider.force_flush()
+        else:
+            self.provider.shutdown()
 
 
 def current_ids() -> tuple[str | None, str | None]:
