@@ -287,10 +287,10 @@ class LeaderElector:
                 started = self._clock()
                 try:
                     # Never let a renew outlive the fence: a late success must not extend a dead term.
-                    ok = await asyncio.wait_for(
-                        self.try_acquire_or_renew(timeout=fence.bounded(cfg.retry_period)),
-                        timeout=max(0.001, fence.remaining()),
-                    )
+                    # asyncio.timeout, not wait_for: on 3.11 wait_for can drop a cancellation
+                    # that arrives as the renew completes, and this loop must stop when told.
+                    async with asyncio.timeout(max(0.001, fence.remaining())):
+                        ok = await self.try_acquire_or_renew(timeout=fence.bounded(cfg.retry_period))
                 except Exception as exc:  # noqa: BLE001 - any failure is just a missed renew
                     log.info("lease renew failed", lease=cfg.name, error=str(exc) or type(exc).__name__)
                     ok = False
@@ -314,6 +314,7 @@ class LeaderElector:
 
 async def _sleep_or(event: asyncio.Event, seconds: float) -> None:
     try:
-        await asyncio.wait_for(event.wait(), timeout=seconds)
-    except asyncio.TimeoutError:
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    except TimeoutError:
         pass
