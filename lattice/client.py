@@ -72,6 +72,25 @@ def is_read(operation: str) -> bool:
     return operation.startswith(("Get", "List"))
 
 
+class CallTally:
+    """`reads` and `writes` of a result's `calls` Counter (AWS attempts by operation).
+
+    A stateless base for the sync results (dataclasses with slots), so every result
+    counts calls the same way.
+    """
+
+    __slots__ = ()
+    calls: Counter[str]
+
+    @property
+    def reads(self) -> int:
+        return sum(n for op, n in self.calls.items() if is_read(op))
+
+    @property
+    def writes(self) -> int:
+        return sum(n for op, n in self.calls.items() if not is_read(op))
+
+
 class LatticeClient:
     def __init__(self, config: LatticeConfig, *, on_call: OnCall | None = None,
                  tracer: trace.Tracer | None = None, with_acm: bool = False,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lattice.apply import OpError, client_token
-from lattice.client import is_read, record_calls
+from lattice.client import CallTally, record_calls
 from lattice.errors import Conflict, LatticeError, NotFound, RetryLater
 from lattice.observed import AccessLogRec, ServiceNetworkRec, VpcAssociationRec
 from lattice.plan import PlanConflict
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 @dataclass(slots=True)
-class NetworkResult:
+class NetworkResult(CallTally):
     name: str
     id: str | None = None
     arn: str | None = None
@@ -40,14 +40,6 @@ class NetworkResult:
     calls: Counter[str] = field(default_factory=Counter)
     retry_after: float | None = None
     operations: list[str] = field(default_factory=list)
-
-    @property
-    def reads(self) -> int:
-        return sum(n for op, n in self.calls.items() if is_read(op))
-
-    @property
-    def writes(self) -> int:
-        return sum(n for op, n in self.calls.items() if not is_read(op))
 
     @property
     def converged(self) -> bool:

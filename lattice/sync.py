@@ -61,7 +61,7 @@ from opentelemetry import trace
 
 from lattice.apply import Applier, ApplyOutcome, OpError
 from lattice.certificates import CertificateFinder
-from lattice.client import LatticeClient, is_read, record_calls
+from lattice.client import CallTally, LatticeClient, record_calls
 from lattice.errors import LatticeError, NotFound, RetryLater
 from lattice.inventory import Inventory
 from lattice.observed import IN_PROGRESS, ServiceRec, service_source, target_group_source
@@ -92,7 +92,7 @@ class ServiceState:
 
 
 @dataclass(slots=True)
-class SyncResult:
+class SyncResult(CallTally):
     source: Source
     services: dict[str, ServiceState] = field(default_factory=dict)  # desired services that exist, by name
     target_groups: dict[str, str] = field(default_factory=dict)  # desired TG name -> ARN
@@ -103,14 +103,6 @@ class SyncResult:
     calls: Counter[str] = field(default_factory=Counter)  # AWS attempts by operation
     retry_after: float | None = None  # from throttling beyond our budget
     operations: list[str] = field(default_factory=list)  # what was done, for logs/events
-
-    @property
-    def reads(self) -> int:
-        return sum(n for op, n in self.calls.items() if is_read(op))
-
-    @property
-    def writes(self) -> int:
-        return sum(n for op, n in self.calls.items() if not is_read(op))
 
     @property
     def converged(self) -> bool:
