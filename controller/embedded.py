@@ -13,36 +13,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections.abc import AsyncIterator
-
-import structlog
 
 from controller.config import Config
 from controller.kubeclient import KubeClient, load_configuration
 from controller.manager import Manager
 
-log = structlog.get_logger("latticegw")
-
 
 @contextlib.asynccontextmanager
 async def running_manager(cfg: Config, reconcilers: str = "controller.reconcilers") -> AsyncIterator[Manager]:
-    import importlib
-
     kube = KubeClient(await load_configuration(cfg.kubeconfig, cfg.kube_context))
-    # Every kind we watch but do not reconcile is handled through the keys of the kinds we do.
-    manager = Manager(cfg, kube, noop_fallback=False)
-    module = importlib.import_module(reconcilers)
-    closer = module.register(manager.registry, manager.runtime)
-    task = asyncio.create_task(manager.run(), name="manager")
     try:
-        await _started(manager, task)
-        yield manager
+        manager = Manager(cfg, kube)
+        closer = importlib.import_module(reconcilers).register(manager.registry, manager.runtime)
+        task = asyncio.create_task(manager.run(), name="manager")
+        try:
+            await _started(manager, task)
+            yield manager
+        finally:
+            manager.stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            if closer is not None:
+                await closer()
     finally:
-        manager.stop()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        if closer is not None:
-            await closer()
         await kube.close()
 
 
