@@ -16,6 +16,7 @@ from controller import keys
 from controller.reconcile import Result
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, now_rfc3339
+from controller.reconcilers.finalizers import being_deleted
 from controller.reconcilers.status_merge import conditions_status
 from controller.snapshot import SnapshotView
 
@@ -30,7 +31,7 @@ class ConditionsReconciler:
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
         obj = self.ctx.view.get(k.kind, k.namespace, k.name)
-        if obj is None or (obj.get("metadata") or {}).get("deletionTimestamp"):
+        if obj is None or being_deleted(obj):
             return Result()
         translation = self.ctx.translate(self.scope_fn(self.ctx.view, obj))
         outcome = translation.outcome(k.kind, k.namespace, k.name)

@@ -19,6 +19,7 @@ from controller import keys
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
+from controller.reconcilers.finalizers import being_deleted
 from controller.reconcilers.status_merge import gateway_status
 from translate.model import Source
 from translate.status.conditions import PROGRAMMED, R_INVALID, R_PENDING, R_PROGRAMMED, false, true
@@ -33,7 +34,7 @@ class GatewayReconciler:
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
         gw = self.ctx.view.get("Gateway", k.namespace, k.name)
-        if gw is None or (gw.get("metadata") or {}).get("deletionTimestamp"):
+        if gw is None or being_deleted(gw):
             return Result()  # a Gateway owns no Lattice resource of its own
         translation = self.ctx.translate(scope.gateway_scope(self.ctx.view, gw))
         outcome = translation.outcome("Gateway", k.namespace, k.name)
@@ -45,7 +46,7 @@ class GatewayReconciler:
 
         programmed = None
         requeue_after = None
-        errors: list[str] = []
+        errors: list = []  # lattice.apply.OpError
         accepted = outcome.condition("Accepted")
         if accepted is not None and accepted.status != "True":
             programmed = false(PROGRAMMED, R_INVALID, "the Gateway is not accepted", outcome.generation)

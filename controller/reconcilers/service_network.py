@@ -39,7 +39,7 @@ class ServiceNetworkReconciler:
             if not has_finalizer(obj):
                 return Result()
             result = await sync.delete_service_network(ServiceNetwork(k.name, (source,), managed=True))
-            if result.converged or not (result.in_progress or result.errors or result.conflicts):
+            if not (result.in_progress or result.errors or result.conflicts):
                 await remove_finalizer(kube, status, obj)
                 return Result()
             blocked = "; ".join(result.in_progress + [c.message for c in result.conflicts]) or describe_errors(
@@ -71,9 +71,7 @@ class ServiceNetworkReconciler:
             else:
                 programmed = true(PROGRAMMED, R_PROGRAMMED, f"aws-service-network-arn: {result.arn}", generation)
             conditions = [c for c in conditions if c.type != PROGRAMMED] + [programmed]
-            if result.errors:
-                await self.ctx.write_status(obj, conditions_status(obj.get("status"), conditions, now_rfc3339(),
-                                                                   generation))
-                raise TemporaryError(describe_errors(result.errors), retry_after=result.retry_after)
         await self.ctx.write_status(obj, conditions_status(obj.get("status"), conditions, now_rfc3339(), generation))
+        if wanted and result.errors:
+            raise TemporaryError(describe_errors(result.errors), retry_after=result.retry_after)
         return Result(requeue_after=requeue_after)
