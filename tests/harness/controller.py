@@ -26,13 +26,12 @@ from typing import Any
 import aioboto3
 
 from controller import config as config_mod
+from controller.cmd_demo import ROUTE_KINDS, problems_of
 from controller.embedded import running_manager
 from controller.manifests import load
 from lattice.emulator import EmulatorControl, run_emulator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
-DOMAIN = "application-networking.k8s.aws/lattice-assigned-domain-name"
 ENV = {
     "CLUSTER_NAME": "itest",
     "CLUSTER_VPC_ID": "vpc-0123456789abcdef0",
@@ -124,19 +123,8 @@ class ControllerEnv:
             if obj["kind"] != "Gateway" and obj["kind"] not in ROUTE_KINDS:
                 continue
             live = await self.get(obj)
-            if live is None:
-                return False
-            status = live.get("status") or {}
-            if obj["kind"] == "Gateway":
-                if not _true(status.get("conditions"), "Programmed"):
-                    return False
-                continue
-            parents = status.get("parents") or []
-            if not parents or not all(
-                _true(p.get("conditions"), "Accepted") and _true(p.get("conditions"), "ResolvedRefs") for p in parents
-            ):
-                return False
-            if not (live["metadata"].get("annotations") or {}).get(DOMAIN):
+            # The same criterion `latticegw demo` waits for, so the demo's notion is tested too.
+            if live is None or problems_of(live):
                 return False
         return True
 
@@ -210,10 +198,6 @@ class ControllerEnv:
                 return
             await asyncio.sleep(0.05)
         raise AssertionError("the controller never went idle")
-
-
-def _true(conditions, type_: str) -> bool:
-    return any(c.get("type") == type_ and c.get("status") == "True" for c in conditions or ())
 
 
 @contextlib.asynccontextmanager
