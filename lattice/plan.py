@@ -549,6 +549,10 @@ class _Planner:
                     fingerprint=svc.fingerprint, reason="create"))
             elif have.status == "DELETE_IN_PROGRESS":
                 self.pending.append(f"association with {a.service_network} is being deleted; recreating later")
+            elif have.status in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"):
+                # Look again soon (like any transitional resource), so the inventory sees it ACTIVE
+                # and a later no-op reconcile has nothing left to re-read.
+                self.pending.append(f"association with {a.service_network} is {have.status}")
             elif have.tags is None or self.ours(have.tags.get(MANAGED_BY)) or adopt:
                 self.ops += tag_ops(2, akey, have.arn, a.tags, have.tags, force=adopt)
             # an association someone else made already gives us what we want: leave it alone

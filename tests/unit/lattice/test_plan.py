@@ -320,6 +320,18 @@ def test_orphan_service_of_the_same_source_is_deleted():
         obs.services["old-name"].id
 
 
+def test_association_still_being_created_is_pending_not_done():
+    """A converged-looking route whose association is CREATE_IN_PROGRESS must look again soon,
+    so the inventory sees it ACTIVE and a later no-op reconcile re-reads nothing."""
+    obs = observed_from((service(),), TGS)
+    assert plan(Desired(SRC, (service(),), TGS), obs).pending == ()
+    (assoc,) = obs.services["r-ns"].associations.values()
+    assoc.status = "CREATE_IN_PROGRESS"
+    p = plan(Desired(SRC, (service(),), TGS), obs)
+    assert p.operations == ()
+    assert p.pending == ("association with sn1 is CREATE_IN_PROGRESS",)
+
+
 def test_in_progress_delete_waits():
     obs = observed_from((service(),), TGS)
     obs.services["r-ns"].status = "DELETE_IN_PROGRESS"
