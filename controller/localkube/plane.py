@@ -283,8 +283,50 @@ class LocalKube:
         if status not in (201, 409):
             raise LocalKubeError(f"create namespace {name}: {status} {body}")
 
-    async def delete_namespace(self, name: str) -> None:
-        await self.request("DELETE", f"/api/v1/namespaces/{name}")
+    async def purge_namespace(self, name: str) -> None:
+        """Delete a namespace and everything in it, finalizers included.
+
+        This plane runs no kube-controller-manager, so a deleted namespace would otherwise stay
+        Terminating with all its objects, and a later controller watching the whole cluster
+        would reconcile them again. Finalizers are dropped because whoever held them (a test's
+        controller) is gone by the time a test cleans up.
+        """
+        for path in await self._namespaced_collections(name):
+            status, body = await self.request("GET", path)
+            if status != 200:
+                continue
+            for item in body.get("items") or ():
+                item_path = f"{path}/{item['metadata']['name']}"
+                # Delete first: once an object is being deleted nobody can add a finalizer back.
+                status, left = await self.request("DELETE", item_path)
+                if status in (200, 202) and isinstance(left, dict) and left.get("metadata", {}).get("finalizers"):
+                    await self.request("PATCH", item_path, {"metadata": {"finalizers": None}},
+                                       content_type="application/merge-patch+json")
+        status, _ = await self.request("DELETE", f"/api/v1/namespaces/{name}")
+        if status == 404:
+            return
+        status, ns = await self.request("GET", f"/api/v1/namespaces/{name}")
+        if status == 200:  # the namespace controller's last step: drop the "kubernetes" finalizer
+            ns["spec"]["finalizers"] = []
+            status, body = await self.request("PUT", f"/api/v1/namespaces/{name}/finalize", ns)
+            if status not in (200, 404):
+                raise LocalKubeError(f"finalize namespace {name}: {status} {body}")
+
+    async def _namespaced_collections(self, namespace: str) -> list[str]:
+        """The list paths, inside `namespace`, of every namespaced resource the server serves."""
+        group_versions = ["/api/v1"]
+        status, groups = await self.request("GET", "/apis")
+        if status != 200:
+            raise LocalKubeError(f"discovery: {status} {groups}")
+        group_versions += [f"/apis/{g['preferredVersion']['groupVersion']}" for g in groups["groups"]]
+        paths = []
+        for base in group_versions:
+            status, body = await self.request("GET", base)
+            if status != 200:
+                continue
+            paths += [f"{base}/namespaces/{namespace}/{r['name']}" for r in body["resources"]
+                      if r["namespaced"] and "/" not in r["name"] and {"list", "delete"} <= set(r["verbs"])]
+        return paths
 
     async def create_token(self, namespace: str, service_account: str, seconds: int = 3600) -> str:
         """A real bound token for a ServiceAccount, from the TokenRequest API."""

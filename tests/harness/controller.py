@@ -75,6 +75,7 @@ class ControllerEnv:
         self.manager = manager
         self.prefix = prefix
         self.applied: list[dict] = []
+        self.namespaces: set[str] = set()
 
     # -- Kubernetes ---------------------------------------------------------------------------
     def ns(self, name: str) -> str:
@@ -89,7 +90,10 @@ class ControllerEnv:
 
     async def apply(self, objs: list[dict]) -> None:
         for obj in objs:
-            if obj["kind"] != "Namespace" and obj.get("metadata", {}).get("namespace"):
+            if obj["kind"] == "Namespace":
+                self.namespaces.add(obj["metadata"]["name"])
+            elif obj.get("metadata", {}).get("namespace"):
+                self.namespaces.add(obj["metadata"]["namespace"])
                 await self.kube.create_namespace(obj["metadata"]["namespace"])
             await self.kube.apply(obj, field_manager="itest")
             self.applied.append(obj)
@@ -219,5 +223,10 @@ async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = N
             finally:
                 # Also when the test failed inside `async with`: objects left behind would be
                 # picked up (with our finalizers) by the next test's controller.
-                await control.clear_faults()
-                await env.delete_all()
+                try:
+                    await control.clear_faults()
+                    await env.delete_all()
+                finally:
+                    # Even when the controller did not let go: nothing of this test may outlive it.
+                    for name in sorted(env.namespaces):
+                        await kube.purge_namespace(name)

@@ -34,7 +34,7 @@ async def namespace(kube):
     name = f"t-{uuid.uuid4().hex[:10]}"
     await kube.create_namespace(name)
     yield name
-    await kube.delete_namespace(name)
+    await kube.purge_namespace(name)
 
 
 @pytest.fixture

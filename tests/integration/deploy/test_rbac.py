@@ -304,12 +304,27 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
                 await eventually(policy_accepted, 60, "the TargetGroupPolicy to be Accepted", log_path)
                 manifests.append(tgp)
 
-                # ---- the durable queue lives in the namespace, in the ConfigMaps the Role names
-                st, cms = await kube.request(
-                    "GET", f"/api/v1/namespaces/{namespace}/configmaps?labelSelector=latticegw.io/queue")
-                assert st == 200
-                names = {c["metadata"]["name"] for c in cms["items"]}
-                assert names and names <= {f"latticegw-queue-{i:02d}" for i in range(4)}, names
+                # ---- the durable queue lives in the namespace, in the ConfigMaps the Role names.
+                # A converged controller may have had nothing pending long enough to write, so give
+                # it a key that stays pending: a Gateway whose service network does not exist looks
+                # again in a minute, and that delayed re-check must reach the store.
+                gateway = next(o for o in manifests if o["kind"] == "Gateway")
+                waiting = {"apiVersion": gateway["apiVersion"], "kind": "Gateway",
+                           "metadata": {"name": "no-network-yet", "namespace": namespace},
+                           "spec": {"gatewayClassName": gateway["spec"]["gatewayClassName"],
+                                    "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}]}}
+                await kube.apply(waiting)
+                manifests.append(waiting)
+
+                async def queued():
+                    st, cms = await kube.request(
+                        "GET", f"/api/v1/namespaces/{namespace}/configmaps?labelSelector=latticegw.io/queue")
+                    assert st == 200
+                    names = {c["metadata"]["name"] for c in cms["items"]}
+                    assert names <= {f"latticegw-queue-{i:02d}" for i in range(4)}, names
+                    return any(f"Gateway/{namespace}/no-network-yet" in (c.get("data") or {}).get("queue.json", "")
+                               for c in cms["items"])
+                await eventually(queued, 60, "the Gateway's delayed re-check in a queue ConfigMap", log_path)
 
                 await delete_and_wait(kube, [o for o in manifests if o["kind"] != "GatewayClass"], log_path)
                 async with EmulatorControl(emu.url) as ctl:

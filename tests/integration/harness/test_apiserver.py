@@ -88,3 +88,25 @@ async def test_rbac_is_enforced_for_service_accounts(kube, namespace):
     status, body = await kube.request("GET", f"{GW}/namespaces/{namespace}/httproutes", token=token)
     assert status == 403, body
     assert body["reason"] == "Forbidden"
+
+
+async def test_purge_namespace_removes_it_and_everything_in_it(kube):
+    """No controller-manager runs here, so the harness does the namespace controller's job: a
+    test's namespace and its objects (finalizers included) must not outlive the test, or the next
+    test's controller, which watches the whole cluster, would find them."""
+    name = "purge-me"
+    await kube.create_namespace(name)
+    held = gateway(name)
+    held["metadata"]["finalizers"] = ["application-networking.k8s.aws/gateway-finalizer"]
+    status, body = await kube.request("POST", f"{GW}/namespaces/{name}/gateways", held)
+    assert status == 201, body
+    status, body = await kube.request("POST", f"/api/v1/namespaces/{name}/configmaps",
+                                      {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "plain"}})
+    assert status == 201, body
+
+    await kube.purge_namespace(name)
+
+    assert (await kube.request("GET", f"{GW}/namespaces/{name}/gateways/my-hotel"))[0] == 404
+    assert (await kube.request("GET", f"/api/v1/namespaces/{name}/configmaps/plain"))[0] == 404
+    assert (await kube.request("GET", f"/api/v1/namespaces/{name}"))[0] == 404
+    await kube.purge_namespace(name)  # a second purge of a gone namespace is harmless
