@@ -11,3 +11,6 @@ LATTICE_DOMAIN = "application-networking.k8s.aws/lattice-assigned-domain-name"
 LATTICE_SERVICE_ARN = "application-networking.k8s.aws/lattice-service-arn"
 
 OUTPUT_ANNOTATIONS = frozenset({PROGRESS, LATTICE_DOMAIN, LATTICE_SERVICE_ARN})
+
+# The kinds we write output annotations on (a metadata patch each: RBAC must allow it).
+ANNOTATED_KINDS = frozenset({"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "ServiceExport"})

@@ -10,16 +10,19 @@ through policies: the VPC association (VpcAssociationPolicy), the auth policy
 
 `Programmed` is the one condition translate cannot know: it is True with the
 service network's ARN once Lattice has it, False/Pending otherwise (and we look
-again later, since someone may create it by hand).
+again later, since someone may create it by hand). Like a route, a Gateway records
+a fully successful pass (`controller.progress`) and skips AWS while nothing changed,
+until its drift check is due.
 """
 
 from __future__ import annotations
 
-from controller import keys
+from controller import keys, progress
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
-from controller.reconcilers.finalizers import being_deleted
+from controller.reconcilers.drift import DriftClock
+from controller.reconcilers.finalizers import being_deleted, patch_annotations
 from controller.reconcilers.status_merge import gateway_status
 from translate.model import Source
 from translate.status.conditions import PROGRAMMED, R_INVALID, R_PENDING, R_PROGRAMMED, false, true
@@ -30,6 +33,7 @@ NOT_FOUND_RECHECK = 60.0
 class GatewayReconciler:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.drift = DriftClock(lambda: ctx.runtime.config.resync_seconds)
 
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
@@ -42,6 +46,9 @@ class GatewayReconciler:
             return Result()  # not a Gateway of our class
         source = Source("Gateway", k.namespace, k.name)
         networks = [sn for sn in translation.service_networks if source in sn.sources]
+        desired = progress.desired_fingerprint(outcome.to_dict(), [sn.to_dict() for sn in networks])
+        if not self.drift.due(source) and progress.is_current(gw, desired):
+            return Result()  # this very model was applied and reported (perhaps by an earlier leader)
         sync = await self.ctx.lattice()
 
         programmed = None
@@ -80,6 +87,10 @@ class GatewayReconciler:
         new_status = gateway_status(gw.get("status"), conditions, outcome.listeners, now_rfc3339(),
                                     outcome.generation)
         await self.ctx.write_status(gw, new_status)
+        done = programmed is not None and programmed.status == "True" and not errors and requeue_after is None
+        await patch_annotations(self.ctx.runtime.kube, self.ctx.runtime.status, gw,
+                                {progress.ANNOTATION: progress.next_record(gw, desired, done=done, verified=True)})
+        self.drift.verified(source)
         if new_status is not None:  # events describe changes; a no-op pass writes nothing
             if programmed is not None and programmed.status != "True":
                 self.ctx.event(gw, "Warning", programmed.reason, programmed.message)

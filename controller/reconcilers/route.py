@@ -16,25 +16,26 @@ One reconcile, level-based:
 3. Write back what happened: route status (only if it changed), the
    DNS-name/ARN annotations, and Events for failures and the first success.
    Resources still being created requeue the key after a short delay instead of
-   holding a worker.
+   holding a worker. A fully successful pass records what it applied on the route
+   (`controller.progress`); a later pass that would apply exactly that again (at start,
+   at takeover, after an unrelated change) skips AWS until the route's drift check is due.
 """
 
 from __future__ import annotations
 
-import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
 import structlog
 
-from controller import keys
+from controller import keys, progress
 from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
 from controller.annotations import LATTICE_SERVICE_ARN as ARN_ANNOTATION
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
+from controller.reconcilers.drift import DriftClock
 from controller.reconcilers.finalizers import (
     add_finalizer,
     being_deleted,
@@ -53,21 +54,7 @@ log = structlog.get_logger("latticegw.route")
 class RouteReconciler:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
-        # When each source's Lattice resources were last read back from AWS (drift check).
-        self._verified: dict[Source, float] = {}
-
-    def _drift_check_due(self, source: Source) -> bool:
-        """Re-read a source's resources from AWS at most once per resync period (jittered).
-
-        A reconcile normally trusts the inventory (a converged route costs no AWS call), so
-        changes made behind our back would go unnoticed; the periodic resync that the runtime
-        triggers every RECONCILE_DEFAULT_RESYNC_SECONDS is when we pay a few reads to look.
-        The first reconcile after start counts as verified: the inventory was just loaded.
-        """
-        period = self.ctx.runtime.config.resync_seconds
-        now = time.monotonic()
-        last = self._verified.setdefault(source, now)
-        return period > 0 and now - last >= period * (0.9 + 0.2 * _jitter(source))
+        self.drift = DriftClock(lambda: ctx.runtime.config.resync_seconds)
 
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
@@ -90,13 +77,16 @@ class RouteReconciler:
             return await self._clean_up(source, route, drop_status=not export)
 
         lookups = tuple(t for t in translation.target_group_lookups if _used_by(t.name, services))
+        desired = _desired_fingerprints(outcome, services, target_groups, lookups)
+        refresh = self.drift.due(source)
+        if not refresh and progress.is_current(route, *desired):
+            return Result()  # this very model was applied (perhaps by an earlier leader)
         if services or target_groups:
             route = await add_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, route)
         sync = await self.ctx.lattice()
-        refresh = self._drift_check_due(source)
         result = await sync.apply_source(source, services, target_groups, lookups, refresh=refresh)
         if refresh and not (result.errors or result.in_progress or result.conflicts):
-            self._verified[source] = time.monotonic()  # (also while only waiting for a service network)
+            self.drift.verified(source)  # (also while only waiting for a service network)
 
         status_changed = False
         if not export:
@@ -105,12 +95,12 @@ class RouteReconciler:
                                       now_rfc3339(), outcome.generation)
             await self.ctx.write_status(route, new_status)
             status_changed = new_status is not None
-            await self._annotate(route, services, result)
+        await self._annotate(route, services, result, desired, verified=refresh)
         self._events(route, outcome, result, translation_changed=status_changed or export)
         return _result_of(result)
 
     async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
-        self._verified.pop(source, None)
+        self.drift.forget(source)
         sync = await self.ctx.lattice()
         result = await sync.apply_source(source, (), (), ())
         if result.errors and route is not None:
@@ -125,20 +115,22 @@ class RouteReconciler:
                     route_status(route.get("status"), (), self.ctx.tconfig.controller_name,
                                  source.namespace, now_rfc3339(), None),
                 )
-                await patch_annotations(kube, status, route, {DOMAIN_ANNOTATION: None, ARN_ANNOTATION: None})
+                await patch_annotations(kube, status, route, {DOMAIN_ANNOTATION: None, ARN_ANNOTATION: None,
+                                                              progress.ANNOTATION: None})
             await remove_finalizer(kube, status, route)
         return Result()
 
-    async def _annotate(self, route: Mapping[str, Any], services, result) -> None:
-        if not services:
-            return
-        svc = result.services.get(services[0].name)
-        if svc is None or not svc.arn:
-            return
-        await patch_annotations(
-            self.ctx.runtime.kube, self.ctx.runtime.status, route,
-            {DOMAIN_ANNOTATION: svc.dns_name or None, ARN_ANNOTATION: svc.arn},
-        )
+    async def _annotate(self, route: Mapping[str, Any], services, result, desired: tuple[str, str], *,
+                        verified: bool) -> None:
+        """The route's output annotations, in one patch (none when nothing changed): the
+        service's DNS name and ARN once known, and the progress record."""
+        done = not (result.errors or result.in_progress or result.conflicts or result.waiting)
+        annotations: dict[str, str | None] = {
+            progress.ANNOTATION: progress.next_record(route, *desired, done=done, verified=verified)}
+        svc = result.services.get(services[0].name) if services else None
+        if svc is not None and svc.arn:
+            annotations.update({DOMAIN_ANNOTATION: svc.dns_name or None, ARN_ANNOTATION: svc.arn})
+        await patch_annotations(self.ctx.runtime.kube, self.ctx.runtime.status, route, annotations)
 
     def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, translation_changed: bool) -> None:
         # Translate's own events (dropped tags, extra hostnames, ...) describe the spec: say
@@ -159,9 +151,18 @@ class RouteReconciler:
             self.ctx.event(route, "Normal", "DeploySucceed", f"Lattice service {names} is ready")
 
 
-def _jitter(source: Source) -> float:
-    """A stable per-source fraction in [0, 1), so drift checks spread out instead of bunching."""
-    return (zlib.crc32(source.key.encode()) % 1000) / 1000.0
+def _desired_fingerprints(outcome: Outcome, services, target_groups, lookups) -> tuple[str, str]:
+    """(config, targets): everything a pass applies or reports for this route. Config: the
+    parents' translated conditions, its services (with listeners, rules and associations), its
+    target groups, and the imported target groups it forwards to. Targets: the targets of its
+    target groups."""
+    config = progress.desired_fingerprint(
+        outcome.to_dict(),
+        [s.fingerprint for s in services],
+        [t.fingerprint for t in target_groups],
+        [(lk.name, lk.arn, dict(lk.tags), lk.vpc_identifier) for lk in lookups],
+    )
+    return config, progress.desired_fingerprint([t.targets_fingerprint for t in target_groups])
 
 
 def _result_of(result) -> Result:

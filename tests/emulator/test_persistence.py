@@ -9,6 +9,7 @@ import sys
 
 import aioboto3
 
+from controller.localkube.plane import die_with_parent
 from lattice.emulator import EmulatorControl, run_emulator
 
 from .helpers import forward, path_match
@@ -70,7 +71,7 @@ async def test_cli_restart_with_state_file(tmp_path):
         proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "controller.cli", "emulator", "--port", "0", "--state", str(state),
             "--quota", "service_networks=1",
-            stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=die_with_parent)
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
         assert "listening on http://" in line, line
         return proc, line.rsplit(" ", 1)[1].strip()

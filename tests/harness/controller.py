@@ -68,14 +68,32 @@ def _rename_refs(node: Any, mapping: dict[str, str]) -> None:
 
 
 class ControllerEnv:
-    def __init__(self, kube, emulator, control: EmulatorControl, manager, prefix: str) -> None:
+    def __init__(self, kube, emulator, control: EmulatorControl, config: config_mod.Config, prefix: str) -> None:
         self.kube = kube
         self.emulator = emulator
         self.control = control
-        self.manager = manager
+        self.config = config
+        self.manager = None
+        self._running: contextlib.AsyncExitStack | None = None
         self.prefix = prefix
         self.applied: list[dict] = []
         self.namespaces: set[str] = set()
+
+    # -- the controller -------------------------------------------------------------------------
+    async def start(self) -> None:
+        """A new controller process, as far as the controller can tell: fresh caches, queue,
+        reconcilers and Lattice client and inventory; the same cluster, Lattice and config.
+        Returns once it leads (stop, then start: what a failover looks like to the next leader)."""
+        stack = contextlib.AsyncExitStack()
+        self.manager = await stack.enter_async_context(running_manager(self.config))
+        self._running = stack
+        await self.wait_until(lambda: _now(self.manager.leading), "the controller leads", timeout=60)
+
+    async def stop(self) -> None:
+        """Stop it gracefully, as a SIGTERM'd leader stops."""
+        if self._running is not None:
+            running, self._running = self._running, None
+            await running.aclose()
 
     # -- Kubernetes ---------------------------------------------------------------------------
     def ns(self, name: str) -> str:
@@ -216,8 +234,9 @@ async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = N
                  "identity": f"itest-{uuid.uuid4().hex[:6]}"}
         flags.update(config or {})
         cfg = config_mod.load(flags, env)
-        async with EmulatorControl(emu.url) as control, running_manager(cfg) as manager:
-            env = ControllerEnv(kube, emu, control, manager, f"e{uuid.uuid4().hex[:6]}")
+        async with EmulatorControl(emu.url) as control:
+            env = ControllerEnv(kube, emu, control, cfg, f"e{uuid.uuid4().hex[:6]}")
+            await env.start()
             try:
                 yield env
             finally:
@@ -230,3 +249,8 @@ async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = N
                     # Even when the controller did not let go: nothing of this test may outlive it.
                     for name in sorted(env.namespaces):
                         await kube.purge_namespace(name)
+                    await env.stop()
+
+
+async def _now(value):
+    return value

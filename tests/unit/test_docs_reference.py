@@ -162,6 +162,17 @@ def test_every_annotation_and_tag_in_the_code_is_documented():
         assert (key in code_keys() or stem in code_keys() or key in literals), f"documented {key} unknown to the code"
 
 
+def test_progress_record_is_documented_on_every_kind_it_is_written_on():
+    from controller.annotations import ANNOTATED_KINDS
+    from controller.progress import ANNOTATION
+
+    text = (REF / "annotations.md").read_text()
+    (row,) = [line for line in text.splitlines() if line.startswith(f"| `{ANNOTATION}`")]
+    for kind in ANNOTATED_KINDS:
+        plural = "routes" if kind.endswith("Route") else kind + "s"
+        assert plural in row, (kind, row)
+
+
 def test_finalizers_are_documented():
     text = (REF / "annotations.md").read_text()
     from controller.reconcilers.finalizers import FINALIZERS

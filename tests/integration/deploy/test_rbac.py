@@ -20,6 +20,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
+from controller.localkube.plane import die_with_parent
 from controller.manifests import load
 from tests.unit.deploy.helm import one, render
 from translate import naming
@@ -251,7 +252,8 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
         with open(log_path, "wb") as log:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "controller.cli", "run", "--kubeconfig", str(kubeconfig),
-                cwd=str(workdir), env=env, stdout=log, stderr=asyncio.subprocess.STDOUT)
+                cwd=str(workdir), env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
+                preexec_fn=die_with_parent)
             try:
                 base = f"http://127.0.0.1:{port}"
 
@@ -370,7 +372,8 @@ class ChartReplica:
         self._log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "controller.cli", "run", "--kubeconfig", str(self.kubeconfig),
-            cwd=str(ROOT), env=self.env, stdout=self._log, stderr=asyncio.subprocess.STDOUT)
+            cwd=str(ROOT), env=self.env, stdout=self._log, stderr=asyncio.subprocess.STDOUT,
+            preexec_fn=die_with_parent)  # no orphan if pytest is killed
 
     async def leader_status(self) -> float | None:
         text = (await http_get(self.base + "/metrics"))[1]

@@ -13,6 +13,8 @@ import aiohttp
 import orjson
 import yaml
 
+from controller.localkube.plane import die_with_parent
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -44,7 +46,7 @@ class Replica:
             sys.executable, "-m", "controller.cli", "run",
             "--kubeconfig", self.kubeconfig, "--namespace", self.namespace, "--identity", self.identity,
             "--sidecar-address", f"127.0.0.1:{self.port}", "--queue-store", self.queue_store,
-            cwd=str(ROOT), env=env, stdout=self._log, stderr=asyncio.subprocess.STDOUT,
+            cwd=str(ROOT), env=env, stdout=self._log, stderr=asyncio.subprocess.STDOUT, preexec_fn=die_with_parent,
         )
 
     async def status(self) -> dict | None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from controller import config
+from controller.annotations import ANNOTATED_KINDS
 from controller.discovery import AWS_GROUP, WANTED
 from controller.queue_store_kube import KubeQueueStore
 from controller.reconcilers.finalizers import FINALIZERS
@@ -122,12 +123,12 @@ def test_cluster_role_is_least_privilege_and_covers_what_the_code_does():
     for kind, plural in aws_plurals().items():
         assert kind in KNOWN_KINDS
         assert allows(rules, AWS_GROUP, plural + "/status", "patch")
-    # metadata patches (finalizers, annotations): exactly the kinds that carry our finalizers, and
-    # the routes (annotations). A new finalizer in the code fails here until the chart allows it.
+    # metadata patches (finalizers, annotations): exactly the kinds that carry our finalizers or our
+    # output annotations. A new finalizer or annotated kind in the code fails here until the chart allows it.
     patchable = {(r_group, res) for r in rules for r_group in r["apiGroups"] for res in r["resources"]
                  if "patch" in r["verbs"] and "/" not in res and r_group != "events.k8s.io"}
     wanted = {(AWS_GROUP if kind in aws_plurals() else GATEWAY_GROUP, plurals[kind])
-              for kind in set(FINALIZERS) | {"HTTPRoute", "GRPCRoute", "TLSRoute"}}
+              for kind in set(FINALIZERS) | ANNOTATED_KINDS}
     assert patchable == wanted
     assert allows(rules, "events.k8s.io", "events", "create") and allows(rules, "events.k8s.io", "events", "patch")
     # read-only on what users own and we only read

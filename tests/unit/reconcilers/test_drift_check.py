@@ -2,43 +2,45 @@
 
 from __future__ import annotations
 
-import time
-from types import SimpleNamespace
-
-from controller.config import Config
-from controller.reconcilers.route import RouteReconciler
+from controller.reconcilers.drift import DriftClock
 from translate.model import Source
 
 
-def reconciler(resync: float) -> RouteReconciler:
-    runtime = SimpleNamespace(config=Config(resync_seconds=resync))
-    return RouteReconciler(SimpleNamespace(runtime=runtime))
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
-def test_first_reconcile_trusts_the_fresh_inventory():
-    r = reconciler(600)
-    assert r._drift_check_due(Source("HTTPRoute", "ns", "a")) is False
+def test_first_reconcile_trusts_what_it_knows():
+    assert DriftClock(lambda: 600, Clock()).due(Source("HTTPRoute", "ns", "a")) is False
 
 
 def test_due_after_the_period_and_spread_per_source():
-    r = reconciler(600)
+    clock = Clock()
+    drift = DriftClock(lambda: 600, clock)
     sources = [Source("HTTPRoute", "ns", f"r{i}") for i in range(50)]
-    for s in sources:
-        r._drift_check_due(s)
-    # Pretend every source was verified 700 s ago: all are due (period x at most 1.1).
-    for s in sources:
-        r._verified[s] = time.monotonic() - 700
-    assert all(r._drift_check_due(s) for s in sources)
-    # 550 s ago: only those whose jittered period is below 550 s (factor < 0.9167) are due.
-    for s in sources:
-        r._verified[s] = time.monotonic() - 550
-    due = sum(r._drift_check_due(s) for s in sources)
+    assert not any(drift.due(s) for s in sources)
+    # 550 s later: only those whose jittered period is below 550 s (factor < 0.9167) are due.
+    clock.now += 550
+    due = sum(drift.due(s) for s in sources)
     assert 0 < due < len(sources)
+    # 700 s after the first look: every source is due (period x at most 1.1) ...
+    clock.now += 150
+    assert all(drift.due(s) for s in sources)
+    # ... until it is verified again.
+    drift.verified(sources[0])
+    assert not drift.due(sources[0])
+    drift.forget(sources[1])
+    assert not drift.due(sources[1])  # forgotten: like a first sight
 
 
 def test_resync_zero_turns_drift_checks_off():
-    r = reconciler(0)
+    clock = Clock()
+    drift = DriftClock(lambda: 0, clock)
     s = Source("HTTPRoute", "ns", "a")
-    r._drift_check_due(s)
-    r._verified[s] = time.monotonic() - 10**6
-    assert r._drift_check_due(s) is False
+    drift.due(s)
+    clock.now += 10**6
+    assert drift.due(s) is False
