@@ -15,6 +15,12 @@ For each worker count (1, and the controller's default), on loopback only:
 Prints seconds to converge, AWS calls (the emulator's counters, total and writes), calls per route,
 and the ratios 1 worker / default. Bounded by BENCH_TIMEOUT seconds per run.
 
+Then a takeover (BENCH_TAKEOVER=0 skips it): the controller stops once everything converged and
+its queue is empty, a new one (a new identity, fresh caches and inventory) starts against the
+same cluster and Lattice, and the clock runs until it has replayed every object and is idle:
+seconds and AWS calls. Once as it is, with every object's `latticegw.io/applied` progress record,
+and once more after the records were stripped, which is what the takeover costs without them.
+
     .venv/bin/python bench/bench_e2e.py                      # 500 routes, 20 ms
     BENCH_ROUTES=50 .venv/bin/python bench/bench_e2e.py      # quicker
     BENCH_WORKERS=1,16 BENCH_LATENCY=0.02 BENCH_TIMEOUT=1200 ...
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import ssl
 import sys
@@ -53,6 +60,8 @@ LATENCY = float(os.environ.get("BENCH_LATENCY", "0.02"))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "1200"))
 DEFAULT_WORKERS = config_mod.Config().workers
 WORKERS = [int(w) for w in os.environ.get("BENCH_WORKERS", f"1,{DEFAULT_WORKERS}").split(",")]
+TAKEOVER = os.environ.get("BENCH_TAKEOVER", "1") != "0"
+RECORD = "latticegw.io/applied"
 # Lattice's default quota is 500 target groups per account and Region: raise it to fit 2 per route
 # (as a user with this many routes would have done).
 QUOTAS = {"target_groups": max(500, 2 * N + 100), "services": max(2000, N + 100)}
@@ -79,9 +88,10 @@ class Kube:
     async def close(self) -> None:
         await self.session.close()
 
-    async def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    async def request(self, method: str, path: str, body: dict | None = None,
+                      content_type: str = "application/json") -> tuple[int, dict]:
         data = orjson.dumps(body) if body is not None else None
-        headers = {"Content-Type": "application/json"} if data else {}
+        headers = {"Content-Type": content_type} if data else {}
         async with self.session.request(method, self.plane.url + path, data=data, headers=headers) as resp:
             raw = await resp.read()
             return resp.status, (orjson.loads(raw) if raw else {})
@@ -220,11 +230,62 @@ async def run(workers: int) -> dict:
                         await asyncio.sleep(0.5)
                     elapsed = time.monotonic() - t0
                     calls = (await ctl.calls())["calls"]
-                return {"workers": workers, "seconds": elapsed, "done": done, "programmed": programmed,
-                        "timed_out": done < N or not programmed, "created": created, "setup": setup,
-                        "calls": Counter(calls), "half": next((s for s, d in samples if d >= N / 2), None)}
+                    if TAKEOVER:
+                        await asyncio.wait_for(_idle(manager, 0), TIMEOUT)  # the last records written
+                result = {"workers": workers, "seconds": elapsed, "done": done, "programmed": programmed,
+                          "timed_out": done < N or not programmed, "created": created, "setup": setup,
+                          "calls": Counter(calls), "half": next((s for s, d in samples if d >= N / 2), None)}
+                if TAKEOVER and not result["timed_out"]:
+                    result["takeover"] = await takeover(cfg, ctl)
+                    await strip_records(kube)
+                    result["takeover_without_records"] = await takeover(cfg, ctl)
+                return result
             finally:
                 await kube.close()
+
+
+async def takeover(cfg, ctl) -> dict:
+    """A new controller process takes over: seconds and AWS calls until it replayed every object
+    and is idle."""
+    await ctl.reset_calls()
+    t0 = time.monotonic()
+    async with running_manager(dataclasses.replace(cfg, identity=f"bench-{uuid.uuid4().hex[:6]}")) as manager:
+        await asyncio.wait_for(_idle(manager, N), TIMEOUT)
+        seconds = time.monotonic() - t0
+    return {"seconds": seconds, "calls": Counter((await ctl.calls())["calls"])}
+
+
+async def strip_records(kube: Kube) -> None:
+    """Remove the progress record from every route and the Gateway (no controller runs)."""
+    paths = [f"/apis/gateway.networking.k8s.io/v1/namespaces/{NS}/httproutes/route-{i}" for i in range(N)]
+    paths.append(f"/apis/gateway.networking.k8s.io/v1/namespaces/{NS}/gateways/{GATEWAY}")
+    sem = asyncio.Semaphore(24)
+
+    async def one(path: str) -> None:
+        async with sem:
+            status, body = await kube.request("PATCH", path, {"metadata": {"annotations": {RECORD: None}}},
+                                              content_type="application/merge-patch+json")
+            if status != 200:
+                raise RuntimeError(f"strip {path}: {status} {body}")
+
+    await asyncio.gather(*(one(p) for p in paths))
+
+
+async def _idle(manager, at_least: int) -> None:
+    """Leading, at least `at_least` reconciles done, and nothing queued, running or delayed for 1 s."""
+    quiet_since = None
+    while True:
+        q = manager.queue
+        busy = (not manager.leading or manager.workers.processed < at_least or len(q) > 0
+                or bool(q.processing_keys()) or q.delayed_count() > 0)
+        now = time.monotonic()
+        if busy:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = now
+        elif now - quiet_since >= 1.0:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def _synced(manager) -> None:
@@ -251,6 +312,15 @@ def report(results: list[dict]) -> None:
               f"AWS calls x{ta / tb:.2f}" if tb else "")
     for r in results:
         print(f"calls with {r['workers']} worker(s): " + ", ".join(f"{op}={n}" for op, n in sorted(r["calls"].items())))
+    for r in results:
+        if "takeover" not in r:
+            continue
+        for label, t in (("with progress records", r["takeover"]),
+                         ("records stripped", r["takeover_without_records"])):
+            total = sum(t["calls"].values())
+            print(f"takeover after the {r['workers']}-worker run, {label}: {t['seconds']:.1f} s until idle, "
+                  f"{total} AWS calls" + (f" ({', '.join(f'{op}={n}' for op, n in sorted(t['calls'].items()))})"
+                                           if total else ""))
 
 
 async def main() -> None:
