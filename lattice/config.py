@@ -79,9 +79,11 @@ def _num(env: Mapping[str, str], name: str, default: float) -> float:
 def from_env(env: Mapping[str, str], **overrides: Any) -> LatticeConfig:
     """A LatticeConfig from the environment (pass os.environ); `overrides` win when not None.
 
-    REGION / AWS_REGION, LATTICE_ENDPOINT (the reference's names), and our knobs:
-    LATTICEGW_AWS_{READ,WRITE,TAG}_QPS and _BURST, LATTICEGW_AWS_MAX_ATTEMPTS,
-    LATTICEGW_AWS_MAX_RETRY_WAIT (seconds), LATTICEGW_AWS_POOL (connections per client).
+    REGION / AWS_REGION, LATTICE_ENDPOINT, DISABLE_TAGGING_SERVICE_API (the reference's names),
+    and our knobs: LATTICEGW_AWS_{READ,WRITE,TAG}_QPS and _BURST, LATTICEGW_AWS_MAX_ATTEMPTS,
+    LATTICEGW_AWS_MAX_RETRY_WAIT (seconds), LATTICEGW_AWS_POOL (connections per client),
+    LATTICEGW_TAGGING_ENDPOINT (the Resource Groups Tagging API's endpoint; setting it turns the
+    tagging API on even with LATTICE_ENDPOINT set, e.g. for the emulator, which serves both).
     A bad value raises ValueError naming the variable.
     """
     base = LatticeConfig()
@@ -98,7 +100,10 @@ def from_env(env: Mapping[str, str], **overrides: Any) -> LatticeConfig:
         "max_pool_connections": int(_num(env, "LATTICEGW_AWS_POOL", base.max_pool_connections)),
         "buckets": buckets,
     }
+    tagging_endpoint = (env.get("LATTICEGW_TAGGING_ENDPOINT") or "").strip()
+    if tagging_endpoint:
+        values.update(tagging_api=True, tagging_endpoint_url=tagging_endpoint)
     if (env.get("DISABLE_TAGGING_SERVICE_API") or "").strip().lower() == "true":
-        values["tagging_api"] = False
+        values["tagging_api"] = False  # wins: private clusters without a tagging endpoint
     values.update({k: v for k, v in overrides.items() if v is not None})
     return LatticeConfig(**values)

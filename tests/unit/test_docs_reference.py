@@ -45,7 +45,7 @@ def _fmt_default(value) -> str:
 
 
 def test_every_env_var_is_documented_with_its_default():
-    text = (REF / "configuration.md").read_text()
+    text = (REF / "configuration.md").read_text().split("## AWS client", 1)[0]  # controller/config.py's part
     rows = {}
     for row in table_rows(text):
         for name in ticked(row[0]):
@@ -67,6 +67,25 @@ def test_every_env_var_is_documented_with_its_default():
         "ENABLE_SERVICE_NETWORK_OVERRIDE", "LOG_LEVEL", "ROUTE_MAX_CONCURRENT_RECONCILES",
         "RECONCILE_DEFAULT_RESYNC_SECONDS", "LATTICE_ENDPOINT"}}
     assert documented <= known, f"documented but unknown to controller/config.py: {sorted(documented - known)}"
+
+
+def test_every_aws_client_variable_is_documented_with_its_default():
+    """lattice/config.py reads its own variables (from_env): each must have a row, and the bucket
+    rows must state the defaults the code has."""
+    from lattice import config as lattice_config
+
+    text = (REF / "configuration.md").read_text()
+    section = text.split("## AWS client", 1)[1].split("\n## ", 1)[0]
+    rows = {name: row for row in table_rows(section) for name in ticked(row[0])}
+    everywhere = {name for row in table_rows(text) for name in ticked(row[0])}
+    source = (ROOT / "lattice" / "config.py").read_text()
+    names = set(re.findall(r'"((?:LATTICEGW_|DISABLE_|REGION|AWS_REGION)[A-Z0-9_]*)"', source))
+    for cls, spec in lattice_config.DEFAULT_BUCKETS.items():
+        qps, burst = f"LATTICEGW_AWS_{cls.upper()}_QPS", f"LATTICEGW_AWS_{cls.upper()}_BURST"
+        names |= {qps, burst}
+        assert ticked(rows[qps][1]) == [_fmt_default(spec.rate), _fmt_default(spec.burst)], rows[qps]
+    missing = sorted(n for n in names if n not in everywhere)
+    assert not missing, f"read by lattice/config.py but not documented: {missing}"
 
 
 def test_every_run_flag_is_documented():

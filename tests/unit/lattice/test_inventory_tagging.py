@@ -67,3 +67,7 @@ def test_tagging_api_defaults():
     assert LatticeConfig(endpoint_url="http://127.0.0.1:1").use_tagging_api is False
     assert from_env({"DISABLE_TAGGING_SERVICE_API": "true"}).use_tagging_api is False
     assert LatticeConfig(endpoint_url="http://x", tagging_api=True).use_tagging_api is True
+    emulator = from_env({"LATTICE_ENDPOINT": "http://127.0.0.1:1", "LATTICEGW_TAGGING_ENDPOINT": "http://127.0.0.1:1"})
+    assert emulator.use_tagging_api is True and emulator.tagging_endpoint_url == "http://127.0.0.1:1"
+    assert from_env({"LATTICEGW_TAGGING_ENDPOINT": "http://127.0.0.1:1",
+                     "DISABLE_TAGGING_SERVICE_API": "true"}).use_tagging_api is False
