@@ -31,6 +31,18 @@ Requests need a SigV4 `Authorization` header (any credentials); the account
 comes from the access key id, the region from the credential scope, and state
 is partitioned by (account, region).
 
+The same port also serves the Resource Groups Tagging API's GetResources (JSON 1.1:
+`POST /` with `X-Amz-Target: ResourceGroupsTaggingAPI_20170126.GetResources`), so
+`session.client("resourcegroupstaggingapi", **emu.client_kwargs())` works too. It
+lists this partition's resources that have or had tags, filtered by
+ResourceTypeFilters (`vpc-lattice`, `vpc-lattice:service`, `vpc-lattice:targetgroup`,
+`vpc-lattice:servicenetwork`, ...; listeners are `vpc-lattice:service/listener`),
+TagFilters and ResourceARNList, in pages of ResourcesPerPage (1-100, default 50)
+with 15-minute tokens. It is counted and fault-injected as `GetResources`; the
+shared errors take its names (ThrottledException, InternalServiceException,
+InvalidParameterException); other targets answer 400 UnknownOperationException.
+See tagging_api/.
+
 Control API (JSON; EmulatorControl wraps each call)
 ---------------------------------------------------
 GET    /_emulator/state[?account=&region=]  every resource per partition, tags, targets with status

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import GenericError, Throttled
-from .model import declared_errors
+from .model import declared_errors as lattice_declared
+from .tagging_api import model as tagging_model
 
 ANY = "*"
 ALL_MODELLED = frozenset({
@@ -164,6 +165,14 @@ class Faults:
     def return_lifecycle_failure(self, operation: str, failure: dict[str, str]) -> None:
         rule = self.lifecycle.setdefault(operation, {"count": 0, **failure})
         rule["count"] += 1
+
+
+def declared_errors(operation: str) -> frozenset[str]:
+    """The op's modelled errors in Lattice's names: blanket rules treat the Tagging API's
+    GetResources (served on the same port) like a Lattice read."""
+    if operation in tagging_model.SERVED:
+        return tagging_model.declared_as_lattice(operation)
+    return lattice_declared(operation)
 
 
 def _error(rule: dict[str, Any], operation: str) -> GenericError:

@@ -11,6 +11,9 @@ must be modelled, and an emulated error must be one the operation declares.
 
 Only the first awaits (latency); from parsing to encoding everything runs
 without yielding, so each API call is atomic, like a single-writer control plane.
+
+Requests to `/` carrying `X-Amz-Target` are the Resource Groups Tagging API's
+JSON 1.1 protocol (GetResources); tagging_api/front.py runs the same steps for them.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from .lifecycle import apply_transition
 from .model import declared_errors, idempotent_member, operation
 from .ops import HANDLERS, Ctx
 from .store import Store
+from .tagging_api import front as tagging_front
 from .validation import check_output, validate_input
 from .wire import credentials, dumps, error_headers, match, parse_params
 
@@ -156,6 +160,8 @@ class Emulator:
         raw_path, _, query = request.raw_path.partition("?")
         if raw_path.startswith(CONTROL_PREFIX):
             return await control.handle(self, request, raw_path[len(CONTROL_PREFIX):])
+        if tagging_front.wants(request, raw_path):
+            return await tagging_front.handle(self, request)
         request_id = str(uuid.uuid4())
         op_name = "Unknown"
         started: float | None = None

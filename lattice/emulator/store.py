@@ -12,6 +12,7 @@ an underscore:
     _due/_next  a pending lifecycle transition: at time _due apply _next
     _visible  eventual consistency: Get/List pretend it is absent before this time
     _fail     an injected failure to land on at the next transition
+    _hadTags  set once a tagged record is untagged: GetResources still lists it (tagging_api/)
     _rev      bumped by every change (ops.touch, lifecycle.py); keys the list-view cache,
               so mutate records only through those helpers
 

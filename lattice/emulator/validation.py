@@ -6,8 +6,12 @@ enums. Rather than hand-writing per-field rules, we walk the operation's input
 shape: every constraint the model states is checked here, and a model update
 brings its new constraints along.
 
-The one hand-kept table, DOCUMENTED_RANGES, holds limits the User Guide states
-but the model loosens (the model allows 0 for health-check numbers).
+The one hand-kept table, DOCUMENTED_RANGES, holds limits the docs state but the
+model leaves out (the Lattice model allows 0 for health-check numbers; the Tagging
+API model gives GetResources' page sizes no range at all).
+
+`input_problems`/`output_problems` work on any botocore shape, so the Resource
+Groups Tagging API served on the same port (tagging_api/) reuses them.
 
 `check_output` walks an output shape the same way; the server uses it in
 strict mode (tests) to prove every response carries only modelled members.
@@ -30,6 +34,8 @@ DOCUMENTED_RANGES: dict[tuple[str, str], tuple[int, int]] = {
     ("HealthCheckConfig", "healthCheckTimeoutSeconds"): (1, 120),
     ("HealthCheckConfig", "healthyThresholdCount"): (2, 10),
     ("HealthCheckConfig", "unhealthyThresholdCount"): (2, 10),
+    ("GetResourcesInput", "ResourcesPerPage"): (1, 100),
+    ("GetResourcesInput", "TagsPerPage"): (100, 500),
 }
 
 # Keep error messages bounded: a fuzzer sending a 1 MB string must not get it echoed back.
@@ -46,8 +52,7 @@ def validate_input(op_name: str, params: dict[str, Any]) -> None:
     shape = operation(op_name).input_shape
     if shape is None:
         return
-    problems: list[dict[str, str]] = []
-    _check(shape, params, "", problems)
+    problems = input_problems(shape, params)
     if problems:
         first = problems[0]
         raise ValidationError(
@@ -55,6 +60,13 @@ def validate_input(op_name: str, params: dict[str, Any]) -> None:
             + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""),
             field_list=problems[:20],
         )
+
+
+def input_problems(shape: Shape, params: dict[str, Any]) -> list[dict[str, str]]:
+    """Every constraint of `shape` that `params` breaks, as [{"name", "message"}]."""
+    problems: list[dict[str, str]] = []
+    _check(shape, params, "", problems)
+    return problems
 
 
 def _join(path: str, member: str) -> str:
@@ -152,9 +164,12 @@ def _check(shape: Shape, value: Any, path: str, out: list[dict[str, str]], paren
 def check_output(op_name: str, body: Any) -> list[str]:
     """Members of a response body the model does not declare (empty when faithful)."""
     shape = operation(op_name).output_shape
+    return output_problems(shape, body) if shape is not None else []
+
+
+def output_problems(shape: Shape, body: Any) -> list[str]:
     problems: list[str] = []
-    if shape is not None:
-        _check_out(shape, body, "", problems)
+    _check_out(shape, body, "", problems)
     return problems
 
 

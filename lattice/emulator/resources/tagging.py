@@ -53,6 +53,9 @@ def tag(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @op("UntagResource")
 def untag(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     rec = _resource(ctx, p["resourceArn"])
+    if rec["_tags"]:
+        # The Tagging API's GetResources keeps listing once-tagged resources (with "Tags": []).
+        rec["_hadTags"] = True
     for key in p["tagKeys"]:
         rec["_tags"].pop(key, None)
     touch(ctx, rec)
