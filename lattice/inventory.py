@@ -1,7 +1,7 @@
 """The index of Lattice resources, kept current from our own writes.
 
     inv = Inventory(client, managed_by="123456789012/cluster/vpc-...")
-    await inv.load()          # once at start: paginated List calls + ListTagsForResource
+    await inv.load()          # once at start: paginated List calls + tags (GetResources, else one by one)
 
 What it holds: every service network (by name and id), every service and target group of the
 account with its tags (ownership = ManagedBy tag; `sources` indexes OUR services/TGs by the
@@ -69,6 +69,9 @@ class Inventory:
         self.created_by_token: dict[str, str] = {}  # clientToken -> id it created (this process)
         self.loaded = False
         self._load_lock = asyncio.Lock()
+        # Tags of our associations and access log subscriptions, from the start-up GetResources:
+        # each is used once, by the first look at its service (later looks read them afresh).
+        self._startup_tags: dict[str, dict[str, str]] = {}
 
     # -- start -------------------------------------------------------------------------------
     async def load(self) -> None:
@@ -94,9 +97,11 @@ class Inventory:
             # our resources with their tags in a few pages; the rest stay "unknown" (tags None) and
             # are read one by one only if a reconcile ever needs them (same name as something we want)
             ours = await self.client.tagged_resources(
-                ["vpc-lattice:service", "vpc-lattice:targetgroup"], {MANAGED_BY: self.managed_by})
+                ["vpc-lattice:service", "vpc-lattice:targetgroup", "vpc-lattice:servicenetworkserviceassociation",
+                 "vpc-lattice:accesslogsubscription"], {MANAGED_BY: self.managed_by})
             for rec in [*svc_recs, *tg_recs]:
-                rec.tags = ours.get(rec.arn)
+                rec.tags = ours.pop(rec.arn, None)
+            self._startup_tags = ours  # the children: saves one ListTagsForResource each later
         else:
             tags = await _bounded([self._tags(r.arn) for r in [*svc_recs, *tg_recs]], self.concurrency)
             for rec, t in zip([*svc_recs, *tg_recs], tags):
@@ -121,6 +126,9 @@ class Inventory:
                 self.retag("tg", rec.name, tags)
 
     async def _tags(self, arn: str) -> dict[str, str] | None:
+        known = self._startup_tags.pop(arn, None)
+        if known is not None:
+            return known
         try:
             return dict((await self.client.call("ListTagsForResource", resourceArn=arn)).get("tags") or {})
         except NotFound:

@@ -223,11 +223,18 @@ class ControllerEnv:
 
 
 @contextlib.asynccontextmanager
-async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = None, config: dict | None = None):
+async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = None, config: dict | None = None,
+                         tagging_api: bool = False):
+    """`tagging_api`: the controller finds its resources with the Resource Groups Tagging API
+    (as on AWS, where it is on by default), which the emulator serves on the same port."""
     for key, value in {"AWS_ACCESS_KEY_ID": "itest", "AWS_SECRET_ACCESS_KEY": "itest",
                        "AWS_EC2_METADATA_DISABLED": "true"}.items():
         monkeypatch.setenv(key, value)
     async with run_emulator(host="127.0.0.1", port=0, **(emulator_options or {})) as emu:
+        if tagging_api:
+            monkeypatch.setenv("LATTICEGW_TAGGING_ENDPOINT", emu.url)
+        else:
+            monkeypatch.delenv("LATTICEGW_TAGGING_ENDPOINT", raising=False)
         env = dict(ENV, LATTICE_ENDPOINT=emu.url)
         flags = {"kubeconfig": str(kube.kubeconfig_path), "sidecar_address": "127.0.0.1:0",
                  "leader_elect": "false", "queue_store": "memory", "log_level": "warning",

@@ -81,3 +81,28 @@ async def test_a_stale_record_is_not_trusted(controller_env):
         return cur["metadata"]["annotations"].get(progress.ANNOTATION) not in (None, record)
     await env.wait_until(reapplied, "the edited route is applied and recorded again", timeout=90)
     assert "CreateRule" in writes(await env.calls())
+
+
+async def test_first_change_after_takeover_finds_our_resources_with_the_tagging_api(make_controller_env):
+    """As on AWS: the inventory the new leader loads for its first change reads the tags of all
+    our services and target groups in one GetResources page, not one ListTagsForResource each."""
+    async with make_controller_env(tagging_api=True) as env:
+        objs = await env.apply_example("my-hotel")
+        await env.wait_until(env.converged, "my-hotel converges")
+        await idle(env)
+        await env.stop()
+        await env.reset_calls()
+        await env.start()
+        await idle(env)
+        assert await env.calls() == {}, "takeover of a converged cluster"
+
+        rates = find(objs, "HTTPRoute", "rates")
+        await env.delete(rates)
+        service = f"rates-{rates['metadata']['namespace']}"
+
+        async def rates_gone():
+            return service not in {s["name"] for s in (await env.state())["services"]}
+        await env.wait_until(rates_gone, "the rates service is deleted by the new leader", timeout=90)
+        calls = await env.calls()
+        assert calls.get("GetResources") == 1, calls
+        assert "ListTagsForResource" not in calls, calls

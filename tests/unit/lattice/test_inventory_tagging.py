@@ -41,9 +41,11 @@ class FakeClient:
 
     async def tagged_resources(self, types, filters):
         self.calls["GetResources"] += 1
+        prefixes = {"service": "arn:svc/", "targetgroup": "arn:tg/", "servicenetworkserviceassociation": "arn:snsa/",
+                    "accesslogsubscription": "arn:als/"}
         return {arn: t for arn, t in self.tags.items()
-                if any(arn.startswith("arn:" + ty.split(":")[1].replace("targetgroup", "tg").replace("service", "svc"))
-                       for ty in types) and all(t.get(k) == v for k, v in filters.items())}
+                if any(arn.startswith(prefixes[ty.split(":")[1]]) for ty in types)
+                and all(t.get(k) == v for k, v in filters.items())}
 
 
 async def test_load_reads_only_our_tags_then_fills_on_demand():
@@ -60,6 +62,21 @@ async def test_load_reads_only_our_tags_then_fills_on_demand():
     tg_id = await inv.resolve_lookup(None, {SOURCE_TYPE: "ServiceExport", SERVICE_NAME: "e", SERVICE_NAMESPACE: "ns"},
                                      None)
     assert tg_id == "tg-2"
+
+
+async def test_start_up_page_also_holds_our_associations_tags():
+    """The first look at a service needs its associations' tags: GetResources had them already."""
+    c = FakeClient()
+    c.tags["arn:snsa/1"] = {MANAGED_BY: OURS, ROUTE_NAME: "r"}
+    c.tags["arn:snsa/2"] = {MANAGED_BY: "someone-else"}
+    inv = Inventory(c, OURS)  # type: ignore[arg-type]
+    await inv.load()
+    assert await inv._tags("arn:snsa/1") == {MANAGED_BY: OURS, ROUTE_NAME: "r"}
+    assert c.calls["ListTagsForResource"] == 0
+    assert await inv._tags("arn:snsa/2") == {MANAGED_BY: "someone-else"}  # not ours: read as before
+    assert c.calls["ListTagsForResource"] == 1
+    await inv._tags("arn:snsa/1")  # used once: a later look (drift check) reads it afresh
+    assert c.calls["ListTagsForResource"] == 2
 
 
 def test_tagging_api_defaults():
