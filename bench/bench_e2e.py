@@ -23,7 +23,7 @@ and once more after the records were stripped, which is what the takeover costs 
 
     .venv/bin/python bench/bench_e2e.py                      # 500 routes, 20 ms
     BENCH_ROUTES=50 .venv/bin/python bench/bench_e2e.py      # quicker
-    BENCH_WORKERS=1,16 BENCH_LATENCY=0.02 BENCH_TIMEOUT=1200 ...
+    BENCH_WORKERS=1,16 BENCH_LATENCY=0.02 BENCH_TIMEOUT=1200 BENCH_TAGGING=0 BENCH_TAKEOVER=0 ...
 
 The controller's client-side AWS rate limits apply as in production (LATTICEGW_AWS_*_QPS/_BURST;
 defaults: writes 8/s burst 16, reads 20/s burst 40, tags 5/s burst 10); set them in the
@@ -61,6 +61,9 @@ TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "1200"))
 DEFAULT_WORKERS = config_mod.Config().workers
 WORKERS = [int(w) for w in os.environ.get("BENCH_WORKERS", f"1,{DEFAULT_WORKERS}").split(",")]
 TAKEOVER = os.environ.get("BENCH_TAKEOVER", "1") != "0"
+# As on AWS, where the controller finds its resources with the Resource Groups Tagging API (the
+# emulator serves it on its own port); BENCH_TAGGING=0 measures DISABLE_TAGGING_SERVICE_API clusters.
+TAGGING = os.environ.get("BENCH_TAGGING", "1") != "0"
 RECORD = "latticegw.io/applied"
 # Lattice's default quota is 500 target groups per account and Region: raise it to fit 2 per route
 # (as a user with this many routes would have done).
@@ -214,6 +217,10 @@ async def run(workers: int) -> dict:
                          "identity": f"bench-{uuid.uuid4().hex[:6]}", "workers": workers,
                          "resync_seconds": 0}
                 cfg = config_mod.load(flags, dict(ENV, LATTICE_ENDPOINT=emu.url))
+                if TAGGING:
+                    os.environ["LATTICEGW_TAGGING_ENDPOINT"] = emu.url  # read by the Lattice client
+                else:
+                    os.environ.pop("LATTICEGW_TAGGING_ENDPOINT", None)
                 async with running_manager(cfg) as manager:
                     # wait until the informers have the Services/slices (the controller is ready)
                     await asyncio.wait_for(_synced(manager), 120)
@@ -295,7 +302,7 @@ async def _synced(manager) -> None:
 
 def report(results: list[dict]) -> None:
     print(f"\n{N} HTTPRoutes x 2 backends, emulator latency {LATENCY * 1000:.0f} ms/call, "
-          f"timeout {TIMEOUT:.0f} s per run")
+          f"timeout {TIMEOUT:.0f} s per run, tagging API {'on' if TAGGING else 'off'}")
     print(f"{'workers':>8} {'seconds':>9} {'50% at':>8} {'routes ok':>10} {'AWS calls':>10} {'writes':>8} "
           f"{'reads':>7} {'calls/route':>12}")
     for r in results:
