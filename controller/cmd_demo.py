@@ -76,6 +76,8 @@ async def _demo(args: argparse.Namespace) -> int:
             print(f"  API server  {kube.url}  (kubeconfig: {kube.kubeconfig_path})")
             print(f"  Lattice     {emu.url}  (local emulator)")
             env = dict(os.environ, **DEMO_ENV, LATTICE_ENDPOINT=emu.url)
+            # The emulator also serves the tagging API: find our resources with it, as on AWS.
+            os.environ.setdefault("LATTICEGW_TAGGING_ENDPOINT", emu.url)
             cfg = config_mod.load(
                 {"kubeconfig": str(kube.kubeconfig_path), "sidecar_address": args.sidecar_address,
                  "leader_elect": "false", "queue_store": f"sqlite:{workdir / 'queue.sqlite3'}",
