@@ -18,3 +18,8 @@ class Context:
     # Memo tables: many routes share a Service, so its targets and TG config are computed once.
     # Keys are pure functions of the inputs, so memoising cannot change the result.
     memo: dict[Any, Any] = field(default_factory=dict)
+    # `config.managed_by` is a property that formats a string; it is read several times per route.
+    managed_by: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.managed_by = self.config.managed_by

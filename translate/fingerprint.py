@@ -46,36 +46,41 @@ def target_group_fingerprint(name: str, type_: str, config_fingerprint: str, tag
 
 def service_fingerprint(f: Mapping[str, Any]) -> str:
     """Fingerprint of a Service's fields (the keyword arguments it is built from)."""
-    tag_cache: dict[int, str] = {}
-
-    def tt(tags: Mapping[str, str]) -> str:
-        key = id(tags)
-        text = tag_cache.get(key)
-        if text is None:
-            text = tag_cache[key] = tags_text(tags)
-        return text
-
-    action_cache: dict[int, str] = {}
-
-    def at(action: Mapping[str, Any]) -> str:
-        key = id(action)  # rules expanded from one Gateway API rule share their action object
-        text = action_cache.get(key)
-        if text is None:
-            text = action_cache[key] = action_text(action)
-        return text
-
+    # Texts of tags and actions by object id: a route's listeners, rules and associations share one
+    # tags object, and rules expanded from one Gateway API rule share their action object. Inline
+    # lookups rather than helper closures: this runs once per route on every translation.
+    texts: dict[int, str] = {}  # tags
+    actions: dict[int, str] = {}
     auth = f["auth_policy"]
     parts = [
         f["name"], f["source"].key, f["custom_domain_name"] or "", f["certificate_arn"] or "", f["auth_type"],
         (auth.source.key + _SEP + auth.policy) if auth else "", f["allow_takeover_from"] or "",
-        f.get("replacement_name") or "", tt(f["tags"]), _END,
+        f.get("replacement_name") or "", tags_text(f["tags"]), _END,
     ]
     for a in f["associations"]:
-        parts += [a.service_network, tt(a.tags), _END]
+        t = a.tags
+        tt = texts.get(id(t))
+        if tt is None:
+            tt = texts[id(t)] = tags_text(t)
+        parts += (a.service_network, tt, _END)
     for lst in f["listeners"]:
-        parts += [lst.name, str(lst.port), lst.protocol, at(lst.default_action), tt(lst.tags), _END]
+        t, act = lst.tags, lst.default_action
+        tt = texts.get(id(t))
+        if tt is None:
+            tt = texts[id(t)] = tags_text(t)
+        at = actions.get(id(act))
+        if at is None:
+            at = actions[id(act)] = action_text(act)
+        parts += (lst.name, str(lst.port), lst.protocol, at, tt, _END)
         for r in lst.rules:
-            parts += [r.name, str(r.priority), at(r.action), tt(r.tags), _END]
+            t, act = r.tags, r.action
+            tt = texts.get(id(t))
+            if tt is None:
+                tt = texts[id(t)] = tags_text(t)
+            at = actions.get(id(act))
+            if at is None:
+                at = actions[id(act)] = action_text(act)
+            parts += (r.name, str(r.priority), at, tt, _END)
     for als in f["access_log_subscriptions"]:
-        parts += [als.source.key, als.destination_arn, als.destination_type, tt(als.tags), _END]
+        parts += (als.source.key, als.destination_arn, als.destination_type, tags_text(als.tags), _END)
     return _digest(_SEP.join(parts))

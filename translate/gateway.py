@@ -74,10 +74,14 @@ class GatewayInfo:
     conditions: list = field(default_factory=list)
     attached: dict[str, int] = field(default_factory=dict)  # listener name → attached routes
     sn_valid: bool = True  # False when the name cannot be a Lattice SN name or id (never looked up)
+    _standalone: bool | None = field(default=None, init=False, repr=False)
 
     @property
     def standalone(self) -> bool:
-        return annotations_of(self.obj).get(tags.A + "standalone", "").strip().lower() == "true"
+        # Read once per Gateway rather than once per attached route (computed lazily, as before).
+        if self._standalone is None:
+            self._standalone = annotations_of(self.obj).get(tags.A + "standalone", "").strip().lower() == "true"
+        return self._standalone
 
 
 def classes(snapshot: Snapshot, config: TranslateConfig) -> tuple[set[str], list[Outcome]]:

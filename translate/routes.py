@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from translate import naming, policies, rules, tags
@@ -43,7 +44,7 @@ from translate.model import (
     TargetGroup,
     TargetGroupLookup,
 )
-from translate.snapshot import annotations_of, generation_of, name_of, namespace_of, spec_of
+from translate.snapshot import generation_of, name_of, namespace_of, spec_of
 from translate.status.conditions import (
     ACCEPTED,
     PARTIALLY_INVALID,
@@ -85,6 +86,24 @@ def _parent_ref(pref: Mapping[str, Any], route_ns: str) -> dict[str, Any]:
     d.setdefault("kind", "Gateway")
     d.setdefault("namespace", route_ns)
     return d
+
+
+def _parent_refs(ctx: Context, pref: Mapping[str, Any], route_ns: str) -> tuple[dict[str, Any], FrozenDict]:
+    """(the parentRef with defaults filled, its frozen form for status).
+
+    Most routes of a Gateway carry the same parentRef, so the frozen form is built once per
+    translation (ctx.memo) and shared; it is immutable, so sharing cannot change the output.
+    """
+    try:
+        key = ("parentRef", route_ns, *pref.items())
+        hit = ctx.memo.get(key)
+    except (AttributeError, TypeError):  # not a mapping, or an unhashable value: no memo
+        full = _parent_ref(pref, route_ns)
+        return full, freeze(full)
+    if hit is None:
+        full = _parent_ref(pref, route_ns)
+        hit = ctx.memo[key] = (full, freeze(full))
+    return hit
 
 
 def _attach(ctx: Context, kind: str, route_ns: str, hostnames: list[str], pref: Mapping[str, Any], gw: GatewayInfo) -> tuple[list[GatewayListener], list[str], tuple[str, str] | None]:
@@ -147,11 +166,15 @@ def _custom_domain(parents: list[_Parent]) -> tuple[str | None, list[str]]:
     return domain, [h for h in effective if h != domain]
 
 
-def _standalone(route: Mapping[str, Any], gw: GatewayInfo) -> bool:
-    ann = annotations_of(route)
-    key = tags.A + "standalone"
-    if key in ann:
-        return str(ann[key]).strip().lower() == "true"
+_STANDALONE = tags.A + "standalone"
+_TAKEOVER = tags.A + "allow-takeover-from"
+_by_name = attrgetter("name")
+
+
+def _standalone(ann: Mapping[str, Any], gw: GatewayInfo) -> bool:
+    """`ann`: the route's annotations."""
+    if _STANDALONE in ann:
+        return str(ann[_STANDALONE]).strip().lower() == "true"
     return gw.standalone
 
 
@@ -166,14 +189,14 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
     res = RouteResult()
     parents: list[_Parent] = []
     for pref in spec.get("parentRefs") or ():
-        full = _parent_ref(pref, ns)
+        full, frozen_ref = _parent_refs(ctx, pref, ns)
         if full["group"] != GW_GROUP or full["kind"] != "Gateway":
             continue  # mesh (Service parents) is not supported by Lattice's model
         gw = gateways.get((full["namespace"], full.get("name")))
         if gw is None:
             continue
         attached, effective, reject = _attach(ctx, kind, ns, hostnames, pref, gw)
-        parents.append(_Parent(freeze(full), gw, attached, effective, reject))
+        parents.append(_Parent(frozen_ref, gw, attached, effective, reject))
     if not parents:
         return res
     events: list[Event] = []
@@ -206,7 +229,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
     if kind == "TLSRoute" and hostnames and domain is None and route_problem is None:
         # TLS_PASSTHROUGH listeners need the service's custom domain, which cannot be a wildcard.
         route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs a non-wildcard hostname for Lattice TLS passthrough")
-    common_tags = tags.managed_only(user_tags, ctx.config.managed_by)
+    common_tags = tags.managed_only(user_tags, ctx.managed_by)
     built = rules.build(ctx, src, route, user_tags, domain, common_tags)
     if not built.valid and route_problem is None:
         if built.rejected:
@@ -241,10 +264,10 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
                 res.attachments.append(((p.gateway.source.namespace, p.gateway.source.name), lst.name))
         statuses.append(RouteParentStatus(p.ref, ctx.config.controller_name, tuple(conds)))
     if accepted:
-        res.service = _service(ctx, src, route, svc_name, domain, accepted, built, user_tags, common_tags)
+        res.service = _service(ctx, src, ann, svc_name, domain, accepted, built, user_tags, common_tags)
         if res.service is not None:
-            res.target_groups = sorted(built.target_groups.values(), key=lambda t: t.name)
-            res.lookups = sorted(built.lookups.values(), key=lambda t: t.name)
+            res.target_groups = sorted(built.target_groups.values(), key=_by_name)
+            res.lookups = sorted(built.lookups.values(), key=_by_name)
     res.outcome = Outcome(src, gen, (), parents=tuple(statuses), events=tuple(events))
     return res
 
@@ -252,7 +275,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
 def _service(
     ctx: Context,
     src: Source,
-    route: Mapping[str, Any],
+    ann: Mapping[str, Any],  # the route's annotations
     svc_name: str,
     domain: str | None,
     accepted: list[_Parent],
@@ -260,7 +283,6 @@ def _service(
     user_tags: FrozenDict,
     common_tags: FrozenDict,
 ) -> Service:
-    cfg = ctx.config
     # Lattice listeners: one per port, first Gateway listener (in parent order) wins a port.
     ports: dict[int, GatewayListener] = {}
     for p in accepted:
@@ -287,14 +309,15 @@ def _service(
     key = (src.kind, src.namespace, src.name)
     iap = ctx.policies.iam_auth.get(key)
     auth = policies.auth_policy(iap) if iap else None
-    als = tuple(access_log(ctx, alp, dtype) for dtype, alp in sorted(ctx.policies.access_log.get(key, ()), key=lambda x: x[0]))
+    alps = ctx.policies.access_log.get(key)
+    als = tuple(access_log(ctx, alp, dtype) for dtype, alp in sorted(alps, key=itemgetter(0))) if alps else ()
 
     sns: list[str] = []
     for p in accepted:
-        if p.gateway.sn_valid and not _standalone(route, p.gateway) and p.gateway.service_network not in sns:
+        if p.gateway.sn_valid and not _standalone(ann, p.gateway) and p.gateway.service_network not in sns:
             sns.append(p.gateway.service_network)
     assoc = tuple(ServiceNetworkAssociation(sn, common_tags) for sn in sorted(sns))
-    takeover = annotations_of(route).get(tags.A + "allow-takeover-from") or None
+    takeover = ann.get(_TAKEOVER) or None
     fields: dict[str, Any] = dict(
         name=svc_name,
         source=src,
@@ -305,7 +328,7 @@ def _service(
         associations=assoc,
         listeners=tuple(lattice_listeners),
         access_log_subscriptions=als,
-        tags=tags.route_service_tags(user_tags, cfg.managed_by, src.kind, src.namespace, src.name),
+        tags=tags.route_service_tags(user_tags, ctx.managed_by, src.kind, src.namespace, src.name),
         allow_takeover_from=takeover,
         replacement_name=naming.replacement_service_name(svc_name, domain),
     )

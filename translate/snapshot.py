@@ -85,7 +85,8 @@ def generation_of(obj: Obj) -> int | None:
 
 def spec_of(obj: Obj) -> Mapping[str, Any]:
     s = obj.get("spec")
-    return s if isinstance(s, Mapping) else {}
+    # Exact-type check first: isinstance() against the Mapping ABC is slow and this runs per route.
+    return s if type(s) is dict or isinstance(s, Mapping) else {}
 
 
 class Snapshot:
