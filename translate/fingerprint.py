@@ -29,7 +29,13 @@ def _digest(text: str) -> str:
 
 
 def tags_text(tags: Mapping[str, str]) -> str:
-    return _SEP.join([f"{k}={v}" for k, v in tags.items()])  # FrozenDict keys are already sorted
+    # FrozenDict keys are already sorted. `"=".join` on each (key, value) pair runs in C (a few tags
+    # per resource, several resources per route); it needs str values, which tags always have, but
+    # fall back to formatting should one ever not be.
+    try:
+        return _SEP.join(map("=".join, tags.items()))
+    except TypeError:
+        return _SEP.join([f"{k}={v}" for k, v in tags.items()])
 
 
 def action_text(action: Mapping[str, Any]) -> str:
