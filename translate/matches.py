@@ -52,7 +52,8 @@ def _path_match(kind: str, value: str) -> FrozenDict:
     return FrozenDict((("caseSensitive", True), ("match", FrozenDict(((kind, value),)))))
 
 
-def _headers(headers: Any) -> list[FrozenDict]:
+def _headers(headers: Any, key_parts: list[str] | None = None) -> list[FrozenDict]:
+    """Lattice header matches; appends each one's `match_key` parts to `key_parts` when given."""
     if not headers:
         return []
     out: list[FrozenDict] = []
@@ -69,6 +70,8 @@ def _headers(headers: Any) -> list[FrozenDict]:
         if not name or len(name) > MAX_HEADER_NAME or not value or len(value) > MAX_HEADER_VALUE:
             raise RuleRejected(R_UNSUPPORTED_VALUE, f"header match {name!r} exceeds Lattice limits")
         out.append(FrozenDict((("caseSensitive", True), ("match", FrozenDict((("exact", value),))), ("name", name))))
+        if key_parts is not None:
+            key_parts += (name, "exact", value, "1")
     if len(out) > MAX_HEADERS:
         raise RuleRejected(
             R_UNSUPPORTED_VALUE, f"{len(out)} header matches; Lattice allows at most {MAX_HEADERS} per rule"
@@ -77,10 +80,17 @@ def _headers(headers: Any) -> list[FrozenDict]:
 
 
 def http_match(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence]:
-    """One HTTPRouteMatch → (Lattice RuleMatch, precedence key). Raises RuleRejected.
+    """One HTTPRouteMatch → (Lattice RuleMatch, precedence key). Raises RuleRejected."""
+    lm, prec, _ = http_match_keyed(m)
+    return lm, prec
+
+
+def http_match_keyed(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence, str]:
+    """`http_match(m)` plus `match_key()` of the result, built from the same values.
 
     Hot path (once per match of every route): frozen dicts are built with keys already in sorted
-    order (headerMatches < method < pathMatch) instead of via freeze().
+    order (headerMatches < method < pathMatch) instead of via freeze(), and the key is assembled
+    here rather than by reading the frozen match back.
     """
     m = m or {}
     if m.get("queryParams"):
@@ -97,16 +107,18 @@ def http_match(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence]:
     else:
         raise RuleRejected(R_UNSUPPORTED_VALUE, f"path match type {ptype} is not supported by Lattice")
     items: list[tuple[str, Any]] = []
+    method = m.get("method")
+    # match_key(): method, path type, path value, case flag, then each header's four parts
+    key_parts = [str(method) if method else "", "exact" if ptype == "Exact" else "prefix", pvalue, "1"]
     raw_headers = m.get("headers")
-    headers = _headers(raw_headers) if raw_headers else ()
+    headers = _headers(raw_headers, key_parts) if raw_headers else ()
     if headers:
         items.append(("headerMatches", tuple(headers)))
-    method = m.get("method")
     if method:
         items.append(("method", str(method)))
     items.append(("pathMatch", pm))
     prec = (0 if ptype == "Exact" else 1, -len(pvalue), 0 if method else 1, -len(headers))
-    return FrozenDict(((("httpMatch", FrozenDict(items)),))), prec
+    return FrozenDict(((("httpMatch", FrozenDict(items)),))), prec, "\x1f".join(key_parts)
 
 
 def grpc_match(m: Mapping[str, Any] | None) -> tuple[FrozenDict, Precedence]:

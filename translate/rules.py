@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from translate import backends, matches, priorities, tags
 from translate.backends import Problem
+from translate.priorities import Candidate
 from translate.context import Context
 from translate.errors import RuleRejected
 from translate.fastnew import fast_new
@@ -23,6 +25,7 @@ from translate.naming import rule_name
 from translate.snapshot import annotations_of, spec_of
 from translate.status.conditions import R_UNSUPPORTED_VALUE
 
+_ANY_MATCH = ({},)  # a rule without matches matches every request
 _new_rule = fast_new(Rule)  # see fastnew.py: a route builds several rules on every translation
 DEFAULT_HTTP_RULES: tuple[Mapping[str, Any], ...] = ({"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]},)
 
@@ -63,7 +66,7 @@ def build(
     """Build the route's rules. `domain` (the service's custom domain) is part of TG identity;
     `rule_tags` are the tags every Lattice rule carries (ManagedBy + user tags)."""
     if rule_tags is None:
-        rule_tags = tags.merge(user_tags, tags.managed_by(ctx.config.managed_by))
+        rule_tags = tags.merge(user_tags, tags.managed_by(ctx.managed_by))
     kind = route_src.kind
     spec = spec_of(route)
     raw_rules: Sequence[Mapping[str, Any]] = spec.get("rules") or ()
@@ -79,7 +82,8 @@ def build(
     for i, rule in enumerate(raw_rules):
         try:
             fwd = backends.forward(ctx, cache, route_src, rule.get("backendRefs"), user_tags, domain)
-            out.problems.extend(fwd.problems)
+            if fwd.problems:
+                out.problems.extend(fwd.problems)
             if rule.get("filters") or rule.get("timeouts") or rule.get("retry") or rule.get("sessionPersistence"):
                 _unsupported(kind, rule)
             if kind == "TLSRoute":
@@ -90,17 +94,19 @@ def build(
                 actions[i] = fwd
                 out.default_forward = fwd.action
                 continue
-            raw_matches = rule.get("matches") or [{}]
-            mine = []
-            for j, m in enumerate(raw_matches):
-                lm, prec = matches.grpc_match(m) if kind == "GRPCRoute" else matches.http_match(m)
-                mine.append((j, lm, prec, matches.match_key(lm)))
-            for j, lm, prec, key in mine:
+            raw_matches = rule.get("matches") or _ANY_MATCH
+            # Every match is built before any is registered: one that Lattice cannot express
+            # rejects the whole rule.
+            if kind == "GRPCRoute":
+                mine = [(lm, prec, matches.match_key(lm)) for lm, prec in map(matches.grpc_match, raw_matches)]
+            else:
+                mine = list(map(matches.http_match_keyed, raw_matches))
+            for j, (lm, prec, key) in enumerate(mine):
                 if key in seen_matches:
                     continue  # an identical earlier match always wins; this one could never match
                 seen_matches[key] = (i, j)
                 built[(i, j)] = (lm, key)
-                candidates.append(priorities.Candidate(i, j, prec))
+                candidates.append(Candidate(i, j, prec))
             actions[i] = fwd
         except RuleRejected as exc:
             out.rejected[i] = (exc.reason, exc.message)
@@ -111,7 +117,7 @@ def build(
         )
         for i, msg in overflow.items():
             out.rejected.setdefault(i, (R_UNSUPPORTED_VALUE, msg))
-        for (i, j), prio in sorted(placed.items(), key=lambda kv: kv[1]):
+        for (i, j), prio in sorted(placed.items(), key=itemgetter(1)):
             if i in out.rejected:
                 continue
             lm, key = built[(i, j)]
