@@ -55,7 +55,7 @@ class Problem:
     message: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Forward:
     action: FrozenDict
     problems: list[Problem] = field(default_factory=list)

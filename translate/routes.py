@@ -71,7 +71,7 @@ _new_parent_status = fast_new(RouteParentStatus)
 _new_outcome = fast_new(Outcome)
 
 
-@dataclass
+@dataclass(slots=True)
 class RouteResult:
     outcome: Outcome | None = None
     service: Service | None = None
@@ -80,7 +80,7 @@ class RouteResult:
     attachments: list[tuple[tuple[str, str], str]] = field(default_factory=list)  # (gateway key, listener)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Parent:
     ref: FrozenDict
     gateway: GatewayInfo

@@ -30,7 +30,7 @@ _new_rule = fast_new(Rule)  # see fastnew.py: a route builds several rules on ev
 DEFAULT_HTTP_RULES: tuple[Mapping[str, Any], ...] = ({"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]},)
 
 
-@dataclass
+@dataclass(slots=True)
 class RouteRules:
     rules: list[Rule] = field(default_factory=list)  # HTTP/gRPC, sorted by priority
     default_forward: FrozenDict | None = None  # TLSRoute: the listener's forward default action
