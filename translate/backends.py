@@ -187,7 +187,7 @@ def _service_tg(
         return existing, None
     tag_map = tags.route_target_group_tags(
         user_tags,
-        managed=cfg.managed_by,
+        managed=ctx.managed_by,
         cluster=cfg.cluster_name,
         service_namespace=svc_ns,
         service_name=svc_name,
@@ -230,27 +230,29 @@ def forward(
     """
     out = Forward(action=FIXED_500)
     entries: dict[str, int] = {}  # targetGroupIdentifier → summed weight (same backend twice)
+    route_ns = route_src.namespace
     for ref in backend_refs or ():
+        get = ref.get
         # Values are strings per the CRD schema (translate trusts API server validation).
-        group = ref.get("group") or ""
+        group = get("group") or ""
         if group == "core":
             group = ""
-        kind = ref.get("kind") or "Service"
-        name = ref.get("name") or ""
-        ns = ref.get("namespace") or route_src.namespace
-        weight = ref.get("weight")
+        kind = get("kind") or "Service"
+        name = get("name") or ""
+        ns = get("namespace") or route_ns
+        weight = get("weight")
         weight = 1 if weight is None else int(weight)
-        port = ref.get("port")
-        if ref.get("filters"):
+        port = get("port")
+        if get("filters"):
             raise RuleRejected(R_UNSUPPORTED_VALUE, f"{_desc(kind, ns, name)}: backendRef filters are not supported by Lattice")
-        if (group, kind) == ("", "Service"):
+        if kind == "Service" and not group:
             to_group = ""
         elif kind == "ServiceImport" and group in IMPORT_GROUPS:
             to_group = group
         else:
             out.problems.append(Problem(R_INVALID_KIND, f"{_desc(kind, ns, name)}: kind {group + '/' if group else ''}{kind} is not supported"))
             continue
-        if ns != route_src.namespace and not grants.permitted(
+        if ns != route_ns and not grants.permitted(
             ctx.snapshot,
             from_group=GW_GROUP,
             from_kind=route_src.kind,

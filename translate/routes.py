@@ -159,6 +159,24 @@ def _attach(ctx: Context, kind: str, route_ns: str, hostnames: list[str], pref: 
     return attached, effective, None
 
 
+def _attach_shared(ctx: Context, kind: str, route_ns: str, hostnames: list[str], pref: Mapping[str, Any], gw: GatewayInfo) -> tuple[list[GatewayListener], list[str], tuple[str, str] | None]:
+    """`_attach`, computed once per translation for each distinct input (ctx.memo).
+
+    Routes of one namespace attaching to one Gateway listener mostly share every input here; the
+    result only depends on them (and on the snapshot's namespace labels), and callers only read it.
+    """
+    try:
+        section, port = pref.get("sectionName"), pref.get("port")
+        # types too: 80 and 80.0 are equal keys but read differently in a rejection message
+        key = ("attach", gw.source.namespace, gw.source.name, kind, route_ns, section, type(section), port, type(port), *hostnames)
+        hit = ctx.memo.get(key)
+    except TypeError:  # an unhashable sectionName/port (invalid input): no memo
+        return _attach(ctx, kind, route_ns, hostnames, pref, gw)
+    if hit is None:
+        hit = ctx.memo[key] = _attach(ctx, kind, route_ns, hostnames, pref, gw)
+    return hit
+
+
 def _custom_domain(parents: list[_Parent]) -> tuple[str | None, list[str]]:
     """(custom domain, hostnames that cannot be programmed).
 
@@ -177,6 +195,7 @@ def _custom_domain(parents: list[_Parent]) -> tuple[str | None, list[str]]:
 
 _STANDALONE = tags.A + "standalone"
 _TAKEOVER = tags.A + "allow-takeover-from"
+_NAME_OVERRIDE = tags.A + "service-name-override"
 _by_name = attrgetter("name")
 
 
@@ -204,19 +223,20 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
         gw = gateways.get((full["namespace"], full.get("name")))
         if gw is None:
             continue
-        attached, effective, reject = _attach(ctx, kind, ns, hostnames, pref, gw)
+        attached, effective, reject = _attach_shared(ctx, kind, ns, hostnames, pref, gw)
         parents.append(_Parent(frozen_ref, gw, attached, effective, reject))
     if not parents:
         return res
     events: list[Event] = []
     user_tags, tag_problems = tags.parse_user_tags(ann)
-    events.extend(Event("Warning", "InvalidTags", p) for p in tag_problems)
+    if tag_problems:
+        events.extend(Event("Warning", "InvalidTags", p) for p in tag_problems)
 
     route_problem: tuple[str, str] | None = None
     if kind == "TLSRoute" and not hostnames:
         route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs at least one hostname (Lattice TLS passthrough needs a custom domain)")
     svc_name = naming.service_name(name, ns)
-    override = ann.get(tags.A + "service-name-override")
+    override = ann.get(_NAME_OVERRIDE)
     if override is not None:
         if naming.is_valid("service", override):
             svc_name = override
@@ -240,7 +260,8 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
         route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs a non-wildcard hostname for Lattice TLS passthrough")
     common_tags = tags.managed_only(user_tags, ctx.managed_by)
     built = rules.build(ctx, src, route, user_tags, domain, common_tags)
-    if not built.valid and route_problem is None:
+    valid = built.valid
+    if not valid and route_problem is None:
         if built.rejected:
             msgs = "; ".join(f"rule {i}: {m}" for i, (_, m) in sorted(built.rejected.items()))
             route_problem = (R_UNSUPPORTED_VALUE, f"no rule can be programmed: {msgs}")
@@ -253,12 +274,13 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
     else:
         resolved = true(RESOLVED_REFS, R_RESOLVED_REFS, "", gen)
     partial: Condition | None = None
-    if built.rejected and built.valid:
+    if built.rejected and valid:
         msgs = "; ".join(f"rule {i}: {m}" for i, (_, m) in sorted(built.rejected.items()))
         partial = true(PARTIALLY_INVALID, R_UNSUPPORTED_VALUE, f"Dropped Rule(s): {msgs}", gen)
 
     statuses: list[RouteParentStatus] = []
     accepted: list[_Parent] = []
+    controller_name = ctx.config.controller_name
     for p in parents:
         if p.reject:
             conds = [false(ACCEPTED, p.reject[0], p.reject[1], gen), resolved]
@@ -271,7 +293,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
             accepted.append(p)
             for lst in p.listeners:
                 res.attachments.append(((p.gateway.source.namespace, p.gateway.source.name), lst.name))
-        statuses.append(_new_parent_status(p.ref, ctx.config.controller_name, tuple(conds)))
+        statuses.append(_new_parent_status(p.ref, controller_name, tuple(conds)))
     if accepted:
         res.service = _service(ctx, src, ann, svc_name, domain, accepted, built, user_tags, common_tags)
         if res.service is not None:
