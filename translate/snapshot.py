@@ -97,7 +97,7 @@ class Snapshot:
     def __init__(self, objects: Iterable[Obj] = ()) -> None:
         by_key: dict[tuple[str, str, str], Obj] = {}
         for obj in objects:
-            if not isinstance(obj, Mapping):
+            if type(obj) is not dict and not isinstance(obj, Mapping):  # exact type first: the ABC check is slow
                 continue
             kind = obj.get("kind")
             if kind not in KNOWN_KINDS:
