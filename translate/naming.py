@@ -125,7 +125,8 @@ def rule_name(match_key: str) -> str:
     Keyed by match rather than position so reordering rules only changes priorities (one
     BatchUpdateRule) instead of renaming, i.e. deleting and recreating, every rule.
     """
-    return f"k8s-{short_hash(match_key, n=12)}"
+    # == short_hash(match_key, n=12), without the join of a single part (several rules per route)
+    return "k8s-" + hashlib.sha256(match_key.encode()).hexdigest()[:12]
 
 
 def target_group_name(
@@ -152,7 +153,7 @@ def target_group_name(
     change replaces the Lattice service, and a TG can serve only one service, so the replacement
     service needs its own TGs while the old service still uses the old ones.
     """
-    h = short_hash(
+    parts = [
         cluster,
         vpc,
         source_kind,
@@ -164,9 +165,10 @@ def target_group_name(
         protocol,
         protocol_version,
         ip_address_type,
-        *([custom_domain] if custom_domain else []),
-        n=10,
-    )
+    ]
+    if custom_domain:
+        parts.append(custom_domain)
+    h = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:10]  # == short_hash(*parts, n=10)
     a, b = _piece(service_namespace, 30), _piece(service_name, 40)
     c = _piece(source_name, 30) if source_kind != "ServiceExport" else "export"
     if a and b and c:  # pieces are sanitized and trimmed, so plain joining cannot double a hyphen
