@@ -102,7 +102,9 @@ class Snapshot:
             kind = obj.get("kind")
             if kind not in KNOWN_KINDS:
                 continue
-            key = (kind, namespace_of(obj), name_of(obj))
+            # namespace_of/name_of inlined: this runs once per object of every snapshot
+            md = obj.get("metadata") or {}
+            key = (kind, "" if kind in CLUSTER_SCOPED else str(md.get("namespace") or "default"), str(md.get("name") or ""))
             prev = by_key.get(key)
             if prev is None or _order_key(obj) > _order_key(prev):
                 by_key[key] = obj
