@@ -23,6 +23,8 @@ def fast_new(cls: type) -> Callable[..., Any]:
     names = tuple(f.name for f in fields(cls))
     if tuple(getattr(cls, "__slots__", ())) != names:
         raise TypeError(f"{cls.__name__}: fast_new needs a slotted dataclass whose slots are its fields")
+    if hasattr(cls, "__post_init__"):  # the twin would skip it silently
+        raise TypeError(f"{cls.__name__}: fast_new cannot run __post_init__; use the constructor")
     args = ", ".join(names)
     stores = "".join(f"\n        self.{n} = {n}" for n in names)
     src = (
