@@ -23,6 +23,18 @@ async def resource_versions(env, objs: list[dict]) -> dict[str, str]:
             for o in objs if o["kind"] in RECORDED}
 
 
+async def delete_rates(env, objs: list[dict]) -> dict:
+    """Delete my-hotel's rates route and wait until the (new) leader deleted its Lattice service."""
+    rates = find(objs, "HTTPRoute", "rates")
+    await env.delete(rates)
+    service = f"rates-{rates['metadata']['namespace']}"
+
+    async def rates_gone():
+        return service not in {s["name"] for s in (await env.state())["services"]}
+    await env.wait_until(rates_gone, "the rates service is deleted by the new leader", timeout=90)
+    return rates
+
+
 async def test_takeover_of_a_converged_cluster_costs_no_aws_call(controller_env):
     env = controller_env
     objs = await env.apply_example("my-hotel")
@@ -44,13 +56,7 @@ async def test_takeover_of_a_converged_cluster_costs_no_aws_call(controller_env)
     assert await resource_versions(env, objs) == before, "takeover wrote to the API server"
 
     # Something changes: the new leader loads its inventory and does the work.
-    rates = find(objs, "HTTPRoute", "rates")
-    await env.delete(rates)
-    service = f"rates-{rates['metadata']['namespace']}"
-
-    async def rates_gone():
-        return service not in {s["name"] for s in (await env.state())["services"]}
-    await env.wait_until(rates_gone, "the rates service is deleted by the new leader", timeout=90)
+    rates = await delete_rates(env, objs)
     assert await env.get(rates) is None, "finalizer removed"
     calls = await env.calls()
     assert calls.get("DeleteService") == 1, calls
@@ -96,13 +102,7 @@ async def test_first_change_after_takeover_finds_our_resources_with_the_tagging_
         await idle(env)
         assert await env.calls() == {}, "takeover of a converged cluster"
 
-        rates = find(objs, "HTTPRoute", "rates")
-        await env.delete(rates)
-        service = f"rates-{rates['metadata']['namespace']}"
-
-        async def rates_gone():
-            return service not in {s["name"] for s in (await env.state())["services"]}
-        await env.wait_until(rates_gone, "the rates service is deleted by the new leader", timeout=90)
+        await delete_rates(env, objs)
         calls = await env.calls()
         assert calls.get("GetResources") == 1, calls
         assert "ListTagsForResource" not in calls, calls
