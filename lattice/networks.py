@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -144,6 +145,16 @@ class _Net:
             if rec.auth_policy is not None and await self.write("DeleteAuthPolicy", resourceIdentifier=rec.id):
                 rec.auth_policy = None
 
+    async def drop_auth(self) -> None:
+        """The network's auth policy is no longer wanted (see remove_service_network_auth)."""
+        rec = await self.find()
+        if rec is None:
+            return
+        self.r.found, self.r.id, self.r.arn = True, rec.id, rec.arn
+        if rec.auth_type is None:
+            await self.inv.load_service_network_auth(rec)
+        await self.remove_auth(rec)
+
     async def remove_auth(self, rec: ServiceNetworkRec) -> None:
         if rec.auth_type == AUTH_IAM and await self.write(
                 "UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=AUTH_NONE) is not None:
@@ -259,12 +270,13 @@ class _Net:
                 inv.drop_service_network(sn.name)
 
 
-async def _run(sync: "LatticeSync", sn: ServiceNetwork, delete: bool) -> NetworkResult:
+async def _run(sync: "LatticeSync", sn: ServiceNetwork,
+               step: Callable[[_Net], Awaitable[None]]) -> NetworkResult:
+    """One `_Net` step on `sn`, with its calls counted and Lattice's answers turned into the result."""
     result = NetworkResult(sn.name)
     with record_calls() as calls:
-        net = _Net(sync, sn, result)
         try:
-            await (net.delete() if delete else net.ensure())
+            await step(_Net(sync, sn, result))
         except RetryLater as exc:
             result.retry_after = exc.retry_after
             result.in_progress.append(f"{exc.operation}: {exc.code}")
@@ -277,30 +289,14 @@ async def _run(sync: "LatticeSync", sn: ServiceNetwork, delete: bool) -> Network
 async def remove_service_network_auth(sync: "LatticeSync", sn: ServiceNetwork) -> NetworkResult:
     """An IAMAuthPolicy on `sn` went away: authType NONE first, then delete the policy. Needed for
     looked-up networks (Gateways), where a model without a policy means "not ours to touch"."""
-    result = NetworkResult(sn.name)
-    with record_calls() as calls:
-        net = _Net(sync, sn, result)
-        try:
-            rec = await net.find()
-            if rec is not None:
-                result.found, result.id, result.arn = True, rec.id, rec.arn
-                if rec.auth_type is None:
-                    await sync.inventory.load_service_network_auth(rec)
-                await net.remove_auth(rec)
-        except RetryLater as exc:
-            result.retry_after = exc.retry_after
-            result.in_progress.append(f"{exc.operation}: {exc.code}")
-        except LatticeError as exc:
-            result.errors.append(OpError(("sn", sn.name), exc.operation, exc.code, exc.message))
-    result.calls = calls
-    return result
+    return await _run(sync, sn, _Net.drop_auth)
 
 
 async def ensure_service_network(sync: "LatticeSync", sn: ServiceNetwork) -> NetworkResult:
-    return await _run(sync, sn, delete=False)
+    return await _run(sync, sn, _Net.ensure)
 
 
 async def delete_service_network(sync: "LatticeSync", sn: ServiceNetwork) -> NetworkResult:
     """Remove what we own on/of `sn`. A looked-up SN stays; an owned one is deleted when nothing is
     associated with it any more (else in_progress: requeue)."""
-    return await _run(sync, sn, delete=True)
+    return await _run(sync, sn, _Net.delete)
