@@ -17,9 +17,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import inspect
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ class ControllerEnv:
         stack = contextlib.AsyncExitStack()
         self.manager = await stack.enter_async_context(running_manager(self.config))
         self._running = stack
-        await self.wait_until(lambda: _now(self.manager.leading), "the controller leads", timeout=60)
+        await self.wait_until(lambda: self.manager.leading, "the controller leads", timeout=60)
 
     async def stop(self) -> None:
         """Stop it gracefully, as a SIGTERM'd leader stops."""
@@ -129,11 +130,14 @@ class ControllerEnv:
     async def delete(self, obj: dict) -> None:
         await self.kube.request("DELETE", await self.kube.object_path(obj))
 
-    async def wait_until(self, check: Callable[[], Awaitable[Any]], what: str, timeout: float = 60.0) -> Any:
+    async def wait_until(self, check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+        """Poll `check` (a coroutine function, or a plain one) until it returns something true."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
-            last = await check()
+            last = check()
+            if inspect.isawaitable(last):
+                last = await last
             if last:
                 return last
             await asyncio.sleep(0.2)
@@ -257,7 +261,3 @@ async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = N
                     for name in sorted(env.namespaces):
                         await kube.purge_namespace(name)
                     await env.stop()
-
-
-async def _now(value):
-    return value

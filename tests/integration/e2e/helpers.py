@@ -133,10 +133,6 @@ async def idle(env) -> None:
     of the previous step land in its window.
     """
     await env.quiesce(seconds=1.0, timeout=120)
-    await env.wait_until(lambda: _value(env.manager.queue.delayed_count() == 0), "no delayed re-check left",
+    await env.wait_until(lambda: env.manager.queue.delayed_count() == 0, "no delayed re-check left",
                          timeout=120)
     await env.quiesce(seconds=0.5, timeout=120)
-
-
-async def _value(v):
-    return v

@@ -88,7 +88,7 @@ async def test_converged_reconcile_costs_nothing(controller_env):
     processed = env.manager.workers.processed
     for key in route_keys:
         env.manager.queue.add(key)
-    await env.wait_until(lambda: _async(env.manager.workers.processed >= processed + len(route_keys)),
+    await env.wait_until(lambda: env.manager.workers.processed >= processed + len(route_keys),
                          "the forced reconciles ran")
     await env.quiesce()
     calls = await env.calls()
@@ -99,7 +99,3 @@ async def test_converged_reconcile_costs_nothing(controller_env):
              for k, o in zip(route_keys, [o for o in objs if o["kind"] == "HTTPRoute"])}
     assert after == before  # no status, annotation or finalizer write either
     print(f"\nmy-hotel: AWS calls to create = {sum(creating.values())} {creating}; no-op = {sum(calls.values())}")
-
-
-async def _async(value):
-    return value
