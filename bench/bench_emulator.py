@@ -91,7 +91,7 @@ async def main(args: argparse.Namespace) -> int:
     session = aioboto3.Session(aws_access_key_id="bench", aws_secret_access_key="bench", region_name="us-west-2")
     procs: list[asyncio.subprocess.Process] = []
     try:
-        proc, url = await spawn(sys.executable, "-m", "controller.cli", "emulator", "--port", "0",
+        proc, url = await spawn(sys.executable, "-m", "controller.cli.main", "emulator", "--port", "0",
                                 "--quota", f"services={args.services + 100}")
         procs.append(proc)
         async with client(session, url) as lattice, EmulatorControl(url) as ctl:

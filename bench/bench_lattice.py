@@ -113,7 +113,7 @@ async def run(routes: int, workers: int, latency: float) -> None:
 
 async def start_emulator() -> tuple[asyncio.subprocess.Process, str]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "controller.cli", "emulator", "--port", "0",
+        sys.executable, "-m", "controller.cli.main", "emulator", "--port", "0",
         stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"},
         cwd=Path(__file__).resolve().parent.parent)
     line = (await asyncio.wait_for(proc.stdout.readline(), 60)).decode()

@@ -17,7 +17,7 @@ import importlib
 from collections.abc import AsyncIterator
 
 from controller.config import Config
-from controller.kubeclient import KubeClient, load_configuration
+from controller.kube.client import KubeClient, load_configuration
 from controller.manager import Manager
 
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import structlog
 
-from controller.fence import Fence, LostLeadership, current_fence
-from controller.kubeclient import MERGE_PATCH, KubeClient, KubeError
-from controller.lease import micro_time
+from controller.leader.fence import Fence, LostLeadership, current_fence
+from controller.kube.client import MERGE_PATCH, KubeClient, KubeError
+from controller.leader.lease import micro_time
 
 log = structlog.get_logger("latticegw.events")
 

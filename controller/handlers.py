@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from controller import keys
-from controller.indexes import (
+from controller.kube import keys
+from controller.kube.indexes import (
     POLICY_KINDS,
     ROUTE_KINDS,
     grant_from_namespaces,
@@ -31,7 +31,7 @@ from controller.indexes import (
     slice_service,
 )
 from controller.annotations import OUTPUT_ANNOTATIONS
-from controller.snapshot import SnapshotView
+from controller.kube.snapshot import SnapshotView
 
 _IGNORED_TOP = frozenset({"metadata", "status", "apiVersion", "kind"})
 

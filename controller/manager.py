@@ -28,25 +28,25 @@ import time
 
 import structlog
 
-from controller import keys
-from controller.cache import Cache
+from controller.kube import keys
+from controller.kube.cache import Cache
 from controller.config import Config
-from controller.discovery import Resource, discover
+from controller.kube.discovery import Resource, discover
 from controller.events import EventRecorder
-from controller.fence import AlwaysLeader, Fence
+from controller.leader.fence import AlwaysLeader, Fence
 from controller.handlers import affected_keys, relevant
-from controller.informer import Informer
-from controller.kubeclient import KubeClient, KubeError
-from controller.lease import ElectionConfig, LeaderElector
-from controller.metrics import Metrics
-from controller.persister import Persister
-from controller.queue import HIGH, LOW, WorkQueue
-from controller.queue_store import MemoryQueueStore, QueueStore
+from controller.kube.informer import Informer
+from controller.kube.client import KubeClient, KubeError
+from controller.leader.lease import ElectionConfig, LeaderElector
+from controller.observe.metrics import Metrics
+from controller.queue.persister import Persister
+from controller.queue.workqueue import HIGH, LOW, WorkQueue
+from controller.queue.store import MemoryQueueStore, QueueStore
 from controller.reconcile import LoggingNoopReconciler, Registry, Runtime
-from controller.sidecar import Sidecar
-from controller.snapshot import SnapshotView
+from controller.observe.sidecar import Sidecar
+from controller.kube.snapshot import SnapshotView
 from controller.status import StatusWriter
-from controller.tracing import Tracing
+from controller.observe.tracing import Tracing
 from controller.workers import WorkerPool
 
 log = structlog.get_logger("latticegw.manager")
@@ -59,10 +59,10 @@ def make_queue_store(config: Config, kube: KubeClient) -> QueueStore:
     if kind == "memory":
         return MemoryQueueStore()
     if kind == "kube":
-        from controller.queue_store_kube import KubeQueueStore
+        from controller.queue.store_kube import KubeQueueStore
 
         return KubeQueueStore(kube, config.namespace, shards=config.queue_shards)
-    from controller.queue_store_sqlite import SqliteQueueStore
+    from controller.queue.store_sqlite import SqliteQueueStore
 
     return SqliteQueueStore(config.queue_store.split(":", 1)[1])
 

@@ -7,8 +7,8 @@ failover, a resync or a duplicate event). It never runs concurrently with
 itself for the same key.
 
     from controller.reconcile import Result, TerminalError, TemporaryError, Runtime
-    from controller.fence import current_fence
-    from controller import keys
+    from controller.leader.fence import current_fence
+    from controller.kube import keys
 
     class HTTPRouteReconciler:
         def __init__(self, rt: Runtime) -> None:
@@ -55,14 +55,14 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import structlog
 
-from controller import keys
+from controller.kube import keys
 
 if TYPE_CHECKING:  # pragma: no cover
     from controller.config import Config
     from controller.events import EventRecorder
-    from controller.kubeclient import KubeClient
-    from controller.metrics import Metrics
-    from controller.snapshot import SnapshotView
+    from controller.kube.client import KubeClient
+    from controller.observe.metrics import Metrics
+    from controller.kube.snapshot import SnapshotView
     from controller.status import StatusWriter
 
 

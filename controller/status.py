@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from controller.discovery import Resource
-from controller.fence import Fence, current_fence
-from controller.kubeclient import MERGE_PATCH, KubeClient
+from controller.kube.discovery import Resource
+from controller.leader.fence import Fence, current_fence
+from controller.kube.client import MERGE_PATCH, KubeClient
 
 
 class StatusWriter:

@@ -27,9 +27,9 @@ import time
 import structlog
 from opentelemetry.trace import Status, StatusCode
 
-from controller import keys
-from controller.fence import Fence, LostLeadership, bind_fence, reset_fence
-from controller.queue import WorkQueue
+from controller.kube import keys
+from controller.leader.fence import Fence, LostLeadership, bind_fence, reset_fence
+from controller.queue.workqueue import WorkQueue
 from controller.reconcile import Registry, Result, TemporaryError, TerminalError
 
 log = structlog.get_logger("latticegw.worker")

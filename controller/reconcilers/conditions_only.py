@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from controller import keys
+from controller.kube import keys
 from controller.reconcile import Result
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, now_rfc3339
 from controller.reconcilers.finalizers import being_deleted
 from controller.reconcilers.status_merge import conditions_status
-from controller.snapshot import SnapshotView
+from controller.kube.snapshot import SnapshotView
 
 ScopeFn = Callable[[SnapshotView, Mapping[str, Any]], list]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller.config import Config, ConfigError
-from controller.kubeclient import KubeError
+from controller.kube.client import KubeError
 from controller.reconcile import Runtime, TemporaryError
 from translate import Snapshot, TranslateConfig, Translation, translate
 

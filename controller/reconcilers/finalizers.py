@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from controller.kubeclient import MERGE_PATCH, KubeClient, KubeError
+from controller.kube.client import MERGE_PATCH, KubeClient, KubeError
 from controller.reconcile import TemporaryError
 from controller.status import StatusWriter
-from controller.fence import current_fence
+from controller.leader.fence import current_fence
 
 FINALIZERS: dict[str, str] = {
     "HTTPRoute": "httproute.k8s.aws/resources",

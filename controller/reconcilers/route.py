@@ -29,7 +29,9 @@ from typing import Any
 
 import structlog
 
-from controller import keys, progress
+from controller.kube import keys
+
+from controller import progress
 from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
 from controller.annotations import LATTICE_SERVICE_ARN as ARN_ANNOTATION
 from controller.reconcile import Result, TemporaryError

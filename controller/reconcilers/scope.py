@@ -16,8 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from controller.indexes import gateway_class, policy_target, route_backends, route_parents
-from controller.snapshot import SnapshotView
+from controller.kube.indexes import gateway_class, policy_target, route_backends, route_parents
+from controller.kube.snapshot import SnapshotView
 
 Obj = Mapping[str, Any]
 

@@ -9,7 +9,7 @@ model: the object's name is the service network's name.
 
 from __future__ import annotations
 
-from controller import keys
+from controller.kube import keys
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339

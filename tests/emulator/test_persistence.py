@@ -69,7 +69,7 @@ async def test_cli_restart_with_state_file(tmp_path):
 
     async def start() -> tuple[asyncio.subprocess.Process, str]:
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "controller.cli", "emulator", "--port", "0", "--state", str(state),
+            sys.executable, "-m", "controller.cli.main", "emulator", "--port", "0", "--state", str(state),
             "--quota", "service_networks=1",
             stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=die_with_parent)
         line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()

@@ -27,9 +27,9 @@ from typing import Any
 import aioboto3
 
 from controller import config as config_mod
-from controller.cmd_demo import ROUTE_KINDS, problems_of
+from controller.cli.demo import ROUTE_KINDS, problems_of
 from controller.embedded import running_manager
-from controller.manifests import load
+from controller.cli.manifests import load
 from lattice.emulator import EmulatorControl, run_emulator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -10,7 +10,7 @@ import sys
 import pytest
 import yaml
 
-from controller import cmd_plan
+from controller.cli import plan as cmd_plan
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MY_HOTEL = os.path.join(ROOT, "examples", "my-hotel")
@@ -19,7 +19,7 @@ CHECKOUT = os.path.join(ROOT, "examples", "checkout-ab")
 
 def cli_main(argv):
     # The plan subcommand on its own parser: these tests must not depend on every other subcommand
-    # module importing cleanly (controller/cli.py imports them all to build its parser).
+    # module importing cleanly (controller/cli/main.py imports them all to build its parser).
     import argparse
 
     assert argv[0] == "plan"
@@ -37,9 +37,9 @@ def plan(capsys, *args):
 def test_cli_dispatches_plan_to_this_module():
     import ast
 
-    tree = ast.parse(open(os.path.join(ROOT, "controller", "cli.py")).read())
-    found = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "controller.cmd_plan"]
-    assert found, "controller/cli.py no longer maps plan to controller.cmd_plan"
+    tree = ast.parse(open(os.path.join(ROOT, "controller", "cli", "main.py")).read())
+    found = [n for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value == "controller.cli.plan"]
+    assert found, "controller/cli/main.py no longer maps plan to controller.cli.plan"
 
 
 def test_my_hotel_json_contract(capsys):
@@ -168,7 +168,7 @@ def test_flags_and_env_configure_the_translation(capsys, monkeypatch):
 
 
 def test_runs_as_a_separate_process():
-    code = "import sys; from controller import cmd_plan; import argparse; p = argparse.ArgumentParser(); " \
+    code = "import sys; from controller.cli import plan as cmd_plan; import argparse; p = argparse.ArgumentParser(); " \
            "cmd_plan.add_arguments(p); sys.exit(cmd_plan.main(p.parse_args(sys.argv[1:])))"
     p = subprocess.run([sys.executable, "-c", code, "-f", MY_HOTEL, "-o", "table"], capture_output=True, text=True,
                        timeout=60, cwd=ROOT)
@@ -176,7 +176,7 @@ def test_runs_as_a_separate_process():
 
 
 def test_timestamps_stay_strings_and_bad_types_exit_2(capsys, tmp_path):
-    from controller.manifests import load
+    from controller.cli.manifests import load
 
     f = tmp_path / "a.yaml"
     f.write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: a, creationTimestamp: 2026-01-01T00:00:00Z}\n")

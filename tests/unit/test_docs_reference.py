@@ -10,8 +10,10 @@ from pathlib import Path
 
 import yaml
 
-from controller import cmd_run, config
-from controller.metrics import Metrics
+from controller.cli import run as cmd_run
+
+from controller import config
+from controller.observe.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 REF = ROOT / "docs" / "reference"

@@ -21,7 +21,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from controller.localkube.plane import die_with_parent
-from controller.manifests import load
+from controller.cli.manifests import load
 from tests.unit.deploy.helm import one, render
 from translate import naming
 
@@ -194,7 +194,7 @@ async def delete_and_wait(kube, objs: list[dict], log_path: Path, timeout: float
 
 
 async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespace, tmp_path):
-    from controller.cmd_demo import create_service_networks
+    from controller.cli.demo import create_service_networks
     from lattice.emulator import EmulatorControl, run_emulator
 
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
@@ -251,7 +251,7 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
         log_path = tmp_path / "controller.log"
         with open(log_path, "wb") as log:
             proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "controller.cli", "run", "--kubeconfig", str(kubeconfig),
+                sys.executable, "-m", "controller.cli.main", "run", "--kubeconfig", str(kubeconfig),
                 cwd=str(workdir), env=env, stdout=log, stderr=asyncio.subprocess.STDOUT,
                 preexec_fn=die_with_parent)
             try:
@@ -371,7 +371,7 @@ class ChartReplica:
     async def start(self) -> None:
         self._log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "controller.cli", "run", "--kubeconfig", str(self.kubeconfig),
+            sys.executable, "-m", "controller.cli.main", "run", "--kubeconfig", str(self.kubeconfig),
             cwd=str(ROOT), env=self.env, stdout=self._log, stderr=asyncio.subprocess.STDOUT,
             preexec_fn=die_with_parent)  # no orphan if pytest is killed
 
@@ -396,7 +396,7 @@ class ChartReplica:
 async def test_chart_ha_failover_as_service_account(kube, namespace, tmp_path):
     """Two replicas with the chart's RBAC: the standby is ready but idle; when the leader is
     stopped (a rolling update, a drain) the standby takes the Lease and carries on the work."""
-    from controller.cmd_demo import create_service_networks
+    from controller.cli.demo import create_service_networks
     from lattice.emulator import run_emulator
 
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from controller.manifests import load
+from controller.cli.manifests import load
 from lattice.client import LatticeClient
 from lattice.config import LatticeConfig
 from lattice.emulator import EmulatorControl, run_emulator

@@ -17,8 +17,8 @@ import time
 
 import orjson
 
-from controller import keys
-from controller.fence import current_fence
+from controller.kube import keys
+from controller.leader.fence import current_fence
 from controller.reconcile import Registry, Result, Runtime, TemporaryError
 
 

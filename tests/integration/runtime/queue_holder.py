@@ -17,19 +17,19 @@ import sys
 
 import orjson
 
-from controller.fence import AlwaysLeader
-from controller.persister import Persister
-from controller.queue import WorkQueue
+from controller.leader.fence import AlwaysLeader
+from controller.queue.persister import Persister
+from controller.queue.workqueue import WorkQueue
 
 
 async def make_store(spec: str):
     if spec.startswith("sqlite:"):
-        from controller.queue_store_sqlite import SqliteQueueStore
+        from controller.queue.store_sqlite import SqliteQueueStore
 
         return SqliteQueueStore(spec[len("sqlite:"):]), None
     _, kubeconfig, namespace = spec.split(":", 2)
-    from controller.kubeclient import KubeClient, load_configuration
-    from controller.queue_store_kube import KubeQueueStore
+    from controller.kube.client import KubeClient, load_configuration
+    from controller.queue.store_kube import KubeQueueStore
 
     kube = KubeClient(await load_configuration(kubeconfig))
     return KubeQueueStore(kube, namespace, shards=8), kube

@@ -43,7 +43,7 @@ class Replica:
         env.update(self.extra_env)
         self._log = open(self.log_path, "wb")
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "controller.cli", "run",
+            sys.executable, "-m", "controller.cli.main", "run",
             "--kubeconfig", self.kubeconfig, "--namespace", self.namespace, "--identity", self.identity,
             "--sidecar-address", f"127.0.0.1:{self.port}", "--queue-store", self.queue_store,
             cwd=str(ROOT), env=env, stdout=self._log, stderr=asyncio.subprocess.STDOUT, preexec_fn=die_with_parent,

@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from controller.cache import Cache
-from controller.discovery import Resource, discover
-from controller.informer import Informer
-from controller.metrics import Metrics
+from controller.kube.cache import Cache
+from controller.kube.discovery import Resource, discover
+from controller.kube.informer import Informer
+from controller.observe.metrics import Metrics
 
 from .util import eventually, list_names, new_client, service
 

@@ -107,7 +107,7 @@ async def test_bad_configuration_exits_2_naming_the_variable(tmp_path):
     import sys
 
     env = dict(os.environ, ROUTE_MAX_CONCURRENT_RECONCILES="many")
-    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "controller.cli", "run", env=env,
+    proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "controller.cli.main", "run", env=env,
                                                 stderr=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
     _, err = await proc.communicate()
     assert proc.returncode == 2

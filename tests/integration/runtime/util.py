@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from controller.kubeclient import KubeClient
+from controller.kube.client import KubeClient
 
 
 async def eventually(predicate, timeout: float = 30.0, interval: float = 0.05, message: str = "condition"):

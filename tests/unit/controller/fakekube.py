@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import copy
 
-from controller.kubeclient import KubeError
+from controller.kube.client import KubeError
 
 
 class FakeKube:

@@ -1,9 +1,9 @@
 """Stores, indexes, the snapshot view and the event -> keys handlers."""
 
-from controller.cache import Cache
+from controller.kube.cache import Cache
 from controller.handlers import affected_keys, relevant
-from controller.snapshot import SnapshotView
-from controller.store import LAST_APPLIED, project
+from controller.kube.snapshot import SnapshotView
+from controller.kube.store import LAST_APPLIED, project
 
 from .builders import obj, route
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from controller.lease import ElectionConfig, LeaderElector
+from controller.leader.lease import ElectionConfig, LeaderElector
 
 from .fakekube import FakeKube
 

@@ -2,7 +2,7 @@ import asyncio
 
 import pytest
 
-from controller.fence import AlwaysLeader, Fence, LostLeadership, bind_fence, current_fence, reset_fence
+from controller.leader.fence import AlwaysLeader, Fence, LostLeadership, bind_fence, current_fence, reset_fence
 
 
 def test_fence_checks_the_clock_itself():

@@ -6,7 +6,7 @@ import sys
 
 import yaml
 
-from controller.kubeclient import KubeClient, KubeError, load_configuration
+from controller.kube.client import KubeClient, KubeError, load_configuration
 
 CRED = ('import json; print(json.dumps({"apiVersion": "client.authentication.k8s.io/v1beta1", '
         '"kind": "ExecCredential", "status": {"token": "tok-from-exec"}}))')

@@ -2,7 +2,7 @@
 
 import pytest
 
-from controller.lease import Acquire, ElectionConfig, LeaseSpec, Observer, Wait, decide, micro_time
+from controller.leader.lease import Acquire, ElectionConfig, LeaseSpec, Observer, Wait, decide, micro_time
 
 NOW = "2026-11-22T10:00:00.000000Z"
 

@@ -7,10 +7,10 @@ waited for it forever.)
 
 import asyncio
 
-from controller.fence import AlwaysLeader
-from controller.persister import Persister
-from controller.queue import WorkQueue
-from controller.queue_store import MemoryQueueStore
+from controller.leader.fence import AlwaysLeader
+from controller.queue.persister import Persister
+from controller.queue.workqueue import WorkQueue
+from controller.queue.store import MemoryQueueStore
 
 
 class CancelsWhileSaving(MemoryQueueStore):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from controller.fence import AlwaysLeader, Fence, LostLeadership
-from controller.queue_store import QueueRecord
-from controller.queue_store_kube import KubeQueueStore
-from controller.queue_store_sqlite import SqliteQueueStore
+from controller.leader.fence import AlwaysLeader, Fence, LostLeadership
+from controller.queue.store import QueueRecord
+from controller.queue.store_kube import KubeQueueStore
+from controller.queue.store_sqlite import SqliteQueueStore
 
 from .fakekube import FakeKube
 

@@ -1,6 +1,6 @@
 import pytest
 
-from controller.ratelimit import Backoff, TokenBucket
+from controller.queue.ratelimit import Backoff, TokenBucket
 
 
 @pytest.mark.parametrize(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
-from controller.metrics import Metrics
-from controller.queue import WorkQueue
-from controller.sidecar import Sidecar
-from controller.tracing import Tracing
+from controller.observe.metrics import Metrics
+from controller.queue.workqueue import WorkQueue
+from controller.observe.sidecar import Sidecar
+from controller.observe.tracing import Tracing
 
 REQUIRED = [
     "controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total",

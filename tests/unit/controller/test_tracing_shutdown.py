@@ -3,12 +3,12 @@
 import subprocess
 import sys
 
-from controller.tracing import Tracing
+from controller.observe.tracing import Tracing
 
 # In a fresh interpreter, so this manager's Tracing is the one that becomes process-wide.
 PROBE = """
 from opentelemetry import trace
-from controller.tracing import Tracing
+from controller.observe.tracing import Tracing
 t = Tracing(environ={}, install_global=True)
 assert t.is_global
 t.shutdown()

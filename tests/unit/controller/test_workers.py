@@ -6,10 +6,10 @@ import asyncio
 
 import pytest
 
-from controller.fence import AlwaysLeader, Fence, LostLeadership, current_fence
-from controller.metrics import Metrics
-from controller.queue import WorkQueue
-from controller.ratelimit import Backoff
+from controller.leader.fence import AlwaysLeader, Fence, LostLeadership, current_fence
+from controller.observe.metrics import Metrics
+from controller.queue.workqueue import WorkQueue
+from controller.queue.ratelimit import Backoff
 from controller.reconcile import Registry, Result, TemporaryError, TerminalError
 from controller.workers import WorkerPool
 
@@ -193,8 +193,8 @@ async def test_reconcile_log_lines_carry_key_and_trace_id():
     import orjson
     import structlog
 
-    from controller import logging as logging_mod
-    from controller.tracing import Tracing
+    from controller.observe import logging as logging_mod
+    from controller.observe.tracing import Tracing
 
     buf = io.BytesIO()
     logging_mod.configure("debug", buf, cache=False)

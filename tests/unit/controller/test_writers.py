@@ -6,12 +6,12 @@ import asyncio
 
 import pytest
 
-from controller.discovery import Resource
+from controller.kube.discovery import Resource
 from controller.events import EventRecorder
-from controller.fence import AlwaysLeader, Fence, LostLeadership, bind_fence, reset_fence
-from controller.kubeclient import MERGE_PATCH, KubeError
+from controller.leader.fence import AlwaysLeader, Fence, LostLeadership, bind_fence, reset_fence
+from controller.kube.client import MERGE_PATCH, KubeError
 from controller.status import StatusWriter
-from controller.tracing import Tracing
+from controller.observe.tracing import Tracing
 
 from .fakekube import FakeKube
 

@@ -9,8 +9,8 @@ import yaml
 
 from controller import config
 from controller.annotations import ANNOTATED_KINDS
-from controller.discovery import AWS_GROUP, WANTED
-from controller.queue_store_kube import KubeQueueStore
+from controller.kube.discovery import AWS_GROUP, WANTED
+from controller.queue.store_kube import KubeQueueStore
 from controller.reconcilers.finalizers import FINALIZERS
 from translate.snapshot import KNOWN_KINDS
 

@@ -37,7 +37,7 @@ def test_latticegw_run_exits_2_naming_the_variables(tmp_path):
     )
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "REGION": "us-west-2"}
     out = subprocess.run(
-        [sys.executable, "-m", "controller.cli", "run", "--kubeconfig", str(kubeconfig), "--leader-elect", "false",
+        [sys.executable, "-m", "controller.cli.main", "run", "--kubeconfig", str(kubeconfig), "--leader-elect", "false",
          "--queue-store", "memory", "--sidecar-address", "127.0.0.1:0"],
         capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path,
     )

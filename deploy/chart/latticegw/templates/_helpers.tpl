@@ -42,5 +42,5 @@ app.kubernetes.io/part-of: latticegw
 {{- end -}}
 {{- end -}}
 
-{{/* The queue store's ConfigMap names: <fullname>-queue-00 .. -NN (see controller/queue_store_kube.py). */}}
+{{/* The queue store's ConfigMap names: <fullname>-queue-00 .. -NN (see controller/queue/store_kube.py). */}}
 {{- define "latticegw.queuePrefix" -}}latticegw-queue{{- end -}}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from controller import keys
+from controller.kube import keys
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # EndpointSlices are the bulk of a cluster's cache. Reconciles read an endpoint's

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from controller.kubeclient import KubeClient, KubeError
+from controller.kube.client import KubeClient, KubeError
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 AWS_GROUP = "application-networking.k8s.aws"

@@ -21,7 +21,7 @@ from pathlib import Path
 from controller import config as config_mod
 from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
 from controller.annotations import LATTICE_SERVICE_ARN
-from controller import logging as logging_mod
+from controller.observe import logging as logging_mod
 from controller.localkube.artifacts import REPO_ROOT
 
 DEFAULT_EXAMPLES = [str(REPO_ROOT / "examples" / "my-hotel"), str(REPO_ROOT / "examples" / "checkout-ab")]
@@ -59,7 +59,7 @@ def main(args: argparse.Namespace) -> int:
 async def _demo(args: argparse.Namespace) -> int:
     from controller.embedded import running_manager
     from controller.localkube import LocalKube
-    from controller.manifests import load
+    from controller.cli.manifests import load
     from lattice.emulator import EmulatorControl, run_emulator
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")

@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from controller import keys
-from controller.cache import Cache
-from controller.indexes import ROUTE_KINDS
+from controller.kube import keys
+from controller.kube.cache import Cache
+from controller.kube.indexes import ROUTE_KINDS
 
 CLUSTER_SCOPED = frozenset({"GatewayClass", "Namespace", "ServiceNetwork"})
 

@@ -16,11 +16,11 @@ from controller.version import __version__
 
 # name -> (module path, one-line help)
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "version": ("controller.cmd_version", "print the latticegw version"),
-    "run": ("controller.cmd_run", "run the controller"),
-    "plan": ("controller.cmd_plan", "translate manifests offline and print the Lattice plan"),
-    "emulator": ("controller.cmd_emulator", "serve a local VPC Lattice control plane"),
-    "demo": ("controller.cmd_demo", "local API server + emulator + controller + examples"),
+    "version": ("controller.cli.version", "print the latticegw version"),
+    "run": ("controller.cli.run", "run the controller"),
+    "plan": ("controller.cli.plan", "translate manifests offline and print the Lattice plan"),
+    "emulator": ("controller.cli.emulator", "serve a local VPC Lattice control plane"),
+    "demo": ("controller.cli.demo", "local API server + emulator + controller + examples"),
 }
 
 

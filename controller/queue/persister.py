@@ -19,9 +19,9 @@ import asyncio
 
 import structlog
 
-from controller.fence import Fence
-from controller.queue import WorkQueue
-from controller.queue_store import QueueStore
+from controller.leader.fence import Fence
+from controller.queue.workqueue import WorkQueue
+from controller.queue.store import QueueStore
 
 log = structlog.get_logger("latticegw.persister")
 

@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import structlog
 
-from controller.fence import Fence
-from controller.kubeclient import KubeClient, KubeError
+from controller.leader.fence import Fence
+from controller.kube.client import KubeClient, KubeError
 
 log = structlog.get_logger("latticegw.lease")
 

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import yaml
 
-from controller.manifests import ManifestError, load
+from controller.cli.manifests import ManifestError, load
 from translate import Snapshot, TranslateConfig, Translation, translate
 
 

@@ -1,15 +1,15 @@
 """The informer caches: one `Store` per kind plus the secondary `Indexes`.
 
 The informers are the only writers (`apply`, `replace`); reconcilers get the
-read-only `SnapshotView` from `controller.snapshot`. Everything here is plain
+read-only `SnapshotView` from `controller.kube.snapshot`. Everything here is plain
 synchronous code run on the event loop, so a reader that does not await
 between two reads sees one consistent state.
 """
 
 from __future__ import annotations
 
-from controller.indexes import Indexes
-from controller.store import Store
+from controller.kube.indexes import Indexes
+from controller.kube.store import Store
 
 
 class Cache:

@@ -7,7 +7,7 @@ A backend keeps one `QueueRecord` per key that is pending or has failures:
   backend can (SQLite: one transaction; Kubernetes: one write per dirty shard).
 
 Backends never decide anything; the queue owns the semantics and the persister
-(`controller.persister`) owns the timing and the fencing.
+(`controller.queue.persister`) owns the timing and the fencing.
 """
 
 from __future__ import annotations

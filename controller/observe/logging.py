@@ -15,7 +15,7 @@ import sys
 import orjson
 import structlog
 
-from controller.tracing import current_ids
+from controller.observe.tracing import current_ids
 
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 

@@ -23,7 +23,7 @@ import sys
 import structlog
 
 from controller import config as config_mod
-from controller import logging as logging_mod
+from controller.observe import logging as logging_mod
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,7 +74,7 @@ def load_reconcilers(module_name: str | None, registry, runtime, log):
 
 
 async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
-    from controller.kubeclient import KubeClient, load_configuration
+    from controller.kube.client import KubeClient, load_configuration
     from controller.manager import Manager
 
     log = structlog.get_logger("latticegw")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from controller import keys
+from controller.kube import keys
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 AWS_GROUP = "application-networking.k8s.aws"

@@ -35,10 +35,10 @@ import aiohttp
 import orjson
 import structlog
 
-from controller.cache import Cache
-from controller.discovery import Resource
-from controller.kubeclient import KubeClient, KubeError
-from controller.store import project
+from controller.kube.cache import Cache
+from controller.kube.discovery import Resource
+from controller.kube.client import KubeClient, KubeError
+from controller.kube.store import project
 
 log = structlog.get_logger("latticegw.informer")
 

@@ -29,9 +29,9 @@ import zlib
 
 import orjson
 
-from controller.fence import Fence
-from controller.kubeclient import KubeClient, KubeError
-from controller.queue_store import QueueRecord, decode_record, encode_record
+from controller.leader.fence import Fence
+from controller.kube.client import KubeClient, KubeError
+from controller.queue.store import QueueRecord, decode_record, encode_record
 
 MAX_SHARD_BYTES = 900 * 1024
 DATA_KEY = "queue.json"

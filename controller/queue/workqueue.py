@@ -38,15 +38,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
-from controller.queue_store import QueueRecord
-from controller.ratelimit import Backoff, TokenBucket
+from controller.queue.store import QueueRecord
+from controller.queue.ratelimit import Backoff, TokenBucket
 
 HIGH = 0
 LOW = -100
 
 
 class NullQueueMetrics:
-    """What the queue reports; `controller.metrics.QueueMetrics` implements it for Prometheus."""
+    """What the queue reports; `controller.observe.metrics.QueueMetrics` implements it for Prometheus."""
 
     def add(self) -> None: ...
     def depth(self, n: int) -> None: ...

@@ -13,7 +13,7 @@ import asyncio
 import sqlite3
 import threading
 
-from controller.queue_store import QueueRecord
+from controller.queue.store import QueueRecord
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS queue (

@@ -18,7 +18,7 @@ from prometheus_client.core import GaugeMetricFamily
 # `_created` series double the scrape size and nothing here reads them.
 prometheus_client.disable_created_metrics()
 
-# controller-runtime's reconcile-time buckets (pkg/internal/controller/metrics).
+# controller-runtime's reconcile-time buckets (pkg/internal/controller/observe/metrics).
 RECONCILE_BUCKETS = (
     0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9,
     1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
