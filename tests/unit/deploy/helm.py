@@ -28,9 +28,9 @@ def _set_args(values: dict | None) -> list[str]:
     out: list[str] = []
     for key, value in (values or {}).items():
         if isinstance(value, bool):
-            value = "true" if value else "false"
-        out += ["--set-string" if isinstance(value, str) and not key.endswith(("create", "enabled")) else "--set",
-                f"{key}={value}"]
+            out += ["--set", f"{key}={'true' if value else 'false'}"]
+        else:
+            out += ["--set-string" if isinstance(value, str) else "--set", f"{key}={value}"]
     return out
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 
 from controller import config
+from lattice import config as lattice_config
 from controller.annotations import ANNOTATED_KINDS
 from controller.kube.discovery import AWS_GROUP, WANTED
 from controller.queue.store_kube import KubeQueueStore
@@ -89,15 +90,17 @@ def test_renders_the_ha_pod_set():
 
 
 def test_every_env_var_the_chart_sets_is_one_the_controller_reads():
-    docs = render({"aws.latticeEndpoint": "https://lattice.example", "tracing.otlpEndpoint": "http://otel:4318"})
+    docs = render({"aws.latticeEndpoint": "https://lattice.example", "tracing.otlpEndpoint": "http://otel:4318",
+                   "aws.disableTaggingServiceApi": True})
     (c,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
     known = {e for _, names, _ in config.ENV for e in names} | {
-        "LATTICEGW_SIDECAR_ADDRESS", "OTEL_EXPORTER_OTLP_ENDPOINT"}
+        "LATTICEGW_SIDECAR_ADDRESS", "OTEL_EXPORTER_OTLP_ENDPOINT", "DISABLE_TAGGING_SERVICE_API"}
     env = {e["name"]: e.get("value") for e in c["env"]}
     assert set(env) <= known, sorted(set(env) - known)
     # The values parse: the rendered environment is a valid configuration.
     plain = {k: v for k, v in env.items() if v is not None}
     cfg = config.load({}, plain)
+    assert lattice_config.from_env(plain).tagging_api is False  # aws.disableTaggingServiceApi
     assert cfg.leader_elect and cfg.queue_store == "kube" and cfg.workers == 16
     assert cfg.lease_name == config.Config().lease_name
     assert cfg.controller_name == config.DEFAULT_CONTROLLER_NAME

@@ -44,3 +44,45 @@ app.kubernetes.io/part-of: latticegw
 
 {{/* The queue store's ConfigMap names: <fullname>-queue-00 .. -NN (see controller/queue/store_kube.py). */}}
 {{- define "latticegw.queuePrefix" -}}latticegw-queue{{- end -}}
+
+{{/* Fails the render when a value uses the AWS Gateway API Controller chart's name (files/aws-chart-values.yaml),
+naming the key to use instead; every such key set is reported at once. */}}
+{{- define "latticegw.rejectAwsChartValues" -}}
+{{- $renames := .Files.Get "files/aws-chart-values.yaml" | fromYaml -}}
+{{- $errors := list -}}
+{{- range $old, $spec := $renames -}}
+{{- $cur := $.Values -}}
+{{- $found := true -}}
+{{- range $part := splitList "." $old -}}
+{{- if and $found (kindIs "map" $cur) (hasKey $cur $part) -}}
+{{- $cur = index $cur $part -}}
+{{- else -}}
+{{- $found = false -}}
+{{- end -}}
+{{- end -}}
+{{- if $found -}}
+{{- if $spec.use -}}
+{{- $errors = append $errors (printf "%s is the AWS Gateway API Controller chart's name: set %s instead" $old $spec.use) -}}
+{{- else -}}
+{{- $errors = append $errors (printf "%s (AWS Gateway API Controller chart) has no equivalent: %s" $old $spec.none) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $errors -}}
+{{- fail (printf "\n%s\n(see docs/reference/helm-values.md, \"From the AWS controller's chart\")" (join "\n" $errors)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/* A value given as a string, or as a number because `--set k=123` and YAML parse digits as numbers:
+rendered as the digits, never as 1.23e+11. Call with (list value width); width pads with zeros
+(an account id is always 12 digits, and a number has lost its leading zeros). */}}
+{{- define "latticegw.digits" -}}
+{{- $v := index . 0 -}}{{- $width := index . 1 -}}
+{{- if kindIs "string" $v -}}
+{{- $v -}}
+{{- else if kindIs "float64" $v -}}
+{{- printf "%0*.0f" $width $v -}}
+{{- else -}}
+{{- printf "%0*d" $width $v -}}
+{{- end -}}
+{{- end -}}
