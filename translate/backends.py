@@ -26,7 +26,6 @@ from typing import Any
 from translate import grants, naming, targetgroups, targets, tags
 from translate.context import Context
 from translate.errors import RuleRejected
-from translate.fastnew import fast_new
 from translate.fingerprint import fingerprint, target_group_fingerprint
 from translate.frozen import FrozenDict, freeze
 from translate.model import ANNOTATION_PREFIX, Source, TargetGroup, TargetGroupLookup
@@ -46,7 +45,6 @@ MAX_WEIGHT = 999
 MAX_FORWARD_TGS = 10
 TG_ARN_RE = re.compile(r"^arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:targetgroup/tg-[0-9a-z]{17}$")
 FIXED_500 = freeze({"fixedResponse": {"statusCode": 500}})
-_new_target_group = fast_new(TargetGroup)  # see fastnew.py: every route builds its TGs on every translation
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,7 +195,10 @@ def _service_tg(
         route_name=route_src.name,
     )
     fp = target_group_fingerprint(name, "IP", b.config_fingerprint, tag_map)
-    tg = _new_target_group(name, route_src, b.backend, "IP", b.config, b.targets, tag_map, fp, b.targets_fingerprint)
+    tg = TargetGroup(
+        name=name, source=route_src, backend=b.backend, type="IP", config=b.config, targets=b.targets,
+        tags=tag_map, fingerprint=fp, targets_fingerprint=b.targets_fingerprint,
+    )
     cache[name] = tg
     return tg, None
 

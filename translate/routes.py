@@ -23,7 +23,6 @@ from typing import Any
 
 from translate import naming, policies, rules, tags
 from translate.context import Context
-from translate.fastnew import fast_new
 from translate.fingerprint import service_fingerprint
 from translate.frozen import FrozenDict, freeze
 from translate.gateway import GatewayInfo, access_log
@@ -61,14 +60,6 @@ from translate.status.conditions import (
 )
 
 FIXED_404 = freeze({"fixedResponse": {"statusCode": 404}})
-
-# Positional constructors for the model objects built once per route (see fastnew.py for why).
-_new_source = fast_new(Source)
-_new_service = fast_new(Service)
-_new_listener = fast_new(Listener)
-_new_association = fast_new(ServiceNetworkAssociation)
-_new_parent_status = fast_new(RouteParentStatus)
-_new_outcome = fast_new(Outcome)
 
 
 @dataclass(slots=True)
@@ -211,7 +202,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
     ns, name = md.get("namespace") or "default", md.get("name") or ""
     gen = md.get("generation") if isinstance(md.get("generation"), int) else None
     ann = md.get("annotations") or {}
-    src = _new_source(kind, ns, name)
+    src = Source(kind=kind, namespace=ns, name=name)
     spec = spec_of(route)
     hostnames = [str(h) for h in spec.get("hostnames") or ()]
     res = RouteResult()
@@ -293,13 +284,13 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
             accepted.append(p)
             for lst in p.listeners:
                 res.attachments.append(((p.gateway.source.namespace, p.gateway.source.name), lst.name))
-        statuses.append(_new_parent_status(p.ref, controller_name, tuple(conds)))
+        statuses.append(RouteParentStatus(parent_ref=p.ref, controller_name=controller_name, conditions=tuple(conds)))
     if accepted:
         res.service = _service(ctx, src, ann, svc_name, domain, accepted, built, user_tags, common_tags)
         if res.service is not None:
             res.target_groups = sorted(built.target_groups.values(), key=_by_name)
             res.lookups = sorted(built.lookups.values(), key=_by_name)
-    res.outcome = _new_outcome(src, gen, (), tuple(statuses), (), tuple(events), ())
+    res.outcome = Outcome(source=src, generation=gen, parents=tuple(statuses), events=tuple(events))
     return res
 
 
@@ -327,9 +318,13 @@ def _service(
         if lst.protocol == TLS_PASSTHROUGH:
             if built.default_forward is None:
                 continue
-            lattice_listeners.append(_new_listener(lname, port, lst.protocol, built.default_forward, (), common_tags))
+            lattice_listeners.append(
+                Listener(name=lname, port=port, protocol=lst.protocol, default_action=built.default_forward, tags=common_tags)
+            )
             continue
-        lattice_listeners.append(_new_listener(lname, port, lst.protocol, FIXED_404, rule_objs, common_tags))
+        lattice_listeners.append(
+            Listener(name=lname, port=port, protocol=lst.protocol, default_action=FIXED_404, rules=rule_objs, tags=common_tags)
+        )
 
     cert = None
     for p in accepted:
@@ -347,7 +342,7 @@ def _service(
     for p in accepted:
         if p.gateway.sn_valid and not _standalone(ann, p.gateway) and p.gateway.service_network not in sns:
             sns.append(p.gateway.service_network)
-    assoc = tuple([_new_association(sn, common_tags) for sn in sorted(sns)])
+    assoc = tuple([ServiceNetworkAssociation(service_network=sn, tags=common_tags) for sn in sorted(sns)])
     takeover = ann.get(_TAKEOVER) or None
     fields: dict[str, Any] = dict(
         name=svc_name,
@@ -363,9 +358,4 @@ def _service(
         allow_takeover_from=takeover,
         replacement_name=naming.replacement_service_name(svc_name, domain),
     )
-    f = fields
-    return _new_service(
-        f["name"], f["source"], f["custom_domain_name"], f["certificate_arn"], f["auth_type"], f["auth_policy"],
-        f["associations"], f["listeners"], f["access_log_subscriptions"], f["tags"], f["allow_takeover_from"],
-        service_fingerprint(f), f["replacement_name"],
-    )
+    return Service(**fields, fingerprint=service_fingerprint(fields))

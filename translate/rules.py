@@ -18,7 +18,6 @@ from translate.backends import Problem
 from translate.priorities import Candidate
 from translate.context import Context
 from translate.errors import RuleRejected
-from translate.fastnew import fast_new
 from translate.frozen import FrozenDict
 from translate.model import Rule, Source, TargetGroup, TargetGroupLookup
 from translate.naming import rule_name
@@ -26,7 +25,6 @@ from translate.snapshot import annotations_of, spec_of
 from translate.status.conditions import R_UNSUPPORTED_VALUE
 
 _ANY_MATCH = ({},)  # a rule without matches matches every request
-_new_rule = fast_new(Rule)  # see fastnew.py: a route builds several rules on every translation
 DEFAULT_HTTP_RULES: tuple[Mapping[str, Any], ...] = ({"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]},)
 
 
@@ -121,7 +119,12 @@ def build(
             if i in out.rejected:
                 continue
             lm, key = built[(i, j)]
-            out.rules.append(_new_rule(rule_name(key), prio, lm, actions[i].action, rule_tags, i, j))
+            out.rules.append(
+                Rule(
+                    name=rule_name(key), priority=prio, match=lm, action=actions[i].action,
+                    tags=rule_tags, route_rule=i, route_match=j,
+                )
+            )
     for i, fwd in actions.items():
         if i in out.rejected:
             continue

@@ -12,12 +12,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from translate.fastnew import fast_new
 from translate.model import Target
 from translate.snapshot import Snapshot, spec_of
 
 ADDRESS_TYPES = {"IPV4": "IPv4", "IPV6": "IPv6"}
-_new_target = fast_new(Target)  # see fastnew.py: every endpoint of every backend Service
 
 
 def service_port_name(service: Mapping[str, Any], port: int) -> str | None:
@@ -65,4 +63,4 @@ def targets_for(
             for addr in ep.get("addresses") or ():
                 for pnum in ports:
                     out.add((str(addr), pnum))
-    return tuple([_new_target(i, p) for i, p in sorted(out)])
+    return tuple([Target(id=i, port=p) for i, p in sorted(out)])
