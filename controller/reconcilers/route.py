@@ -35,7 +35,7 @@ from controller import progress
 from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
 from controller.annotations import LATTICE_SERVICE_ARN as ARN_ANNOTATION
 from controller.reconcile import Result, TemporaryError
-from controller.reconcilers import scope
+from controller.reconcilers import route_events, scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
 from controller.reconcilers.drift import DriftClock
 from controller.reconcilers.finalizers import (
@@ -97,8 +97,10 @@ class RouteReconciler:
                                       now_rfc3339(), outcome.generation)
             await self.ctx.write_status(route, new_status)
             status_changed = new_status is not None
+        # Events are decided on the route as read (its progress record says whether this
+        # generation already succeeded), so before the annotations move on.
+        self._events(route, outcome, result, status_changed=status_changed or export)
         await self._annotate(route, services, result, desired, verified=refresh)
-        self._events(route, outcome, result, translation_changed=status_changed or export)
         return _result_of(result)
 
     async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
@@ -134,23 +136,9 @@ class RouteReconciler:
             annotations.update({DOMAIN_ANNOTATION: svc.dns_name or None, ARN_ANNOTATION: svc.arn})
         await patch_annotations(self.ctx.runtime.kube, self.ctx.runtime.status, route, annotations)
 
-    def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, translation_changed: bool) -> None:
-        # Translate's own events (dropped tags, extra hostnames, ...) describe the spec: say
-        # them when the outcome changed, not on every pass, so a no-op reconcile writes nothing.
-        if translation_changed:
-            for ev in outcome.events:
-                self.ctx.event(route, ev.type, ev.reason, ev.message)
-        for conflict in result.conflicts:
-            self.ctx.event(route, "Warning", R_CONFLICTED, conflict.message)
-        if result.errors:
-            self.ctx.event(route, "Warning", "FailedDeployModel", describe_errors(result.errors))
-        elif result.waiting:
-            # a dependency nobody has created yet (the Gateway's service network): not a failure
-            self.ctx.event(route, "Warning", "ServiceNetworkNotFound", "; ".join(result.waiting))
-        first = not ((route.get("metadata") or {}).get("annotations") or {}).get(DOMAIN_ANNOTATION)
-        if first and not result.errors and not result.in_progress and not result.waiting and result.services:
-            names = ", ".join(sorted(result.services))
-            self.ctx.event(route, "Normal", "DeploySucceed", f"Lattice service {names} is ready")
+    def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, status_changed: bool) -> None:
+        for ev in route_events.decide(route, outcome, result, status_changed=status_changed):
+            self.ctx.event(route, ev.type, ev.reason, ev.message)
 
 
 def _desired_fingerprints(outcome: Outcome, services, target_groups, lookups) -> tuple[str, str]:

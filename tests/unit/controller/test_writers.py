@@ -102,3 +102,38 @@ def test_aws_layer_spans_reach_the_buffer_through_the_global_api():
     assert names == ["reconcile HTTPRoute", "vpc-lattice CreateService"]
     spans = t.recent()
     assert spans[1]["parent_span_id"] == spans[0]["span_id"], "the AWS call is a child of its reconcile"
+
+
+async def test_a_retry_storm_is_one_event_and_a_bounded_number_of_writes():
+    """client-go's series: create, then count 2, then the count only every `series_refresh`
+    seconds, and the final count when the recorder closes."""
+    kube, route = seeded()
+    rec = EventRecorder(kube, controller="ctl", instance="me", series_refresh=3600)
+    tok = bind_fence(AlwaysLeader())
+    try:
+        for _ in range(50):
+            rec.emit(route, "Warning", "FailedDeployModel", "CreateService: AccessDeniedException")
+            await asyncio.sleep(0)
+            await asyncio.sleep(0)
+        assert rec.written == 2  # the create and the series of 2; 48 retries cost nothing yet
+        await rec.close()
+    finally:
+        reset_fence(tok)
+    events = [o for p, o in kube.objects.items() if "/events/" in p]
+    assert len(events) == 1 and events[0]["series"]["count"] == 50
+    assert rec.written == 3
+
+
+async def test_a_series_past_its_window_is_a_new_event():
+    kube, route = seeded()
+    rec = EventRecorder(kube, controller="ctl", instance="me", dedupe_window=0.0)
+    tok = bind_fence(AlwaysLeader())
+    try:
+        rec.emit(route, "Normal", "DeploySucceed", "ok")
+        await rec.close()
+        await asyncio.sleep(0.001)
+        rec.emit(route, "Normal", "DeploySucceed", "ok")
+        await rec.close()
+    finally:
+        reset_fence(tok)
+    assert len([p for p in kube.objects if "/events/" in p]) == 2

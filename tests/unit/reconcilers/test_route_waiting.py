@@ -19,7 +19,7 @@ ROUTE = {"kind": "HTTPRoute", "metadata": {"namespace": "ns", "name": "r"}}
 def events_of(result: SyncResult) -> list[tuple[str, str, str]]:
     seen: list[tuple[str, str, str]] = []
     ctx = SimpleNamespace(event=lambda obj, type_, reason, message: seen.append((type_, reason, message)))
-    RouteReconciler(ctx)._events(ROUTE, Outcome(SRC), result, translation_changed=True)
+    RouteReconciler(ctx)._events(ROUTE, Outcome(SRC), result, status_changed=True)
     return seen
 
 
@@ -32,7 +32,8 @@ def waiting_result() -> SyncResult:
 def test_only_waiting_requeues_without_raising_and_warns_once():
     result = waiting_result()
     assert _result_of(result).requeue_after == WAITING_REQUEUE
-    assert events_of(result) == [("Warning", "ServiceNetworkNotFound", "service network my-hotel not found")]
+    assert events_of(result) == [("Warning", "ServiceNetworkNotFound",
+                                   "service network my-hotel not found; the route is programmed once it exists")]
 
 
 def test_in_progress_wins_over_waiting_and_errors_still_back_off():
