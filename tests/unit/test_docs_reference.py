@@ -288,7 +288,12 @@ def event_reasons() -> set[str]:
         for path in (ROOT / pkg).rglob("*.py"):
             if "localkube" in path.parts:
                 continue
-            for node in ast.walk(ast.parse(path.read_text())):
+            tree = ast.parse(path.read_text())
+            # Module-level NAME = "Reason" constants, so an event reason passed by name counts too.
+            constants = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign)
+                         and isinstance(n.value, ast.Constant) and isinstance(n.value.value, str)
+                         for t in n.targets if isinstance(t, ast.Name)}
+            for node in ast.walk(tree):
                 if not isinstance(node, ast.Call):
                     continue
                 func = node.func
@@ -298,6 +303,8 @@ def event_reasons() -> set[str]:
                     arg = node.args[index]
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         found.add(arg.value)
+                    elif isinstance(arg, ast.Name) and arg.id in constants:
+                        found.add(constants[arg.id])
     return found
 
 
