@@ -5,6 +5,7 @@ the event handlers ignore them and our own writes do not wake the object again.
 """
 
 from controller.progress import ANNOTATION as PROGRESS
+from translate.model import ROUTE_KINDS
 
 # Written on routes, as the AWS controller does.
 LATTICE_DOMAIN = "application-networking.k8s.aws/lattice-assigned-domain-name"
@@ -13,4 +14,4 @@ LATTICE_SERVICE_ARN = "application-networking.k8s.aws/lattice-service-arn"
 OUTPUT_ANNOTATIONS = frozenset({PROGRESS, LATTICE_DOMAIN, LATTICE_SERVICE_ARN})
 
 # The kinds we write output annotations on (a metadata patch each: RBAC must allow it).
-ANNOTATED_KINDS = frozenset({"Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "ServiceExport"})
+ANNOTATED_KINDS = frozenset({"Gateway", *ROUTE_KINDS, "ServiceExport"})

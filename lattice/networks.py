@@ -22,7 +22,7 @@ from lattice.client import CallTally, record_calls
 from lattice.errors import Conflict, LatticeError, NotFound, RetryLater
 from lattice.observed import AccessLogRec, ServiceNetworkRec, VpcAssociationRec
 from lattice.plan import PlanConflict
-from translate.model import AUTH_IAM, AUTH_NONE, ServiceNetwork
+from translate.model import AUTH_IAM, AUTH_NONE, ServiceNetwork, destination_type
 from translate.tags import MANAGED_BY
 
 if TYPE_CHECKING:
@@ -51,11 +51,6 @@ class NetworkResult(CallTally):
         if self.retry_after is not None:
             return self.retry_after
         return 2.0 if self.in_progress else None
-
-
-def destination_type(arn: str) -> str:
-    service = arn.split(":")[2] if arn.count(":") >= 2 else ""
-    return {"s3": "s3", "logs": "logs", "firehose": "firehose"}.get(service, service)
 
 
 class _Net:

@@ -19,10 +19,11 @@ from translate.tags import (
     SERVICE_NAME,
     SERVICE_NAMESPACE,
     SOURCE_TYPE,
+    ROUTE_TYPES,
 )
 
 IN_PROGRESS = ("CREATE_IN_PROGRESS", "DELETE_IN_PROGRESS", "UPDATE_IN_PROGRESS")
-ROUTE_KINDS_BY_TYPE = {"http": "HTTPRoute", "grpc": "GRPCRoute", "tls": "TLSRoute"}
+ROUTE_KINDS_BY_TYPE = {rtype: kind for kind, rtype in ROUTE_TYPES.items()}  # the RouteType tag, read back
 
 
 def service_source(tags: dict[str, str] | None) -> Source | None:

@@ -59,7 +59,7 @@ from typing import Any
 from lattice import normalize
 from lattice.observed import ListenerRec, ServiceRec, TargetGroupRec, service_source, target_group_source
 from translate.frozen import EMPTY, FrozenDict, freeze
-from translate.model import AUTH_IAM, AUTH_NONE, Listener, Service, Source, TargetGroup
+from translate.model import AUTH_IAM, AUTH_NONE, Listener, Service, Source, TargetGroup, destination_type
 from translate.tags import MANAGED_BY
 
 MAX_TARGETS_PER_CALL = 100
@@ -156,12 +156,6 @@ def tag_ops(phase: int, key: Key, arn: Any, desired: Mapping[str, str], observed
         ops.append(Operation(phase, "UntagResource", key, freeze({"resourceArn": arn, "tagKeys": drop}), needs,
                              reason="untag " + ",".join(drop)))
     return ops
-
-
-def destination_type(arn: str) -> str:
-    """s3 | logs | firehose, from a destination ARN (arn:aws:<service>:...)."""
-    parts = arn.split(":")
-    return parts[2] if len(parts) > 2 else ""
 
 
 def chunks(items: list[Any], n: int) -> Iterable[list[Any]]:

@@ -57,8 +57,12 @@ class GatewayListener:
     conditions: tuple  # without generation-specific attachedRoutes; Condition objects
 
 
-def _lattice_protocol(listener: Mapping[str, Any]) -> tuple[str, str | None]:
-    """(Lattice protocol, problem)."""
+def _lattice_protocol(listener: Mapping[str, Any]) -> tuple[str, tuple[str, str] | None]:
+    """(Lattice protocol, (Accepted=False reason, message) when Lattice cannot program it).
+
+    A protocol Lattice lacks is UnsupportedProtocol; a supported protocol in a TLS mode Lattice
+    lacks is UnsupportedValue (the protocol is fine, the value of tls.mode is not).
+    """
     proto = listener.get("protocol")
     tls = listener.get("tls") or {}
     mode = tls.get("mode") or "Terminate"
@@ -66,13 +70,13 @@ def _lattice_protocol(listener: Mapping[str, Any]) -> tuple[str, str | None]:
         return HTTP, None
     if proto == "HTTPS":
         if mode != "Terminate":
-            return "", "HTTPS listeners must use TLS mode Terminate"
+            return "", (R_UNSUPPORTED_VALUE, "HTTPS listeners must use TLS mode Terminate")
         return HTTPS, None
     if proto == "TLS":
         if mode != "Passthrough":
-            return "", "Lattice supports TLS listeners only in Passthrough mode"
+            return "", (R_UNSUPPORTED_VALUE, "Lattice supports TLS listeners only in Passthrough mode")
         return TLS_PASSTHROUGH, None
-    return "", f"protocol {proto} is not supported by VPC Lattice (HTTP, HTTPS, TLS Passthrough)"
+    return "", (R_UNSUPPORTED_PROTOCOL, f"protocol {proto} is not supported by VPC Lattice (HTTP, HTTPS, TLS Passthrough)")
 
 
 def analyze(gateway: Mapping[str, Any], generation: int | None) -> list[GatewayListener]:
@@ -134,8 +138,7 @@ def analyze(gateway: Mapping[str, Any], generation: int | None) -> list[GatewayL
         elif idx in dup:
             conflict = (R_HOSTNAME_CONFLICT, f"another listener uses port {p['port']} with the same hostname")
         if p["problem"]:
-            reason = R_UNSUPPORTED_PROTOCOL if "protocol" in p["problem"] else R_UNSUPPORTED_VALUE
-            conds.append(false(ACCEPTED, reason, p["problem"], g))
+            conds.append(false(ACCEPTED, *p["problem"], g))
         else:
             conds.append(true(ACCEPTED, R_ACCEPTED, "", g))
         if conflict:

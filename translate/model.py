@@ -60,6 +60,8 @@ from translate.frozen import EMPTY, FrozenDict
 # Constants shared by plan/apply.
 
 ANNOTATION_PREFIX = "application-networking.k8s.aws/"
+# The route kinds that become Lattice services (the one list; controller and lattice import it).
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
 DEFAULT_CONTROLLER_NAME = "application-networking.k8s.aws/gateway-api-controller"
 
 # Listener protocols (Lattice enum values).
@@ -74,6 +76,20 @@ SERVICE_CREATE_ONLY_FIELDS = ("custom_domain_name",)
 # config.healthCheck can be updated (UpdateTargetGroup). Our TG names hash the immutable part, so a
 # change there always shows up as a different TG name (make-before-break), never as an update.
 TARGET_GROUP_MUTABLE_CONFIG = ("healthCheck",)
+
+# Access log destinations. Lattice allows one subscription per destination type per resource, and
+# the type is the ARN's service field (arn:<partition>:<service>:...). This is the only place that
+# reads it: policies.py validates a user's ARN on top of it, plan and the service-network steps use
+# it to pair observed subscriptions with desired ones (so an observed ARN is never re-validated).
+ACCESS_LOG_DESTINATION_TYPES = ("s3", "logs", "firehose")
+
+
+def destination_type(arn: str) -> str | None:
+    """"s3" | "logs" | "firehose" for an access log destination ARN; None for anything else."""
+    parts = arn.split(":", 3)
+    if len(parts) < 4 or parts[0] != "arn" or parts[2] not in ACCESS_LOG_DESTINATION_TYPES:
+        return None
+    return parts[2]
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -113,7 +129,7 @@ class AccessLogSubscription:
 
     source: Source  # the AccessLogPolicy
     destination_arn: str
-    destination_type: str  # "s3" | "logs" | "firehose"
+    destination_type: str  # "s3" | "logs" | "firehose": destination_type(destination_arn)
     tags: FrozenDict = EMPTY  # includes ManagedBy and A/AccessLogPolicy = "<ns>/<name>"
 
     def to_dict(self) -> dict[str, Any]:
@@ -504,9 +520,6 @@ class Outcome:
         if self.events:
             d["events"] = [e.to_dict() for e in self.events]
         return d
-
-
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
 
 
 # ---------------------------------------------------------------------------------------------

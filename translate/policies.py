@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translate import targetgroups
-from translate.model import AuthPolicy, Outcome, Source
+from translate.model import AuthPolicy, Outcome, Source, destination_type
 from translate.snapshot import Obj, Snapshot, generation_of, meta, name_of, namespace_of, spec_of
 from translate.status.conditions import (
     ACCEPTED,
@@ -38,20 +38,20 @@ VALID_TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
     "IAMAuthPolicy": ((GW_GROUP, "Gateway"), (GW_GROUP, "HTTPRoute"), (GW_GROUP, "GRPCRoute")),
 }
 SG_RE = re.compile(r"^sg-[0-9a-z]+$")
-DEST_TYPES = (
-    ("s3", re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}(/.*)?$")),
-    ("logs", re.compile(r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]+(:\*)?$")),
-    ("firehose", re.compile(r"^arn:aws[a-z-]*:firehose:[a-z0-9-]+:\d{12}:deliverystream/[\w.-]+$")),
-)
+# The whole ARN a user may give per destination type (the type itself: model.destination_type).
+DEST_ARNS = {
+    "s3": re.compile(r"^arn:aws[a-z-]*:s3:::[a-z0-9.-]{3,63}(/.*)?$"),
+    "logs": re.compile(r"^arn:aws[a-z-]*:logs:[a-z0-9-]+:\d{12}:log-group:[\w./#-]+(:\*)?$"),
+    "firehose": re.compile(r"^arn:aws[a-z-]*:firehose:[a-z0-9-]+:\d{12}:deliverystream/[\w.-]+$"),
+}
 
 TargetKey = tuple[str, str, str]  # (kind, namespace, name)
 
 
-def destination_type(arn: str) -> str | None:
-    for kind, pattern in DEST_TYPES:
-        if pattern.match(arn):
-            return kind
-    return None
+def valid_destination(arn: str) -> bool:
+    """An AccessLogPolicy's destinationArn: an S3 bucket, CloudWatch Logs group or Firehose stream."""
+    dtype = destination_type(arn)
+    return dtype is not None and DEST_ARNS[dtype].match(arn) is not None
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _validate(kind: str, spec: Mapping[str, Any]) -> str | None:
         return None
     if kind == "AccessLogPolicy":
         arn = str(spec.get("destinationArn") or "")
-        if destination_type(arn) is None:
+        if not valid_destination(arn):
             return f"destinationArn {arn!r} is not an S3 bucket, CloudWatch Logs group or Firehose stream ARN"
         return None
     if kind == "IAMAuthPolicy":
@@ -139,7 +139,7 @@ def resolve(snapshot: Snapshot) -> Policies:
                     Outcome(src, gen, (false(ACCEPTED, R_TARGET_NOT_FOUND, f"{tkind} {ns}/{tname} not found", gen),))
                 )
                 continue
-            sub = destination_type(str(spec.get("destinationArn"))) or "" if kind == "AccessLogPolicy" else ""
+            sub = (destination_type(str(spec.get("destinationArn"))) or "") if kind == "AccessLogPolicy" else ""
             candidates.setdefault(((tkind, ns, tname), sub), []).append(pol)
         for (target, sub), pols in sorted(candidates.items()):
             pols.sort(key=_age)

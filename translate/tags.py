@@ -39,7 +39,7 @@ RESERVED_PREFIXES = (A, "aws:")
 # Lattice/AWS tag character set (letters, digits, spaces and _ . : / = + - @).
 _TAG_CHARS = re.compile(r"^[\w\s.:/=+\-@]*$", re.UNICODE)
 
-ROUTE_TYPES = {"HTTPRoute": "http", "GRPCRoute": "grpc", "TLSRoute": "tls"}
+ROUTE_TYPES = {"HTTPRoute": "http", "GRPCRoute": "grpc", "TLSRoute": "tls"}  # RouteType tag value per ROUTE_KINDS entry
 
 
 def parse_user_tags(annotations: Mapping[str, str]) -> tuple[FrozenDict, tuple[str, ...]]:

@@ -13,9 +13,9 @@ from translate import gateway, policies, routes
 from translate.config import TranslateConfig
 from translate.context import Context
 from translate.exports import translate_exports
-from translate.model import ROUTE_KINDS, Outcome, RouteParentStatus, Translation
+from translate.model import ROUTE_KINDS, Outcome, Translation
 from translate.snapshot import Snapshot, meta
-from translate.status.conditions import ACCEPTED, R_CONFLICTED, false
+from translate.status.conditions import conflicted
 
 
 def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
@@ -52,15 +52,7 @@ def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
             continue
         msg = f"Lattice service name {r.service.name} is already used by {owner}"
         assert r.outcome is not None
-        parents = tuple(
-            RouteParentStatus(
-                p.parent_ref,
-                p.controller_name,
-                tuple(false(ACCEPTED, R_CONFLICTED, msg, c.observed_generation) if c.type == ACCEPTED else c for c in p.conditions),
-            )
-            for p in r.outcome.parents
-        )
-        r.outcome = replace(r.outcome, parents=parents)
+        r.outcome = replace(r.outcome, parents=conflicted(r.outcome.parents, msg))
         r.service, r.target_groups, r.lookups, r.attachments = None, [], [], []
 
     for _, r in results:

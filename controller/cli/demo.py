@@ -23,10 +23,10 @@ from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
 from controller.annotations import LATTICE_SERVICE_ARN
 from controller.observe import logging as logging_mod
 from controller.localkube.artifacts import REPO_ROOT
+from translate.model import ROUTE_KINDS
 
 DEFAULT_EXAMPLES = [str(REPO_ROOT / "examples" / "my-hotel"), str(REPO_ROOT / "examples" / "checkout-ab")]
 POLICY_CRDS = REPO_ROOT / "deploy" / "crds"
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
 
 # The demo's make-believe AWS identity; the emulator accepts any credentials.
 DEMO_ENV = {

@@ -23,6 +23,7 @@ import yaml
 
 from controller.cli.manifests import ManifestError, load
 from translate import Snapshot, TranslateConfig, Translation, translate
+from translate.model import ROUTE_KINDS
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -142,7 +143,7 @@ def table(d: dict[str, Any]) -> str:
         st = status.get(key)
         if st is None:
             head(key)
-        elif key[0] in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
+        elif key[0] in ROUTE_KINDS:
             oks = []
             summaries = []
             for p in st.get("parents", ()):

@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from controller.kube import keys
+from translate.model import ROUTE_KINDS
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
 AWS_GROUP = "application-networking.k8s.aws"
-ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
 POLICY_KINDS = ("TargetGroupPolicy", "VpcAssociationPolicy", "AccessLogPolicy", "IAMAuthPolicy")
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 

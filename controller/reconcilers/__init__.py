@@ -29,6 +29,7 @@ from controller.reconcilers.gateway import GatewayReconciler
 from controller.reconcilers.lattice_handle import LatticeHandle
 from controller.reconcilers.route import RouteReconciler
 from controller.reconcilers.service_network import ServiceNetworkReconciler
+from translate.model import ROUTE_KINDS
 
 POLICY_KINDS = ("TargetGroupPolicy", "VpcAssociationPolicy", "AccessLogPolicy", "IAMAuthPolicy")
 
@@ -44,7 +45,7 @@ def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[Non
     routes = RouteReconciler(ctx)
     registry.register("GatewayClass", conditions_only.gateway_class(ctx))
     registry.register("Gateway", GatewayReconciler(ctx))
-    for kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "ServiceExport"):
+    for kind in (*ROUTE_KINDS, "ServiceExport"):
         registry.register(kind, routes)
     registry.register("ServiceNetwork", ServiceNetworkReconciler(ctx))
     policy = conditions_only.policy(ctx)

@@ -24,7 +24,6 @@ One reconcile, level-based:
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 import structlog
@@ -47,7 +46,7 @@ from controller.reconcilers.finalizers import (
 )
 from controller.reconcilers.status_merge import route_status
 from translate.model import Outcome, RouteParentStatus, Source
-from translate.status.conditions import ACCEPTED, R_CONFLICTED, false
+from translate.status.conditions import R_CONFLICTED, conflicted
 
 log = structlog.get_logger("latticegw.route")
 
@@ -179,12 +178,4 @@ def _with_sync_result(outcome: Outcome, result) -> tuple[RouteParentStatus, ...]
     """Translate's parent conditions, with Accepted turned False when Lattice said Conflicted."""
     if not result.conflicts:
         return outcome.parents
-    message = "; ".join(c.message for c in result.conflicts)
-    parents = []
-    for parent in outcome.parents:
-        conditions = tuple(
-            false(ACCEPTED, R_CONFLICTED, message, c.observed_generation) if c.type == ACCEPTED else c
-            for c in parent.conditions
-        )
-        parents.append(replace(parent, conditions=conditions))
-    return tuple(parents)
+    return conflicted(outcome.parents, "; ".join(c.message for c in result.conflicts))

@@ -18,6 +18,7 @@ from typing import Any
 
 from controller.kube.indexes import gateway_class, policy_target, route_backends, route_parents
 from controller.kube.snapshot import SnapshotView
+from translate.model import ROUTE_KINDS
 
 Obj = Mapping[str, Any]
 
@@ -115,7 +116,7 @@ def policy_scope(view: SnapshotView, policy: Obj) -> list[Obj]:
             continue
         if kind == "Gateway":
             c.gateway(ns, name)
-        elif kind in ("HTTPRoute", "GRPCRoute", "TLSRoute"):
+        elif kind in ROUTE_KINDS:
             c.add_all(route_scope(view, target))
         elif kind in ("Service", "ServiceExport"):
             c.backend("Service", ns, name)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from translate.model import Condition
+from translate.model import Condition, RouteParentStatus
 
 TRUE, FALSE, UNKNOWN = "True", "False", "Unknown"
 
@@ -63,3 +63,20 @@ def true(type_: str, reason: str, message: str = "", generation: int | None = No
 
 def false(type_: str, reason: str, message: str = "", generation: int | None = None) -> Condition:
     return cond(type_, FALSE, reason, message, generation)
+
+
+def conflicted(parents: tuple[RouteParentStatus, ...], message: str) -> tuple[RouteParentStatus, ...]:
+    """A route's parents with Accepted turned False/Conflicted (`message` names the winner); the
+    other conditions stay. One rule for every conflict a route can lose: a Lattice name or hostname
+    another route holds (translate), or a resource Lattice says is taken (the route reconciler)."""
+    return tuple(
+        RouteParentStatus(
+            parent_ref=p.parent_ref,
+            controller_name=p.controller_name,
+            conditions=tuple(
+                false(ACCEPTED, R_CONFLICTED, message, c.observed_generation) if c.type == ACCEPTED else c
+                for c in p.conditions
+            ),
+        )
+        for p in parents
+    )

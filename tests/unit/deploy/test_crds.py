@@ -82,5 +82,5 @@ def test_access_log_destinations_translate_accepts_pass_the_crd_pattern():
     for arn in ("arn:aws:s3:::my-logs", "arn:aws:s3:::my-logs/prefix",
                 "arn:aws:logs:us-west-2:123456789012:log-group:/lattice/access:*",
                 "arn:aws:firehose:us-west-2:123456789012:deliverystream/lattice"):
-        assert policies.destination_type(arn) is not None
+        assert policies.valid_destination(arn)
         assert pattern.match(arn), arn

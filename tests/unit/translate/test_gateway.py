@@ -55,6 +55,8 @@ def test_gateway_name_that_cannot_be_a_service_network(name):
         (listener("tcp", "TCP", 9000), "UnsupportedProtocol", False),
         (listener("udp", "UDP", 53), "UnsupportedProtocol", False),
         (listener("tls", "TLS", 443, tls={"mode": "Terminate"}), "UnsupportedValue", False),
+        (listener("https", "HTTPS", 443, tls={"mode": "Passthrough"}), "UnsupportedValue", False),
+        (listener("sctp", "SCTP", 9000, tls={"mode": "Passthrough"}), "UnsupportedProtocol", False),
         (listener("tls", "TLS", 443, tls={"mode": "Passthrough"}), "Accepted", True),
         (listener("https", "HTTPS", 443), "Accepted", True),
     ],
