@@ -7,10 +7,11 @@ parameters), so a create replayed after a timeout or a crash returns the resourc
 time instead of making another. If Lattice answers a replay with a resource we have deleted since
 (`inventory.gone`), the create is retried once with a salted token.
 
-Outcomes per operation: done; in progress (a Conflict naming *_IN_PROGRESS, or any Conflict on a
-delete - the thing blocking it is going away), which the caller turns into a short requeue;
-retry later (`RetryLater`: throttled beyond our budget); or an error. A NotFound on a delete is
-success (already gone). Operations that need a failed or skipped one are skipped.
+Outcomes per operation follow `errors.verdict` (shared with the service-network steps): done
+(also a NotFound on a delete: already gone); in progress, which the caller turns into a short
+requeue; retry later (`RetryLater`: throttled beyond our budget); or an error, after which the
+inventory forgets what it believed about the resource. Operations that need a failed or skipped
+one are skipped. Every result is recorded by the inventory (`Inventory.record`), its only writer.
 """
 
 from __future__ import annotations
@@ -22,9 +23,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lattice.client import LatticeClient
-from lattice.errors import Conflict, LatticeError, NotFound, RetryLater
+from lattice.errors import Conflict, LatticeError, NotFound, RetryLater, Verdict, verdict
 from lattice.inventory import Inventory
-from lattice.observed import AccessLogRec, AssociationRec, ListenerRec, RuleRec, ServiceRec, TargetGroupRec
 from lattice.plan import Key, Operation, Ref
 from translate.frozen import canonical_json, thaw
 
@@ -59,6 +59,21 @@ class ApplyOutcome:
         self.retry_after = seconds if self.retry_after is None else max(self.retry_after, seconds)
 
 
+def settle(out: ApplyOutcome, op: Operation, exc: LatticeError) -> Verdict:
+    """Put a failed call where the caller looks for it, as `errors.verdict` classifies it; DONE
+    (a removal of something already gone) adds nothing: the caller records it as done."""
+    v = verdict(op.api, exc)
+    if v is Verdict.RETRY_LATER:
+        retry_after = exc.retry_after if isinstance(exc, RetryLater) else 1.0
+        out.note_retry(retry_after)
+        out.in_progress.append(f"{op.describe()}: {exc.code}, retry in {retry_after:.1f}s")
+    elif v is Verdict.IN_PROGRESS:
+        out.in_progress.append(f"{op.describe()}: {exc.message}")
+    elif v is Verdict.FAILED:
+        out.errors.append(OpError(op.key, op.api, exc.code, exc.message))
+    return v
+
+
 class UnresolvedRef(Exception):
     pass
 
@@ -69,24 +84,15 @@ class Applier:
         self.inv = inventory
         self.sem = asyncio.Semaphore(concurrency)
 
-    # -- records by key ----------------------------------------------------------------------
-    def _svc(self, name: str) -> ServiceRec | None:
-        return self.inv.services.get(name)
-
-    def _listener(self, path: str) -> ListenerRec | None:
-        svc, _, lname = path.partition("/")
-        rec = self._svc(svc)
-        return (rec.listeners or {}).get(lname) if rec is not None else None
-
     def resolve(self, value: Any) -> Any:
         if isinstance(value, Ref):
             rec: Any
             if value.kind == "svc":
-                rec = self._svc(value.name)
+                rec = self.inv.services.get(value.name)
             elif value.kind == "tg":
                 rec = self.inv.target_groups.get(value.name)
             elif value.kind == "listener":
-                rec = self._listener(value.name)
+                rec = self.inv.listener(value.name)
             else:
                 rec = None
             if rec is None:
@@ -142,62 +148,26 @@ class Applier:
                     resp = await self.create(op, params)
                 else:
                     resp = await self.client.call(op.api, **params)
-        except NotFound as exc:
-            if op.api.startswith(("Delete", "Deregister")) or op.api == "UntagResource":
-                self.record(op, params, {})
-                out.done.append(op)
-                return True
-            out.errors.append(OpError(op.key, op.api, exc.code, exc.message))
-            self.stale(op, exc)
-            return False
-        except Conflict as exc:
-            if "IN_PROGRESS" in exc.message or op.api.startswith("Delete") or op.api in (
-                    "RegisterTargets", "DeregisterTargets"):
-                out.in_progress.append(f"{op.describe()}: {exc.message}")
-            else:
-                out.errors.append(OpError(op.key, op.api, exc.code, exc.message))
-                if op.api in ("CreateService", "CreateTargetGroup"):
-                    await self.relearn(op)
-                else:
-                    self.stale(op, exc)
-            return False
-        except RetryLater as exc:
-            out.note_retry(exc.retry_after)
-            out.in_progress.append(f"{op.describe()}: {exc.code}, retry in {exc.retry_after:.1f}s")
-            return False
         except LatticeError as exc:
-            out.errors.append(OpError(op.key, op.api, exc.code, exc.message))
-            return False
-        problems = self.record(op, params, resp)
+            v = settle(out, op, exc)
+            if v is Verdict.FAILED:
+                if isinstance(exc, Conflict) and op.api in ("CreateService", "CreateTargetGroup"):
+                    await self.inv.learn_named(op.key[0], op.params.get("name"))
+                elif isinstance(exc, (Conflict, NotFound)):
+                    self.inv.forget(op.key, exc)
+            if v is not Verdict.DONE:
+                return False
+            resp = {}  # already gone: what the removal wanted
+        problems = self.inv.record(op.api, op.key, params, resp)
         if problems:
             out.errors.append(OpError(op.key, op.api, "PartialFailure", "; ".join(problems)))
             return False
         out.done.append(op)
         return True
 
-    def stale(self, op: Operation, exc: LatticeError) -> None:
-        """Lattice disagrees with our records (changed behind our back, or a create whose answer we
-        lost): forget what we know, so the next apply re-reads it instead of repeating the error."""
-        kind, name = op.key
-        if kind in ("tg", "targets"):
-            rec = self.inv.target_groups.get(name)
-            if rec is not None and exc.resource_type == "TARGET_GROUP" and isinstance(exc, NotFound):
-                self.inv.drop_target_group(name)
-            elif rec is not None:
-                rec.targets = None
-                rec.config = None
-            return
-        svc = self._svc(name.partition("/")[0])
-        if svc is None:
-            return
-        if isinstance(exc, NotFound) and exc.resource_type == "SERVICE":
-            self.inv.drop_service(svc.name)
-        else:
-            svc.hydrated = False
-
     async def create(self, op: Operation, params: dict[str, Any]) -> dict[str, Any]:
         token = client_token(op.api, op.key, op.fingerprint, params)
-        made = self.inv.created_by_token.get(token)
+        made = self.inv.made_by_token(token)
         if made in self.inv.gone:  # we know this token's resource was deleted since: salt at once
             token = client_token(op.api, op.key, op.fingerprint, params, salt=made)
         resp = await self.client.call(op.api, clientToken=token, **params)
@@ -206,193 +176,5 @@ class Applier:
             token = client_token(op.api, op.key, op.fingerprint, params, salt=resp["id"])
             resp = await self.client.call(op.api, clientToken=token, **params)
         if resp.get("id"):
-            self.inv.created_by_token[token] = resp["id"]
+            self.inv.note_token(token, resp["id"])
         return resp
-
-    async def relearn(self, op: Operation) -> None:
-        """A create hit an existing name we did not know about (stale index): learn it now."""
-        name = op.params.get("name")
-        listing = "ListServices" if op.api == "CreateService" else "ListTargetGroups"
-        try:
-            items = await self.client.paginate(listing)
-        except LatticeError:
-            return
-        for it in items:
-            if it["name"] != name:
-                continue
-            tags = await self.inv._tags(it["arn"])
-            if op.api == "CreateService":
-                self.inv.put_service(ServiceRec(id=it["id"], arn=it["arn"], name=name, status=it.get("status", ""),
-                                                dns_name=(it.get("dnsEntry") or {}).get("domainName"),
-                                                custom_domain_name=it.get("customDomainName"), tags=tags))
-            else:
-                self.inv.put_target_group(TargetGroupRec(id=it["id"], arn=it["arn"], name=name,
-                                                         type=it.get("type", "IP"), status=it.get("status", ""),
-                                                         tags=tags, vpc_identifier=it.get("vpcIdentifier")))
-
-    # -- recording results -------------------------------------------------------------------
-    def record(self, op: Operation, p: dict[str, Any], r: dict[str, Any]) -> list[str]:
-        """Update the inventory from a successful call; return per-item problems (batch ops)."""
-        kind, name = op.key
-        api = op.api
-        inv = self.inv
-        if api == "CreateTargetGroup":
-            inv.put_target_group(TargetGroupRec(id=r["id"], arn=r["arn"], name=r["name"], type=r.get("type", "IP"),
-                                                status=r.get("status", "CREATE_IN_PROGRESS"),
-                                                config=r.get("config") or p.get("config"), tags=dict(p.get("tags") or {}),
-                                                vpc_identifier=(p.get("config") or {}).get("vpcIdentifier"),
-                                                targets={}))
-        elif api == "CreateService":
-            inv.put_service(ServiceRec(id=r["id"], arn=r["arn"], name=r["name"], status=r.get("status", ""),
-                                       dns_name=(r.get("dnsEntry") or {}).get("domainName"),
-                                       custom_domain_name=r.get("customDomainName"),
-                                       certificate_arn=r.get("certificateArn"), auth_type=r.get("authType", "NONE"),
-                                       tags=dict(p.get("tags") or {}), listeners={}, associations={}, access_logs={},
-                                       hydrated=True))
-        elif api == "CreateServiceNetworkServiceAssociation":
-            svc = self._svc(name.partition("/")[0])
-            if svc is not None:
-                if svc.status == "CREATE_IN_PROGRESS":
-                    svc.status = "ACTIVE"  # Lattice refuses an association while the service is being created
-                sn_name = name.partition("/")[2]
-                sn = inv.service_network(p["serviceNetworkIdentifier"])
-                svc.associations = svc.associations or {}
-                svc.associations[p["serviceNetworkIdentifier"]] = AssociationRec(
-                    id=r["id"], arn=r["arn"], service_id=svc.id, service_network_id=p["serviceNetworkIdentifier"],
-                    service_network_name=sn.name if sn else sn_name, status=r.get("status", "CREATE_IN_PROGRESS"),
-                    tags=dict(p.get("tags") or {}))
-        elif api == "DeleteServiceNetworkServiceAssociation":
-            svc = self._svc(name.partition("/")[0])
-            if svc is not None and svc.associations:
-                ident = p["serviceNetworkServiceAssociationIdentifier"]
-                for sn_id, a in list(svc.associations.items()):
-                    if a.id == ident:
-                        del svc.associations[sn_id]
-        elif api == "CreateListener":
-            svc = self._svc(name.partition("/")[0])
-            if svc is not None:
-                svc.listeners = svc.listeners if svc.listeners is not None else {}
-                svc.listeners[r["name"]] = ListenerRec(id=r["id"], arn=r["arn"], name=r["name"], port=r["port"],
-                                                       protocol=r["protocol"],
-                                                       default_action=r.get("defaultAction") or p["defaultAction"],
-                                                       tags=dict(p.get("tags") or {}))
-        elif api == "UpdateListener":
-            lst = self._listener(name)
-            if lst is not None:
-                lst.default_action = r.get("defaultAction") or p["defaultAction"]
-        elif api == "DeleteListener":
-            svc = self._svc(name.partition("/")[0])
-            if svc is not None and svc.listeners is not None:
-                for lname, lst in list(svc.listeners.items()):
-                    if lst.id == p["listenerIdentifier"]:
-                        del svc.listeners[lname]
-        elif api == "CreateRule":
-            svc_name, lname, _ = name.split("/", 2)
-            lst = self._listener(f"{svc_name}/{lname}")
-            if lst is not None:
-                lst.rules[r["name"]] = RuleRec(id=r["id"], arn=r["arn"], name=r["name"], priority=r.get("priority"),
-                                               match=r.get("match") or p["match"],
-                                               action=r.get("action") or p["action"], tags=dict(p.get("tags") or {}))
-        elif api == "DeleteRule":
-            lst = self._listener(name.rsplit("/", 1)[0])
-            if lst is not None:
-                for rname, rule in list(lst.rules.items()):
-                    if rule.id == p["ruleIdentifier"]:
-                        del lst.rules[rname]
-        elif api == "BatchUpdateRule":
-            lst = self._listener(name)
-            if lst is not None:
-                by_id = {rule.id: rule for rule in lst.rules.values()}
-                for item in r.get("successful", ()):
-                    rule = by_id.get(item.get("id"))
-                    if rule is not None:
-                        rule.priority = item.get("priority", rule.priority)
-                        rule.match = item.get("match", rule.match)
-                        rule.action = item.get("action", rule.action)
-            return [f"rule {u.get('ruleIdentifier')}: {u.get('failureCode')} {u.get('failureMessage')}"
-                    for u in r.get("unsuccessful", ())]
-        elif api == "UpdateService":
-            svc = self._svc(name)
-            if svc is not None:
-                if "certificateArn" in p:
-                    svc.certificate_arn = p["certificateArn"]
-                if "authType" in p:
-                    svc.auth_type = p["authType"]
-        elif api == "DeleteService":
-            inv.drop_service(name)
-        elif api == "PutAuthPolicy":
-            svc = self._svc(name)
-            if svc is not None:
-                svc.auth_policy = p["policy"]
-        elif api == "DeleteAuthPolicy":
-            svc = self._svc(name)
-            if svc is not None:
-                svc.auth_policy = None
-        elif api in ("CreateAccessLogSubscription", "UpdateAccessLogSubscription", "DeleteAccessLogSubscription"):
-            svc = self._svc(name.partition("/")[0])
-            if svc is not None:
-                svc.access_logs = svc.access_logs if svc.access_logs is not None else {}
-                if api == "CreateAccessLogSubscription":
-                    svc.access_logs[r["id"]] = AccessLogRec(id=r["id"], arn=r["arn"], resource_id=svc.id,
-                                                            destination_arn=p["destinationArn"],
-                                                            tags=dict(p.get("tags") or {}))
-                elif api == "UpdateAccessLogSubscription":
-                    a = svc.access_logs.get(p["accessLogSubscriptionIdentifier"])
-                    if a is not None:
-                        a.destination_arn = p["destinationArn"]
-                else:
-                    svc.access_logs.pop(p["accessLogSubscriptionIdentifier"], None)
-        elif api == "UpdateTargetGroup":
-            tg = inv.target_groups.get(name)
-            if tg is not None:
-                tg.config = r.get("config") or tg.config
-        elif api == "DeleteTargetGroup":
-            inv.drop_target_group(name)
-        elif api in ("RegisterTargets", "DeregisterTargets"):
-            tg = inv.target_groups.get(name)
-            if tg is not None:
-                if api == "RegisterTargets" and tg.status == "CREATE_IN_PROGRESS":
-                    tg.status = "ACTIVE"  # Lattice registers targets only into an ACTIVE target group
-                tg.targets = tg.targets if tg.targets is not None else {}
-                for t in r.get("successful", ()) if r else p["targets"]:
-                    k = (t["id"], t.get("port"))
-                    if api == "RegisterTargets":
-                        tg.targets[k] = "INITIAL"
-                    else:
-                        tg.targets.pop(k, None)
-            return [f"target {u.get('id')}:{u.get('port')}: {u.get('failureCode')} {u.get('failureMessage')}"
-                    for u in (r or {}).get("unsuccessful", ())]
-        elif api in ("TagResource", "UntagResource"):
-            self._record_tags(op, p)
-        return []
-
-    def _record_tags(self, op: Operation, p: dict[str, Any]) -> None:
-        kind, name = op.key
-        rec: Any = None
-        if kind == "svc":
-            rec = self._svc(name)
-        elif kind == "tg":
-            rec = self.inv.target_groups.get(name)
-        elif kind == "listener":
-            rec = self._listener(name)
-        elif kind == "rule":
-            lst = self._listener(name.rsplit("/", 1)[0])
-            rec = lst.rules.get(name.rsplit("/", 1)[1]) if lst is not None else None
-        elif kind == "snsa":
-            svc = self._svc(name.partition("/")[0])
-            sn_name = name.partition("/")[2]
-            if svc is not None:
-                rec = next((a for a in (svc.associations or {}).values()
-                            if a.service_network_name == sn_name), None)
-        if rec is None:
-            return
-        tags = dict(rec.tags or {})
-        if op.api == "TagResource":
-            tags.update(p["tags"])
-        else:
-            for k in p["tagKeys"]:
-                tags.pop(k, None)
-        if kind in ("svc", "tg"):
-            self.inv.retag(kind, name, tags)
-        else:
-            rec.tags = tags

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -63,3 +64,31 @@ def classify(operation: str, exc: ClientError) -> LatticeError:
     if code == "ConflictException":
         return Conflict(operation, code, msg, resp)
     return LatticeError(operation, code, msg, resp)
+
+
+class Verdict(enum.Enum):
+    """What a failed call means for the step that made it (one policy for plans and networks)."""
+
+    DONE = "done"  # the intent already holds: a delete (deregister, untag) of something gone
+    IN_PROGRESS = "in_progress"  # blocked by a transition that ends by itself: look again soon
+    RETRY_LATER = "retry_later"  # throttled or failing beyond our retry budget: after retry_after
+    FAILED = "failed"  # report it; the caller forgets what it believed about the resource
+
+
+_REMOVALS = ("Delete", "Deregister", "Untag")
+
+
+def verdict(api: str, exc: LatticeError) -> Verdict:
+    """NotFound on a removal is done. A Conflict is in progress when Lattice names a transition
+    (*_IN_PROGRESS), on any delete (what blocks it is being deleted too: associations, listeners)
+    and on target (de)registration (the target group is still being created or drained)."""
+    if isinstance(exc, RetryLater):
+        return Verdict.RETRY_LATER
+    if isinstance(exc, NotFound):
+        return Verdict.DONE if api.startswith(_REMOVALS) else Verdict.FAILED
+    if isinstance(exc, Conflict):
+        if "IN_PROGRESS" in exc.message or api.startswith("Delete") or api in ("RegisterTargets",
+                                                                                  "DeregisterTargets"):
+            return Verdict.IN_PROGRESS
+        return Verdict.FAILED
+    return Verdict.FAILED

@@ -22,8 +22,10 @@ import asyncio
 from collections.abc import Awaitable, Iterable
 from typing import Any
 
+import structlog
+
 from lattice.client import LatticeClient
-from lattice.errors import NotFound
+from lattice.errors import LatticeError, NotFound
 from lattice.observed import (  # noqa: F401  (service_source/target_group_source re-exported)
     ROUTE_KINDS_BY_TYPE,
     AccessLogRec,
@@ -37,9 +39,13 @@ from lattice.observed import (  # noqa: F401  (service_source/target_group_sourc
     service_source,
     target_group_source,
 )
-from lattice.plan import Observed
+from lattice.plan import Key, Observed
+from lattice.recording import HANDLERS
 from translate.model import Source
 from translate.tags import MANAGED_BY
+
+log = structlog.get_logger("latticegw.lattice")
+
 
 def _dns(item: dict[str, Any]) -> str | None:
     return (item.get("dnsEntry") or {}).get("domainName")
@@ -66,7 +72,7 @@ class Inventory:
         self._svc_by_source: dict[Source, set[str]] = {}
         self._tg_by_source: dict[Source, set[str]] = {}
         self.gone: set[str] = set()
-        self.created_by_token: dict[str, str] = {}  # clientToken -> id it created (this process)
+        self._created_by_token: dict[str, str] = {}  # clientToken -> id it created (this process)
         self.loaded = False
         self._load_lock = asyncio.Lock()
         # Tags of our associations and access log subscriptions, from the start-up GetResources:
@@ -133,6 +139,72 @@ class Inventory:
             return dict((await self.client.call("ListTagsForResource", resourceArn=arn)).get("tags") or {})
         except NotFound:
             return None
+
+    # -- our writes (and re-reads) -------------------------------------------------------------
+    def record(self, api: str, key: Key, params: dict[str, Any], response: dict[str, Any] | None) -> list[str]:
+        """What Lattice answered to `api` on `key` changes our records (the table in recording.py).
+        `response` {} = a delete found nothing to delete; None = a Get found nothing. Returns the
+        per-item problems of a batch call."""
+        handler = HANDLERS.get((key[0], api))
+        if handler is None:
+            log.warning("no inventory handler for an operation", api=api, kind=key[0])
+            return []
+        return handler(self, key[1], params, response)
+
+    async def reread(self, api: str, key: Key, **params: Any) -> None:
+        """Get one resource again (a transitional state we wait on) and record what Lattice says."""
+        try:
+            got: dict[str, Any] | None = await self.client.call(api, **params)
+        except NotFound:
+            got = None
+        self.record(api, key, params, got)
+
+    def forget(self, key: Key, exc: LatticeError) -> None:
+        """Lattice disagrees with our records (changed behind our back, or a create whose answer we
+        lost): forget what we know, so the next apply re-reads it instead of repeating the error."""
+        kind, name = key
+        if kind in ("tg", "targets"):
+            rec = self.target_groups.get(name)
+            if rec is not None and exc.resource_type == "TARGET_GROUP" and isinstance(exc, NotFound):
+                self.drop_target_group(name)
+            elif rec is not None:
+                rec.targets = None
+                rec.config = None
+            return
+        svc = self.services.get(name.partition("/")[0])
+        if svc is None:
+            return
+        if isinstance(exc, NotFound) and exc.resource_type == "SERVICE":
+            self.drop_service(svc.name)
+        else:
+            svc.hydrated = False
+
+    def made_by_token(self, token: str) -> str | None:
+        """The id a create with this clientToken made (in this process), if any."""
+        return self._created_by_token.get(token)
+
+    def note_token(self, token: str, resource_id: str) -> None:
+        self._created_by_token[token] = resource_id
+
+    async def learn_named(self, kind: str, name: str) -> None:
+        """A create hit an existing name we did not know about (stale index): learn it now."""
+        listing = "ListServices" if kind == "svc" else "ListTargetGroups"
+        try:
+            items = await self.client.paginate(listing)
+        except LatticeError:
+            return
+        for it in items:
+            if it["name"] != name:
+                continue
+            tags = await self._tags(it["arn"])
+            if kind == "svc":
+                self.put_service(ServiceRec(id=it["id"], arn=it["arn"], name=name, status=it.get("status", ""),
+                                            dns_name=_dns(it), custom_domain_name=it.get("customDomainName"),
+                                            tags=tags))
+            else:
+                self.put_target_group(TargetGroupRec(id=it["id"], arn=it["arn"], name=name,
+                                                     type=it.get("type", "IP"), status=it.get("status", ""),
+                                                     tags=tags, vpc_identifier=it.get("vpcIdentifier")))
 
     # -- indexes -------------------------------------------------------------------------------
     def _index(self, table: dict[Source, set[str]], source: Source | None, name: str, add: bool) -> None:
@@ -210,6 +282,12 @@ class Inventory:
         if rec is None and name_or_id.startswith("sn-"):
             rec = next((r for r in self.service_networks.values() if r.id == name_or_id), None)
         return rec
+
+    def listener(self, path: str) -> ListenerRec | None:
+        """A listener by "service/listener" name, if its service is hydrated."""
+        svc, _, lname = path.partition("/")
+        rec = self.services.get(svc)
+        return (rec.listeners or {}).get(lname) if rec is not None else None
 
     def service_network_ids(self) -> dict[str, str]:
         out = {name: r.id for name, r in self.service_networks.items()}
@@ -340,11 +418,6 @@ class Inventory:
             return
         rec.targets = {(t["id"], t.get("port")): t.get("status", "") for t in items
                        if t.get("status") != "DRAINING"}
-
-    async def load_target_group_config(self, rec: TargetGroupRec) -> None:
-        got = await self.client.call("GetTargetGroup", targetGroupIdentifier=rec.id)
-        rec.config = got.get("config")
-        rec.status = got.get("status", rec.status)
 
     async def refresh_service(self, name: str) -> ServiceRec | None:
         """Drift resync of one service: Get + tags, then children again."""

@@ -13,20 +13,24 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lattice.apply import OpError, client_token
-from lattice.client import CallTally, record_calls
-from lattice.errors import Conflict, LatticeError, NotFound, RetryLater
-from lattice.observed import AccessLogRec, ServiceNetworkRec, VpcAssociationRec
-from lattice.plan import PlanConflict
+from lattice.client import CallTally, LatticeClient, record_calls
+from lattice.errors import LatticeError, RetryLater, Verdict, verdict
+from lattice.inventory import Inventory
+from lattice.observed import ServiceNetworkRec
+from lattice.plan import Key, PlanConflict
 from translate.model import AUTH_IAM, AUTH_NONE, ServiceNetwork, destination_type
 from translate.tags import MANAGED_BY
 
-if TYPE_CHECKING:
-    from lattice.sync import LatticeSync
+# A lookup (Gateway, ServiceNetwork object) of a network we do not know lists networks at most this often.
+SN_LOOKUP_INTERVAL = 1.0
+# A route waiting for a service network lists service networks at most this often (process-wide);
+# the Gateway reconcile's lookup records one it finds in the same inventory.
+SN_RELIST_INTERVAL = 15.0
 
 
 @dataclass(slots=True)
@@ -53,37 +57,104 @@ class NetworkResult(CallTally):
         return 2.0 if self.in_progress else None
 
 
+class ServiceNetworks:
+    """The service-network side of one LatticeSync: its steps, and the clocks that keep a lookup of
+    an unknown network from listing the account on every reconcile."""
+
+    def __init__(self, client: LatticeClient, inventory: Inventory, *, vpc_id: str | None,
+                 lookup_interval: float = SN_LOOKUP_INTERVAL, relist_interval: float = SN_RELIST_INTERVAL,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.client = client
+        self.inventory = inventory
+        self.vpc_id = vpc_id
+        self.lookup_interval = lookup_interval
+        self.relist_interval = relist_interval
+        self.clock = clock
+        self._looked_up_at = 0.0  # last ListServiceNetworks of a lookup (ensure / delete / remove_auth)
+        self._route_listed_at = float("-inf")  # last one made because a route named an unknown network
+
+    async def ensure(self, sn: ServiceNetwork) -> NetworkResult:
+        return await self._run(sn, _Net.ensure)
+
+    async def delete(self, sn: ServiceNetwork) -> NetworkResult:
+        """Remove what we own on/of `sn`. A looked-up SN stays; an owned one is deleted when nothing
+        is associated with it any more (else in_progress: requeue)."""
+        return await self._run(sn, _Net.delete)
+
+    async def remove_auth(self, sn: ServiceNetwork) -> NetworkResult:
+        """An IAMAuthPolicy on `sn` went away: authType NONE first, then delete the policy. Needed for
+        looked-up networks (Gateways), where a model without a policy means "not ours to touch"."""
+        return await self._run(sn, _Net.drop_auth)
+
+    async def look_for(self, names: Iterable[str]) -> None:
+        """A route names networks we do not know: made by someone else since anyone last listed?
+        Lists at most every `relist_interval` (a lookup's listing counts too, and it keeps its own
+        clock so a route's listing never delays it)."""
+        if all(self.inventory.service_network(n) is not None for n in names):
+            return
+        now = self.clock()
+        if now - max(self._looked_up_at, self._route_listed_at) > self.relist_interval:
+            self._route_listed_at = now
+            await self.inventory.refresh_service_networks()
+
+    async def find(self, name: str) -> ServiceNetworkRec | None:
+        rec = self.inventory.service_network(name)
+        if rec is None and self.clock() - self._looked_up_at > self.lookup_interval:
+            self._looked_up_at = self.clock()
+            await self.inventory.refresh_service_networks()
+            rec = self.inventory.service_network(name)
+        return rec
+
+    async def _run(self, sn: ServiceNetwork, step: Callable[[_Net], Awaitable[None]]) -> NetworkResult:
+        """One `_Net` step on `sn`, with its calls counted and Lattice's answers turned into the result."""
+        result = NetworkResult(sn.name)
+        with record_calls() as calls:
+            try:
+                await step(_Net(self, sn, result))
+            except RetryLater as exc:
+                result.retry_after = exc.retry_after
+                result.in_progress.append(f"{exc.operation}: {exc.code}")
+            except LatticeError as exc:
+                result.errors.append(OpError(("sn", sn.name), exc.operation, exc.code, exc.message))
+        result.calls = calls
+        return result
+
+
 class _Net:
-    def __init__(self, sync: "LatticeSync", sn: ServiceNetwork, result: NetworkResult) -> None:
-        self.sync = sync
-        self.inv = sync.inventory
-        self.c = sync.client
+    """One step on one service network. Reads come from the inventory; every write goes through
+    `write`, which applies the shared error policy (`errors.verdict`) and has the inventory record
+    what Lattice answered."""
+
+    def __init__(self, owner: ServiceNetworks, sn: ServiceNetwork, result: NetworkResult) -> None:
+        self.owner = owner
+        self.inv = owner.inventory
+        self.c = owner.client
         self.sn = sn
         self.r = result
 
     def ours(self, tags: dict[str, str] | None) -> bool:
         return (tags or {}).get(MANAGED_BY) == self.inv.managed_by
 
-    async def write(self, api: str, **params: Any) -> dict[str, Any] | None:
+    async def write(self, kind: str, api: str, **params: Any) -> dict[str, Any] | None:
+        """Call `api`; None when it did not happen (in progress). Raises what the step cannot handle."""
+        key: Key = (kind, self.sn.name)
         try:
             out = await self.c.call(api, **params)
-        except NotFound:
-            if api.startswith("Delete"):
+        except LatticeError as exc:
+            v = verdict(api, exc)
+            if v is Verdict.DONE:
+                self.inv.record(api, key, params, {})
                 return {}
+            if v is Verdict.IN_PROGRESS:
+                self.r.in_progress.append(f"{api}: {exc.message}")
+                return None
             raise
-        except Conflict as exc:
-            self.r.in_progress.append(f"{api}: {exc.message}")
-            return None
+        self.inv.record(api, key, params, out)
         self.r.operations.append(api)
         return out
 
     async def find(self) -> ServiceNetworkRec | None:
-        rec = self.inv.service_network(self.sn.name)
-        if rec is None and time.monotonic() - self.sync._sn_refreshed_at > 1:
-            self.sync._sn_refreshed_at = time.monotonic()
-            await self.inv.refresh_service_networks()
-            rec = self.inv.service_network(self.sn.name)
-        return rec
+        return await self.owner.find(self.sn.name)
 
     async def ensure(self) -> None:
         sn, inv = self.sn, self.inv
@@ -94,16 +165,14 @@ class _Net:
                                              f"service network {sn.name} not found"))
                 return
             params = {"name": sn.name, "authType": AUTH_NONE, "tags": dict(sn.tags)}
-            got = await self.write("CreateServiceNetwork", clientToken=client_token(
-                "CreateServiceNetwork", ("sn", sn.name), sn.fingerprint, params), **params)
-            if got is None:
+            if await self.write("sn", "CreateServiceNetwork", clientToken=client_token(
+                    "CreateServiceNetwork", ("sn", sn.name), sn.fingerprint, params), **params) is None:
                 return
-            rec = ServiceNetworkRec(id=got["id"], arn=got["arn"], name=sn.name, auth_type=got.get("authType"),
-                                    tags=dict(sn.tags), vpc_associations=None)
-            inv.put_service_network(rec)
+            rec = inv.service_network(sn.name)
+            assert rec is not None
         with_auth = sn.managed or sn.auth_policy is not None
         if not rec.hydrated:
-            await inv.hydrate_service_network(rec, self.sync.vpc_id or self._vpc(), with_auth=with_auth)
+            await inv.hydrate_service_network(rec, self.owner.vpc_id or self._vpc(), with_auth=with_auth)
         elif with_auth and rec.auth_type is None:
             await inv.load_service_network_auth(rec)
         self.r.found, self.r.id, self.r.arn = True, rec.id, rec.arn
@@ -114,8 +183,8 @@ class _Net:
                                                      f"service network {sn.name} is managed by {owner}"))
                 return
             add = {k: v for k, v in sn.tags.items() if (rec.tags or {}).get(k) != v}
-            if add and await self.write("TagResource", resourceArn=rec.arn, tags=add) is not None:
-                rec.tags = {**(rec.tags or {}), **add}
+            if add:
+                await self.write("sn", "TagResource", resourceArn=rec.arn, tags=add)
         await self.auth(rec)
         await self.vpc_association(rec)
         await self.access_logs(rec)
@@ -128,20 +197,18 @@ class _Net:
         sn = self.sn
         if sn.auth_policy is not None:
             if rec.auth_policy != sn.auth_policy.policy:
-                if await self.write("PutAuthPolicy", resourceIdentifier=rec.id, policy=sn.auth_policy.policy) is None:
+                if await self.write("sn", "PutAuthPolicy", resourceIdentifier=rec.id,
+                                    policy=sn.auth_policy.policy) is None:
                     return
-                rec.auth_policy = sn.auth_policy.policy
             if rec.auth_type != AUTH_IAM and sn.auth_type == AUTH_IAM:
-                if await self.write("UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=AUTH_IAM):
-                    rec.auth_type = AUTH_IAM
+                await self.write("sn", "UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=AUTH_IAM)
         elif sn.managed and rec.auth_type not in (None, sn.auth_type):
-            if await self.write("UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=sn.auth_type):
-                rec.auth_type = sn.auth_type
-            if rec.auth_policy is not None and await self.write("DeleteAuthPolicy", resourceIdentifier=rec.id):
-                rec.auth_policy = None
+            await self.write("sn", "UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=sn.auth_type)
+            if rec.auth_policy is not None:
+                await self.write("sn", "DeleteAuthPolicy", resourceIdentifier=rec.id)
 
     async def drop_auth(self) -> None:
-        """The network's auth policy is no longer wanted (see remove_service_network_auth)."""
+        """The network's auth policy is no longer wanted (see ServiceNetworks.remove_auth)."""
         rec = await self.find()
         if rec is None:
             return
@@ -151,22 +218,19 @@ class _Net:
         await self.remove_auth(rec)
 
     async def remove_auth(self, rec: ServiceNetworkRec) -> None:
-        if rec.auth_type == AUTH_IAM and await self.write(
-                "UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=AUTH_NONE) is not None:
-            rec.auth_type = AUTH_NONE
-        if rec.auth_policy is not None and await self.write("DeleteAuthPolicy", resourceIdentifier=rec.id) is not None:
-            rec.auth_policy = None
+        if rec.auth_type == AUTH_IAM:
+            await self.write("sn", "UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=AUTH_NONE)
+        if rec.auth_policy is not None:
+            await self.write("sn", "DeleteAuthPolicy", resourceIdentifier=rec.id)
 
     async def vpc_association(self, rec: ServiceNetworkRec) -> None:
         want = self.sn.vpc_association
-        vas = rec.vpc_associations if rec.vpc_associations is not None else {}
-        rec.vpc_associations = vas
+        vas = rec.vpc_associations or {}
         mine = vas.get(rec.id)
         if want is None:
             if mine is not None and self.ours(mine.tags) and mine.status not in ("DELETE_IN_PROGRESS",):
-                if await self.write("DeleteServiceNetworkVpcAssociation",
-                                    serviceNetworkVpcAssociationIdentifier=mine.id) is not None:
-                    vas.pop(rec.id, None)
+                await self.write("snva", "DeleteServiceNetworkVpcAssociation",
+                                 serviceNetworkVpcAssociationIdentifier=mine.id)
             return
         other = next((v for sn_id, v in vas.items() if sn_id != rec.id and v.vpc_id == want.vpc_identifier
                       and v.status not in ("DELETE_IN_PROGRESS", "CREATE_FAILED")), None)
@@ -180,24 +244,16 @@ class _Net:
                                       "tags": dict(want.tags)}
             if want.security_group_ids:
                 params["securityGroupIds"] = list(want.security_group_ids)
-            got = await self.write("CreateServiceNetworkVpcAssociation", clientToken=client_token(
+            got = await self.write("snva", "CreateServiceNetworkVpcAssociation", clientToken=client_token(
                 "CreateServiceNetworkVpcAssociation", ("snva", self.sn.name), self.sn.fingerprint, params), **params)
-            if got is not None:
-                vas[rec.id] = VpcAssociationRec(id=got["id"], arn=got["arn"], service_network_id=rec.id,
-                                                vpc_id=want.vpc_identifier, status=got.get("status", ""),
-                                                security_group_ids=tuple(want.security_group_ids),
-                                                tags=dict(want.tags))
-                if vas[rec.id].status != "ACTIVE":
-                    self.r.in_progress.append(f"VPC association of {self.sn.name} is {vas[rec.id].status}")
+            made = (rec.vpc_associations or {}).get(rec.id)
+            if got is not None and made is not None and made.status != "ACTIVE":
+                self.r.in_progress.append(f"VPC association of {self.sn.name} is {made.status}")
             return
         if mine.status.endswith("IN_PROGRESS"):
-            try:
-                got = await self.c.call("GetServiceNetworkVpcAssociation",
-                                        serviceNetworkVpcAssociationIdentifier=mine.id)
-                mine.status = got.get("status", mine.status)
-                mine.security_group_ids = tuple(got.get("securityGroupIds") or ())
-            except NotFound:
-                vas.pop(rec.id, None)
+            await self.inv.reread("GetServiceNetworkVpcAssociation", ("snva", self.sn.name),
+                                  serviceNetworkVpcAssociationIdentifier=mine.id)
+            if (rec.vpc_associations or {}).get(rec.id) is None:
                 self.r.in_progress.append(f"VPC association of {self.sn.name} disappeared; recreating")
                 return
             if mine.status.endswith("IN_PROGRESS"):
@@ -207,14 +263,12 @@ class _Net:
             return  # someone else's association already connects the VPC: fine, never changed
         if want.security_group_ids and tuple(sorted(want.security_group_ids)) != tuple(
                 sorted(mine.security_group_ids)):
-            if await self.write("UpdateServiceNetworkVpcAssociation", serviceNetworkVpcAssociationIdentifier=mine.id,
-                                securityGroupIds=list(want.security_group_ids)) is not None:
-                mine.security_group_ids = tuple(want.security_group_ids)
+            await self.write("snva", "UpdateServiceNetworkVpcAssociation",
+                             serviceNetworkVpcAssociationIdentifier=mine.id,
+                             securityGroupIds=list(want.security_group_ids))
 
     async def access_logs(self, rec: ServiceNetworkRec, remove_all: bool = False) -> None:
-        observed = rec.access_logs if rec.access_logs is not None else {}
-        rec.access_logs = observed
-        ours = {a.id: a for a in observed.values() if self.ours(a.tags)}
+        ours = {a.id: a for a in (rec.access_logs or {}).values() if self.ours(a.tags)}
         wanted = () if remove_all else self.sn.access_log_subscriptions
         used: set[str] = set()
         for als in wanted:
@@ -223,23 +277,19 @@ class _Net:
             if match is None:
                 params = {"resourceIdentifier": rec.id, "destinationArn": als.destination_arn,
                           "tags": dict(als.tags)}
-                got = await self.write("CreateAccessLogSubscription", clientToken=client_token(
+                got = await self.write("snals", "CreateAccessLogSubscription", clientToken=client_token(
                     "CreateAccessLogSubscription", ("als", f"{self.sn.name}/{als.destination_type}"), "", params),
                     **params)
                 if got is not None:
-                    observed[got["id"]] = AccessLogRec(id=got["id"], arn=got["arn"], resource_id=rec.id,
-                                                       destination_arn=als.destination_arn, tags=dict(als.tags))
                     used.add(got["id"])
                 continue
             used.add(match.id)
             if match.destination_arn != als.destination_arn:
-                if await self.write("UpdateAccessLogSubscription", accessLogSubscriptionIdentifier=match.id,
-                                    destinationArn=als.destination_arn) is not None:
-                    match.destination_arn = als.destination_arn
+                await self.write("snals", "UpdateAccessLogSubscription", accessLogSubscriptionIdentifier=match.id,
+                                 destinationArn=als.destination_arn)
         for a in ours.values():
-            if a.id not in used and await self.write(
-                    "DeleteAccessLogSubscription", accessLogSubscriptionIdentifier=a.id) is not None:
-                observed.pop(a.id, None)
+            if a.id not in used:
+                await self.write("snals", "DeleteAccessLogSubscription", accessLogSubscriptionIdentifier=a.id)
 
     async def delete(self) -> None:
         sn, inv = self.sn, self.inv
@@ -248,50 +298,16 @@ class _Net:
             self.r.found = False
             return
         if not rec.hydrated or rec.auth_type is None:
-            await inv.hydrate_service_network(rec, self.sync.vpc_id or self._vpc(), with_auth=True)
+            await inv.hydrate_service_network(rec, self.owner.vpc_id or self._vpc(), with_auth=True)
         self.r.id, self.r.arn = rec.id, rec.arn
         owned_sn = sn.managed and self.ours(rec.tags)
         await self.access_logs(rec, remove_all=True)
         mine = (rec.vpc_associations or {}).get(rec.id)
         if mine is not None and self.ours(mine.tags):
-            if await self.write("DeleteServiceNetworkVpcAssociation",
+            if await self.write("snva", "DeleteServiceNetworkVpcAssociation",
                                 serviceNetworkVpcAssociationIdentifier=mine.id) is not None:
-                (rec.vpc_associations or {}).pop(rec.id, None)
                 self.r.in_progress.append(f"VPC association of {sn.name} is being deleted")
         if sn.auth_policy is not None and not owned_sn:
             await self.remove_auth(rec)
         if owned_sn and not self.r.in_progress:
-            if await self.write("DeleteServiceNetwork", serviceNetworkIdentifier=rec.id) is not None:
-                inv.drop_service_network(sn.name)
-
-
-async def _run(sync: "LatticeSync", sn: ServiceNetwork,
-               step: Callable[[_Net], Awaitable[None]]) -> NetworkResult:
-    """One `_Net` step on `sn`, with its calls counted and Lattice's answers turned into the result."""
-    result = NetworkResult(sn.name)
-    with record_calls() as calls:
-        try:
-            await step(_Net(sync, sn, result))
-        except RetryLater as exc:
-            result.retry_after = exc.retry_after
-            result.in_progress.append(f"{exc.operation}: {exc.code}")
-        except LatticeError as exc:
-            result.errors.append(OpError(("sn", sn.name), exc.operation, exc.code, exc.message))
-    result.calls = calls
-    return result
-
-
-async def remove_service_network_auth(sync: "LatticeSync", sn: ServiceNetwork) -> NetworkResult:
-    """An IAMAuthPolicy on `sn` went away: authType NONE first, then delete the policy. Needed for
-    looked-up networks (Gateways), where a model without a policy means "not ours to touch"."""
-    return await _run(sync, sn, _Net.drop_auth)
-
-
-async def ensure_service_network(sync: "LatticeSync", sn: ServiceNetwork) -> NetworkResult:
-    return await _run(sync, sn, _Net.ensure)
-
-
-async def delete_service_network(sync: "LatticeSync", sn: ServiceNetwork) -> NetworkResult:
-    """Remove what we own on/of `sn`. A looked-up SN stays; an owned one is deleted when nothing is
-    associated with it any more (else in_progress: requeue)."""
-    return await _run(sync, sn, _Net.delete)
+            await self.write("sn", "DeleteServiceNetwork", serviceNetworkIdentifier=rec.id)

@@ -52,7 +52,7 @@ import asyncio
 import contextlib
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -62,9 +62,10 @@ from opentelemetry import trace
 from lattice.apply import Applier, ApplyOutcome, OpError
 from lattice.certificates import CertificateFinder
 from lattice.client import CallTally, LatticeClient, record_calls
-from lattice.errors import LatticeError, NotFound, RetryLater
+from lattice.errors import LatticeError, RetryLater
 from lattice.inventory import Inventory
-from lattice.observed import IN_PROGRESS, ServiceRec, service_source, target_group_source
+from lattice.networks import SN_LOOKUP_INTERVAL, SN_RELIST_INTERVAL, NetworkResult, ServiceNetworks
+from lattice.observed import IN_PROGRESS, ServiceRec, TargetGroupRec, service_source, target_group_source
 from lattice.plan import Desired, Plan, PlanConflict, plan
 from translate.model import ServiceNetwork, Source, TargetGroup, TargetGroupLookup
 from translate.model import Service as DesiredService
@@ -75,9 +76,11 @@ log = structlog.get_logger("latticegw.lattice")
 IN_PROGRESS_REQUEUE = 2.0
 # How soon to look again for a dependency nobody has created yet (a service network).
 WAITING_REQUEUE = 20.0
-# A route waiting for a service network lists service networks at most this often (process-wide);
-# the Gateway reconcile's lookup (ensure_service_network) records one it finds in the same inventory.
-SN_RELIST_INTERVAL = 15.0
+# An unresolved ServiceImport lookup lists target groups again at most this often (an export made
+# by another cluster after we loaded).
+TG_RELIST_INTERVAL = 10.0
+
+__all__ = ["IN_PROGRESS_REQUEUE", "LatticeSync", "NetworkResult", "ServiceState", "SyncResult", "WAITING_REQUEUE"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,7 +150,9 @@ def _error(key: tuple[str, str], api: str, exc: LatticeError) -> OpError:
 class LatticeSync:
     def __init__(self, client: LatticeClient, inventory: Inventory, managed_by: str | None = None, *,
                  vpc_id: str | None = None, concurrency: int | None = None,
-                 certificates: "CertificateFinder | None" = None) -> None:
+                 certificates: "CertificateFinder | None" = None,
+                 sn_relist_interval: float = SN_RELIST_INTERVAL, sn_lookup_interval: float = SN_LOOKUP_INTERVAL,
+                 tg_relist_interval: float = TG_RELIST_INTERVAL, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         # ACM discovery for custom domains (needs LatticeClient(with_acm=True)); None = off
         self.certificates = certificates
@@ -155,9 +160,12 @@ class LatticeSync:
         self.managed_by = managed_by or inventory.managed_by
         self.vpc_id = vpc_id
         self.concurrency = concurrency or client.config.concurrency
-        self._sn_refreshed_at = 0.0  # last ListServiceNetworks of a service-network lookup (networks.py)
-        self._sn_route_listed_at = float("-inf")  # last one made because a route named an unknown SN
-        self._tg_refreshed_at = 0.0
+        self.clock = clock
+        # service networks (Gateways, ServiceNetwork objects) and the relisting a waiting route may do
+        self.networks = ServiceNetworks(client, inventory, vpc_id=vpc_id, lookup_interval=sn_lookup_interval,
+                                        relist_interval=sn_relist_interval, clock=clock)
+        self.tg_relist_interval = tg_relist_interval
+        self._tg_refreshed_at = float("-inf")
         # one apply at a time per source; different sources run concurrently
         self._locks: dict[Source, list[Any]] = {}
 
@@ -220,21 +228,14 @@ class LatticeSync:
             if lk.name not in referenced:
                 continue  # callers may pass every lookup of a translation; only ours matter
             tg_id = await inv.resolve_lookup(lk.arn, dict(lk.tags), lk.vpc_identifier)
-            if tg_id is None and time.monotonic() - self._tg_refreshed_at > 10:
+            if tg_id is None and self.clock() - self._tg_refreshed_at > self.tg_relist_interval:
                 # an export made (by another cluster) after we loaded: look for new TGs, rarely
-                self._tg_refreshed_at = time.monotonic()
+                self._tg_refreshed_at = self.clock()
                 await inv.learn_new_target_groups()
                 tg_id = await inv.resolve_lookup(lk.arn, dict(lk.tags), lk.vpc_identifier)
             if tg_id is not None:
                 resolved[lk.name] = tg_id
-        wanted_sns = {a.service_network for s in services for a in s.associations}
-        now = time.monotonic()
-        if any(inv.service_network(n) is None for n in wanted_sns) and \
-                now - max(self._sn_refreshed_at, self._sn_route_listed_at) > SN_RELIST_INTERVAL:
-            # made by someone else since anyone last listed? (the Gateway's lookup, which keeps its
-            # own clock so a route's listing never delays it, records what it finds here too)
-            self._sn_route_listed_at = now
-            await inv.refresh_service_networks()
+        await self.networks.look_for({a.service_network for s in services for a in s.associations})
         if self.certificates is not None:
             services = await self._discover_certificates(services, result)
         svc_names = [n for s in services for n in (s.name, s.replacement_name) if n]
@@ -316,10 +317,12 @@ class LatticeSync:
                 work.append(inv.hydrate_service(rec))
                 continue
             if rec.status in IN_PROGRESS:
-                work.append(self._refresh_status("GetService", rec, serviceIdentifier=rec.id))
+                work.append(inv.reread("GetService", ("svc", rec.name), serviceIdentifier=rec.id))
             for a in (rec.associations or {}).values():
                 if a.status in IN_PROGRESS:
-                    work.append(self._refresh_assoc(rec, a))
+                    work.append(inv.reread("GetServiceNetworkServiceAssociation",
+                                           ("snsa", f"{rec.name}/{a.service_network_name}"),
+                                           serviceNetworkServiceAssociationIdentifier=a.id))
         desired_tgs = {t.name for t in target_groups}
         for rec in observed.target_groups.values():
             mine = self._mine(source, rec) or (rec.managed_by is not None and rec.managed_by in takeover
@@ -327,34 +330,14 @@ class LatticeSync:
             if not mine:
                 continue
             if rec.status in IN_PROGRESS or (rec.config is None and rec.name in desired_tgs):
-                work.append(self._refresh_tg(rec))
+                work.append(self._reread_tg(rec))
             if rec.targets is None and rec.name in desired_tgs:
                 work.append(inv.load_targets(rec))
         if work:
             await self._gather(work)
 
-    async def _refresh_status(self, api: str, rec: Any, **params: Any) -> None:
-        try:
-            got = await self.client.call(api, **params)
-        except NotFound:
-            self.inventory.drop_service(rec.name)
-            return
-        rec.status = got.get("status", rec.status)
-
-    async def _refresh_assoc(self, svc: Any, a: Any) -> None:
-        try:
-            got = await self.client.call("GetServiceNetworkServiceAssociation",
-                                         serviceNetworkServiceAssociationIdentifier=a.id)
-        except NotFound:
-            (svc.associations or {}).pop(a.service_network_id, None)
-            return
-        a.status = got.get("status", a.status)
-
-    async def _refresh_tg(self, rec: Any) -> None:
-        try:
-            await self.inventory.load_target_group_config(rec)
-        except NotFound:
-            self.inventory.drop_target_group(rec.name)
+    async def _reread_tg(self, rec: TargetGroupRec) -> None:
+        await self.inventory.reread("GetTargetGroup", ("tg", rec.name), targetGroupIdentifier=rec.id)
 
     async def _run(self, the_plan: Plan, result: SyncResult) -> ApplyOutcome:
         result.conflicts.extend(the_plan.conflicts)
@@ -392,10 +375,9 @@ class LatticeSync:
                         if rec.targets is None:
                             await self.inventory.load_targets(rec)
                         if rec.status in IN_PROGRESS:
-                            await self._refresh_tg(rec)
-                        observed = self.inventory.scope(tg.source, (), (tg.name,))
-                        observed.services = {}
-                        observed.target_groups = {tg.name: rec}
+                            await self._reread_tg(rec)
+                        observed = replace(self.inventory.scope(tg.source, (), (tg.name,)), services={},
+                                           target_groups={tg.name: rec})
                         full = plan(Desired(tg.source, (), (tg,)), observed)
                         ops = tuple(op for op in full.operations if op.api in ("RegisterTargets", "DeregisterTargets"))
                         await self._run(Plan(ops, full.conflicts, full.pending), result)
@@ -409,21 +391,12 @@ class LatticeSync:
         return result
 
     # -- service networks ------------------------------------------------------------------------------
-    async def ensure_service_network(self, sn: ServiceNetwork) -> "NetworkResult":
-        from lattice.networks import ensure_service_network
+    async def ensure_service_network(self, sn: ServiceNetwork) -> NetworkResult:
+        return await self.networks.ensure(sn)
 
-        return await ensure_service_network(self, sn)
-
-    async def remove_service_network_auth(self, sn: ServiceNetwork) -> "NetworkResult":
+    async def remove_service_network_auth(self, sn: ServiceNetwork) -> NetworkResult:
         """IAMAuthPolicy deleted/detached from a Gateway: authType NONE, then DeleteAuthPolicy."""
-        from lattice.networks import remove_service_network_auth
+        return await self.networks.remove_auth(sn)
 
-        return await remove_service_network_auth(self, sn)
-
-    async def delete_service_network(self, sn: ServiceNetwork) -> "NetworkResult":
-        from lattice.networks import delete_service_network
-
-        return await delete_service_network(self, sn)
-
-
-from lattice.networks import NetworkResult  # noqa: E402  (re-export)
+    async def delete_service_network(self, sn: ServiceNetwork) -> NetworkResult:
+        return await self.networks.delete(sn)

@@ -77,19 +77,33 @@ async def make_sync(lattice_emulator, ctl):
     clients: list[LatticeClient] = []
     calls: list[tuple[str, str, str, float, bool]] = []
 
-    async def factory(**kw: Any) -> LatticeSync:
+    async def factory(*, sync: dict[str, Any] | None = None, **kw: Any) -> LatticeSync:
+        """`kw` configures the client (LatticeConfig), `sync` the LatticeSync (clock, intervals)."""
         client = LatticeClient(make_config(lattice_emulator.url, **kw), on_call=lambda *a: calls.append(a),
                                session=_session())
         await client.open()
         clients.append(client)
         inv = Inventory(client, MANAGED_BY)
         await inv.load()
-        return LatticeSync(client, inv, vpc_id=CONFIG.vpc_id)
+        return LatticeSync(client, inv, vpc_id=CONFIG.vpc_id, **(sync or {}))
 
     factory.observed_calls = calls  # type: ignore[attr-defined]
     yield factory
     for c in clients:
         await c.close()
+
+
+class ManualClock:
+    """A monotonic clock a test moves by hand (for the rare-relisting guards)."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
 
 
 async def converge(sync: LatticeSync, translation: Translation, *, max_passes: int = 20, pause: float = 0.02,

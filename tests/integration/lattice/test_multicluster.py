@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.integration.lattice.conftest import converge, example_objects, translate_objects
+from lattice.sync import TG_RELIST_INTERVAL
+from tests.integration.lattice.conftest import ManualClock, converge, example_objects, translate_objects
 from tests.integration.lattice.helpers import State, edited, find
 from tests.integration.lattice.test_converge import make_sn
 from translate.model import Source
@@ -23,7 +24,8 @@ def _export_and_import(objs):
 
 
 async def test_export_then_import_resolves_to_the_exported_target_group(make_sync, ctl):
-    sync = await make_sync()
+    clock = ManualClock()
+    sync = await make_sync(sync={"clock": clock})
     await make_sn(sync, "my-hotel")
     t = translate_objects(_export_and_import(example_objects("my-hotel")))
     export = Source("ServiceExport", "default", "parking")
@@ -49,7 +51,8 @@ async def test_export_then_import_resolves_to_the_exported_target_group(make_syn
 
 async def test_import_of_an_export_made_after_start_is_found(make_sync, ctl):
     """Another cluster exports later: the unresolved lookup lists target groups again (rarely)."""
-    sync = await make_sync()
+    clock = ManualClock()
+    sync = await make_sync(sync={"clock": clock})
     await make_sn(sync, "my-hotel")
     t = translate_objects(_export_and_import(example_objects("my-hotel")))
     export = Source("ServiceExport", "default", "parking")
@@ -59,6 +62,6 @@ async def test_import_of_an_export_made_after_start_is_found(make_sync, ctl):
     assert res.errors  # nothing exported yet
     res = await other.apply_source(export, (), t.target_groups_of(export))
     assert res.converged
-    sync._tg_refreshed_at = 0  # (the 10 s guard)
+    clock.advance(TG_RELIST_INTERVAL + 0.1)  # an unresolved lookup lists target groups at most this often
     res = await sync.apply_source(route, t.services_of(route), t.target_groups_of(route), t.target_group_lookups)
     assert res.converged, res

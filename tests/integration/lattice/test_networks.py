@@ -7,7 +7,14 @@ from dataclasses import replace
 
 from lattice.config import BucketSpec
 from lattice.errors import NotFound
-from tests.integration.lattice.conftest import MANAGED_BY, converge, example_objects, translate_objects
+from lattice.networks import SN_LOOKUP_INTERVAL
+from tests.integration.lattice.conftest import (
+    MANAGED_BY,
+    ManualClock,
+    converge,
+    example_objects,
+    translate_objects,
+)
 from tests.integration.lattice.helpers import route
 from translate.frozen import freeze
 from translate.model import AccessLogSubscription, AuthPolicy, ServiceNetwork, Source, VpcAssociation
@@ -28,12 +35,13 @@ def managed_sn(**kw) -> ServiceNetwork:
 
 
 async def test_lookup_only_network_not_found_then_found(make_sync, ctl):
-    sync = await make_sync()
+    clock = ManualClock()
+    sync = await make_sync(sync={"clock": clock})
     gw = ServiceNetwork(name="my-hotel", sources=(Source("Gateway", "default", "my-hotel"),), managed=False)
     res = await sync.ensure_service_network(gw)
     assert not res.found and res.errors and res.writes == 0
     await sync.client.call("CreateServiceNetwork", name="my-hotel")
-    sync._sn_refreshed_at = 0
+    clock.advance(SN_LOOKUP_INTERVAL + 0.1)  # a lookup lists networks again at most this often
     res = await sync.ensure_service_network(gw)
     assert res.found and res.converged and res.writes == 0 and res.id.startswith("sn-")
     await ctl.reset_calls()

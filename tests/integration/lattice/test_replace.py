@@ -249,12 +249,9 @@ async def test_route_waits_for_its_service_network_then_associates(make_sync, ct
         "my-hotel"]
 
 
-async def test_a_waiting_route_notices_a_network_made_by_someone_else(make_sync, ctl, monkeypatch):
+async def test_a_waiting_route_notices_a_network_made_by_someone_else(make_sync, ctl):
     """Without any Gateway reconcile: the route's own (rare) listing finds it."""
-    import lattice.sync as lattice_sync
-
-    monkeypatch.setattr(lattice_sync, "SN_RELIST_INTERVAL", 0.05)
-    sync = await make_sync()
+    sync = await make_sync(sync={"sn_relist_interval": 0.05})
     _, t = hotel(None)
     services, tgs = t.services_of(RATES), t.target_groups_of(RATES)
     res = await sync.apply_source(RATES, services, tgs)
