@@ -24,6 +24,7 @@ from controller.kube import keys
 from controller.kube.indexes import (
     POLICY_KINDS,
     ROUTE_KINDS,
+    gateway_secrets,
     grant_from_namespaces,
     policy_target,
     route_backends,
@@ -94,9 +95,17 @@ def affected_keys(kind: str, old: Mapping | None, new: Mapping | None, view: Sna
     elif kind == "Namespace":
         # Namespace labels decide allowedRoutes selectors: re-evaluate its routes.
         out |= {keys.of(k, r) for k in ROUTE_KINDS for r in view.list(k, name)}
+    elif kind == "Secret":
+        # A listener certificate: its Gateways' listener status, and the routes whose Lattice
+        # service carries the certificate (they import it into ACM). Never a key of its own.
+        for gw in view.gateways_for_secret(ns, name):
+            out |= _gateway_keys(view, gw)
     elif kind == "ReferenceGrant":
         for o in objs:
             for ref in grant_from_namespaces(o):
+                for gw in view.list("Gateway", ref[2]):
+                    if any(s[1] == ns for s in gateway_secrets(gw)):  # a certificateRef into ns
+                        out |= _gateway_keys(view, gw)
                 for rk in ROUTE_KINDS:
                     for route in view.list(rk, ref[2]):
                         targets = route_backends(route) | route_parents(route)
@@ -117,6 +126,13 @@ def affected_keys(kind: str, old: Mapping | None, new: Mapping | None, view: Sna
     else:
         out.add(own)
     return out
+
+
+def _gateway_keys(view: SnapshotView, gw: Mapping[str, Any]) -> set[str]:
+    """A Gateway and the routes attached to it."""
+    meta = gw.get("metadata") or {}
+    idx = view._cache.indexes  # noqa: SLF001
+    return {keys.of("Gateway", gw)} | idx.lookup("route-parent", ("Gateway", meta.get("namespace") or "", meta.get("name") or ""))
 
 
 def _service_keys(view: SnapshotView, ns: str, name: str) -> set[str]:

@@ -31,7 +31,7 @@ import structlog
 from controller.kube import keys
 from controller.kube.cache import Cache
 from controller.config import Config
-from controller.kube.discovery import Resource, discover
+from controller.kube.discovery import FIELD_SELECTORS, Resource, discover
 from controller.events import EventRecorder
 from controller.leader.fence import AlwaysLeader, Fence
 from controller.handlers import affected_keys, relevant
@@ -148,7 +148,7 @@ class Manager:
                 continue
             self.resources[res.kind] = res
             inf = Informer(self.kube, res, self.cache, self.on_change, metrics=self.metrics,
-                           sock_read=self.config.watch_sock_read)
+                           sock_read=self.config.watch_sock_read, field_selector=FIELD_SELECTORS.get(res.kind))
             self.informers[res.kind] = inf
             self._informer_tasks[res.kind] = asyncio.create_task(inf.run(), name=f"informer-{res.kind}")
             if self.noop_fallback and res.kind not in self.registry:

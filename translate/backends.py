@@ -124,11 +124,10 @@ def _service_backend(
 def _compute_backend(
     ctx: Context, route_kind: str, svc: Mapping[str, Any], svc_ns: str, svc_name: str, port: int | None
 ) -> _Backend | Problem:
-    spec = spec_of(svc)
-    families = list(spec.get("ipFamilies") or ["IPv4"])
-    if len(families) > 1:
-        return Problem(R_UNSUPPORTED_VALUE, f"Service {svc_ns}/{svc_name}: dual stack Service is not supported")
-    ip_type = "IPV6" if families[0] == "IPv6" else "IPV4"
+    ip_type = targets.address_type(ctx.snapshot, svc, svc_ns, svc_name)
+    if ip_type is None:
+        return Problem(R_UNSUPPORTED_VALUE,
+                       f"Service {svc_ns}/{svc_name}: dual stack Service (IPv4 and IPv6 endpoints) is not supported")
     port_name: str | None = None
     if port is not None:
         port_name = targets.service_port_name(svc, port)

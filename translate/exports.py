@@ -32,10 +32,9 @@ def translate_exports(ctx: Context) -> list[TargetGroup]:
         svc = ctx.snapshot.get("Service", ns, name)
         if svc is None:
             continue
-        families = list(spec_of(svc).get("ipFamilies") or ["IPv4"])
-        if len(families) > 1:
-            continue
-        ip_type = "IPV6" if families[0] == "IPv6" else "IPV4"
+        ip_type = targets.address_type(ctx.snapshot, svc, ns, name)
+        if ip_type is None:
+            continue  # dual stack: Lattice target groups have one address type
         policy = ctx.policies.target_group.get(("ServiceExport", ns, name)) or ctx.policies.target_group.get(
             ("Service", ns, name)
         )

@@ -61,7 +61,8 @@ def service_fingerprint(f: Mapping[str, Any]) -> str:
     parts = [
         f["name"], f["source"].key, f["custom_domain_name"] or "", f["certificate_arn"] or "", f["auth_type"],
         (auth.source.key + _SEP + auth.policy) if auth else "", f["allow_takeover_from"] or "",
-        f.get("replacement_name") or "", tags_text(f["tags"]), _END,
+        f.get("replacement_name") or "", tags_text(f["tags"]),
+        f["certificate"].fingerprint if f.get("certificate") else "", _END,
     ]
     for a in f["associations"]:
         t = a.tags

@@ -108,7 +108,7 @@ def gateways(snapshot: Snapshot, config: TranslateConfig, class_names: set[str])
         if spec.get("gatewayClassName") not in class_names:
             continue
         ns, name, gen = namespace_of(gw), name_of(gw), generation_of(gw)
-        lsts = listeners_mod.analyze(gw, gen)
+        lsts = listeners_mod.analyze(gw, gen, snapshot)
         sn = config.default_service_network if (config.service_network_override and config.default_service_network) else name
         info = GatewayInfo(gw, Source("Gateway", ns, name), gen, lsts, False, sn)
         valid = [lst for lst in lsts if lst.valid]
@@ -118,7 +118,8 @@ def gateways(snapshot: Snapshot, config: TranslateConfig, class_names: set[str])
         elif spec.get("addresses"):
             info.conditions.append(false(ACCEPTED, "UnsupportedAddress", "VPC Lattice assigns addresses itself", gen))
         elif not valid:
-            info.conditions.append(false(ACCEPTED, R_INVALID, "no listener is valid for VPC Lattice", gen))
+            # Gateway API: Accepted=False with ListenersNotValid when no listener is valid.
+            info.conditions.append(false(ACCEPTED, R_LISTENERS_NOT_VALID, "no listener is valid for VPC Lattice", gen))
         elif len(valid) < len(lsts):
             info.accepted = True
             info.conditions.append(true(ACCEPTED, R_LISTENERS_NOT_VALID, "some listeners are not valid", gen))

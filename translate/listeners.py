@@ -1,8 +1,10 @@
 """Gateway listeners: which are valid for Lattice, what routes they admit, and their status.
 
 Protocol mapping (as the AWS controller): HTTP → Lattice HTTP; HTTPS (TLS mode Terminate, the
-default) → HTTPS with the certificate from `tls.options["application-networking.k8s.aws/certificate-arn"]`
-(or discovered in ACM / managed by Lattice); TLS with mode Passthrough → TLS_PASSTHROUGH. TLS with
+default) → HTTPS with the certificate from `tls.options["application-networking.k8s.aws/certificate-arn"]`,
+else the `certificateRefs` Secret (imported into ACM by apply; `certificates.py` resolves the refs
+per the Gateway API and a bad one leaves the listener unprogrammed), else discovered in ACM /
+managed by Lattice; TLS with mode Passthrough → TLS_PASSTHROUGH. TLS with
 Terminate, TCP and UDP are rejected (UnsupportedProtocol). The listener `hostname` only decides
 which routes attach; Lattice has no listener hostname. Several Gateway listeners on one port with
 different Lattice protocols conflict (ProtocolConflict) and admit no routes.
@@ -14,8 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from translate import certificates
 from translate.frozen import FrozenDict, freeze
-from translate.model import ANNOTATION_PREFIX, HTTP, HTTPS, TLS_PASSTHROUGH
+from translate.model import ANNOTATION_PREFIX, HTTP, HTTPS, TLS_PASSTHROUGH, Certificate
+from translate.snapshot import Snapshot
 from translate.status.conditions import (
     ACCEPTED,
     CONFLICTED,
@@ -53,6 +57,7 @@ class GatewayListener:
     namespaces_from: str  # Same | All | Selector
     selector: FrozenDict
     certificate_arn: str | None
+    certificate: Certificate | None  # the first certificateRefs Secret (when all refs resolve)
     valid: bool  # Accepted and not Conflicted: routes may attach
     conditions: tuple  # without generation-specific attachedRoutes; Condition objects
 
@@ -79,8 +84,9 @@ def _lattice_protocol(listener: Mapping[str, Any]) -> tuple[str, tuple[str, str]
     return "", (R_UNSUPPORTED_PROTOCOL, f"protocol {proto} is not supported by VPC Lattice (HTTP, HTTPS, TLS Passthrough)")
 
 
-def analyze(gateway: Mapping[str, Any], generation: int | None) -> list[GatewayListener]:
+def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapshot | None = None) -> list[GatewayListener]:
     spec = gateway.get("spec") or {}
+    gw_ns = str((gateway.get("metadata") or {}).get("namespace") or "default")
     raw = list(spec.get("listeners") or ())
     prelim: list[dict[str, Any]] = []
     for lst in raw:
@@ -101,7 +107,11 @@ def analyze(gateway: Mapping[str, Any], generation: int | None) -> list[GatewayL
                     bad_kinds.append(f"{g}/{kd}")
         else:
             kinds = list(defaults)
-        cert = ((lst.get("tls") or {}).get("options") or {}).get(CERT_ARN_OPTION)
+        tls = lst.get("tls") or {}
+        cert = (tls.get("options") or {}).get(CERT_ARN_OPTION)
+        secret_cert, cert_problem = None, None
+        if proto == HTTPS and snapshot is not None:
+            secret_cert, cert_problem = certificates.resolve(snapshot, gw_ns, tls.get("certificateRefs"))
         prelim.append(
             {
                 "name": str(lst.get("name") or ""),
@@ -114,6 +124,8 @@ def analyze(gateway: Mapping[str, Any], generation: int | None) -> list[GatewayL
                 "from": ns.get("from") or "Same",
                 "selector": freeze(ns.get("selector") or {}),
                 "cert": str(cert) if cert else None,
+                "secret_cert": secret_cert,
+                "cert_problem": cert_problem,
             }
         )
     # Conflicts among listeners Lattice could program.
@@ -143,15 +155,23 @@ def analyze(gateway: Mapping[str, Any], generation: int | None) -> list[GatewayL
             conds.append(true(ACCEPTED, R_ACCEPTED, "", g))
         if conflict:
             conds.append(true(CONFLICTED, conflict[0], conflict[1], g))
-        if p["bad_kinds"]:
+        cert_problem = p["cert_problem"]
+        if cert_problem is not None:
+            conds.append(false(RESOLVED_REFS, cert_problem.reason, cert_problem.message, g))
+        elif p["bad_kinds"]:
             conds.append(
                 false(RESOLVED_REFS, R_INVALID_ROUTE_KINDS, f"unsupported route kinds: {', '.join(p['bad_kinds'])}", g)
             )
         else:
             conds.append(true(RESOLVED_REFS, R_RESOLVED_REFS, "", g))
-        valid = not p["problem"] and conflict is None
+        # A bad certificateRef leaves the listener without its certificate: not programmed (rather
+        # than served with another one), unless the certificate-arn option names the certificate.
+        no_certificate = cert_problem is not None and not p["cert"]
+        valid = not p["problem"] and conflict is None and not no_certificate
         if valid:
             conds.append(true(PROGRAMMED, R_PROGRAMMED, "", g))
+        elif no_certificate and not p["problem"] and conflict is None:
+            conds.append(false(PROGRAMMED, R_INVALID, f"listener has no usable certificate: {cert_problem.message}", g))
         else:
             conds.append(false(PROGRAMMED, R_INVALID, "listener is not programmed", g))
         out.append(
@@ -164,6 +184,7 @@ def analyze(gateway: Mapping[str, Any], generation: int | None) -> list[GatewayL
                 namespaces_from=p["from"],
                 selector=p["selector"],
                 certificate_arn=p["cert"],
+                certificate=p["secret_cert"],
                 valid=valid,
                 conditions=tuple(conds),
             )

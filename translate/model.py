@@ -287,13 +287,35 @@ class Listener:
 
 
 @dataclass(frozen=True, slots=True)
+class Certificate:
+    """A TLS certificate from a listener's `certificateRefs` Secret, to import into ACM.
+
+    `fingerprint` (24 hex digits of SHA-256 over the PEM texts) changes whenever the Secret's
+    certificate, chain or key does, which is what makes apply re-import it. The PEM texts never
+    appear in `to_dict()` or `repr()`: `latticegw plan` and logs must not print a private key.
+    """
+
+    source: Source  # the Secret
+    fingerprint: str
+    domains: tuple[str, ...]  # DNS names the certificate covers (SANs, else the CN)
+    certificate: str = field(repr=False, compare=False, default="")  # PEM of the leaf
+    private_key: str = field(repr=False, compare=False, default="")  # PEM (PKCS#8, unencrypted)
+    chain: str = field(repr=False, compare=False, default="")  # PEM of the intermediates, may be ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source.to_dict(), "fingerprint": self.fingerprint, "domains": list(self.domains)}
+
+
+@dataclass(frozen=True, slots=True)
 class Service:
     """A Lattice service: one per accepted route (HTTPRoute, GRPCRoute, TLSRoute).
 
     * `custom_domain_name` is create-only in Lattice (see SERVICE_CREATE_ONLY_FIELDS): a different
       value on an existing service means a replacement, which plan must order safely.
-    * `certificate_arn` None with a custom domain on an HTTPS listener means "discover in ACM"
-      (I/O, so not done here); None without a custom domain means Lattice manages the certificate.
+    * `certificate_arn` None with a custom domain on an HTTPS listener means: import `certificate`
+      (a listener's certificateRefs Secret) into ACM, or without one "discover in ACM" (both I/O, so
+      not done here); None without a custom domain means Lattice manages the certificate. The
+      `certificate-arn` TLS option (the AWS controller's) wins over certificateRefs.
     * `allow_takeover_from`: the `A/allow-takeover-from` annotation, i.e. the ManagedBy value of
       another controller whose service (and SNSAs, listeners, rules) we may retag as ours.
     """
@@ -313,6 +335,7 @@ class Service:
     # Where the service goes when an existing one for the same source has another custom domain
     # (see SERVICE_CREATE_ONLY_FIELDS and translate/README.md "Changing a custom domain safely").
     replacement_name: str = ""
+    certificate: Certificate | None = None  # from certificateRefs; imported into ACM by apply
 
     @property
     def service_networks(self) -> tuple[str, ...]:
@@ -333,6 +356,7 @@ class Service:
             "tags": self.tags,
             "allowTakeoverFrom": self.allow_takeover_from,
             "replacementName": self.replacement_name,
+            "certificate": self.certificate.to_dict() if self.certificate else None,
             "fingerprint": self.fingerprint,
         }
 

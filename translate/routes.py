@@ -326,11 +326,19 @@ def _service(
             Listener(name=lname, port=port, protocol=lst.protocol, default_action=FIXED_404, rules=rule_objs, tags=common_tags)
         )
 
+    # One certificate per Lattice service. The certificate-arn option (the AWS controller's) wins,
+    # then the first listener's certificateRefs Secret (apply imports it into ACM); with neither,
+    # apply discovers one in ACM for the custom domain (or Lattice manages it).
     cert = None
+    secret_cert = None
     for p in accepted:
         for lst in p.listeners:
             if lst.certificate_arn and cert is None:
                 cert = lst.certificate_arn
+            if lst.certificate is not None and secret_cert is None:
+                secret_cert = lst.certificate
+    if cert is not None or domain is None:
+        secret_cert = None  # no custom domain: Lattice serves its own name with its own certificate
 
     key = (src.kind, src.namespace, src.name)
     iap = ctx.policies.iam_auth.get(key)
@@ -357,5 +365,6 @@ def _service(
         tags=tags.route_service_tags(user_tags, ctx.managed_by, src.kind, src.namespace, src.name),
         allow_takeover_from=takeover,
         replacement_name=naming.replacement_service_name(svc_name, domain),
+        certificate=secret_cert,
     )
     return Service(**fields, fingerprint=service_fingerprint(fields))

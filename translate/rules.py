@@ -37,10 +37,11 @@ class RouteRules:
     target_groups: dict[str, TargetGroup] = field(default_factory=dict)  # referenced TGs only
     lookups: dict[str, TargetGroupLookup] = field(default_factory=dict)
     rule_count: int = 0
+    unroutable: bool = False  # TLSRoute whose backends are all invalid (accepted, nothing to forward to)
 
     @property
     def valid(self) -> bool:
-        return bool(self.rules) or self.default_forward is not None
+        return bool(self.rules) or self.default_forward is not None or self.unroutable
 
 
 def _unsupported(kind: str, rule: Mapping[str, Any]) -> None:
@@ -88,6 +89,12 @@ def build(
                 if i > 0:
                     raise RuleRejected(R_UNSUPPORTED_VALUE, "Lattice TLS passthrough supports exactly one TLSRoute rule")
                 if "forward" not in fwd.action:
+                    if fwd.problems:
+                        # Every backend is invalid: the route stays Accepted, ResolvedRefs says why
+                        # (Gateway API). TLS passthrough has no fixed response, so the listener
+                        # forwards nowhere: the service keeps its name and DNS, without a listener.
+                        out.unroutable = True
+                        continue
                     raise RuleRejected(R_UNSUPPORTED_VALUE, "a TLSRoute rule needs at least one valid backend")
                 actions[i] = fwd
                 out.default_forward = fwd.action

@@ -35,6 +35,7 @@ KNOWN_KINDS = frozenset(
         "ReferenceGrant",
         "Service",
         "EndpointSlice",
+        "Secret",  # kubernetes.io/tls Secrets named by listener certificateRefs
         "Namespace",
         "TargetGroupPolicy",
         "VpcAssociationPolicy",

@@ -18,6 +18,28 @@ from translate.snapshot import Snapshot, spec_of
 ADDRESS_TYPES = {"IPV4": "IPv4", "IPV6": "IPv6"}
 
 
+FAMILIES = {"IPv4": "IPV4", "IPv6": "IPV6"}
+
+
+def address_type(snapshot: Snapshot, service: Mapping[str, Any], namespace: str, service_name: str) -> str | None:
+    """The TG `ipAddressType` for a Service ("IPV4" | "IPV6"), or None when it is really dual stack.
+
+    `spec.ipFamilies` alone cannot say: the API server defaults a headless Service without a
+    selector to RequireDualStack with both families even on a single-stack cluster, and its
+    (hand-made) EndpointSlices carry one family. So a Service listing several families is decided by
+    the address types of its EndpointSlices: one family there is that family; both is dual stack,
+    which Lattice target groups cannot express; none yet is the primary family.
+    """
+    families = [f for f in (spec_of(service).get("ipFamilies") or ["IPv4"]) if f in FAMILIES] or ["IPv4"]
+    if len(families) == 1:
+        return FAMILIES[families[0]]
+    seen = {eps.get("addressType") or "IPv4" for eps in snapshot.endpoint_slices(namespace, service_name)}
+    seen &= FAMILIES.keys()  # FQDN slices carry no address Lattice could register
+    if len(seen) > 1:
+        return None
+    return FAMILIES[seen.pop() if seen else families[0]]
+
+
 def service_port_name(service: Mapping[str, Any], port: int) -> str | None:
     """The name of the Service port whose `port` is `port` ("" if unnamed); None if there is none."""
     for p in spec_of(service).get("ports") or ():

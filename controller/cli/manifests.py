@@ -7,6 +7,7 @@ naming the file and the zero-based document index, so the CLI can exit 2 with a 
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -107,8 +108,22 @@ def load(paths: Sequence[str], stdin_text: str | None = None) -> list[dict[str, 
                 _check(label, index, obj)
                 if obj["kind"] in IGNORED_KINDS:
                     continue
+                if obj["kind"] == "Secret":
+                    obj = _as_stored_secret(obj)
                 objects.append(obj)
     return objects
+
+
+def _as_stored_secret(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret as the API server would return it: `stringData` folded into base64 `data` (it wins
+    on a clash, as on the server) and `type` defaulted to Opaque."""
+    out = dict(obj)
+    data = dict(out.get("data") or {})
+    for k, v in (out.pop("stringData", None) or {}).items():
+        data[k] = base64.b64encode(str(v).encode()).decode()
+    out["data"] = data
+    out.setdefault("type", "Opaque")
+    return out
 
 
 def _check(path: str, index: int, obj: Any) -> None:

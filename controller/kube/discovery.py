@@ -38,11 +38,17 @@ class Resource:
 
 # group -> kinds we want (None: every kind the group serves).
 WANTED: dict[str, tuple[str, ...] | None] = {
-    "": ("Service", "Namespace"),
+    "": ("Service", "Namespace", "Secret"),
     "discovery.k8s.io": ("EndpointSlice",),
     GATEWAY_GROUP: ("GatewayClass", "Gateway", "HTTPRoute", "GRPCRoute", "TLSRoute", "ReferenceGrant"),
     AWS_GROUP: None,
 }
+
+
+# Server-side filters for kinds of which we need only a few. Secrets: only kubernetes.io/tls ones
+# can be listener certificates (certificateRefs), so Helm releases, service-account tokens, registry
+# credentials and the like never reach this process (docs/operations.md, "Secrets").
+FIELD_SELECTORS: dict[str, str] = {"Secret": "type=kubernetes.io/tls"}
 
 
 async def _group_versions(kube: KubeClient, group: str) -> list[str]:

@@ -81,6 +81,17 @@ def gateway_class(gateway: dict) -> set[Ref]:
     return {("GatewayClass", "", name)} if name else set()
 
 
+def gateway_secrets(gateway: dict) -> set[Ref]:
+    """The Secrets a Gateway's listeners name in `tls.certificateRefs` (group "", kind Secret)."""
+    ns = _ns(gateway)
+    out: set[Ref] = set()
+    for lst in (gateway.get("spec") or {}).get("listeners") or ():
+        for ref in (lst.get("tls") or {}).get("certificateRefs") or ():
+            if (ref.get("group") or "") in ("", "core") and (ref.get("kind") or "Secret") == "Secret" and ref.get("name"):
+                out.add(("Secret", ref.get("namespace") or ns, ref["name"]))
+    return out
+
+
 def slice_service(eps: dict) -> set[Ref]:
     name = ((eps.get("metadata") or {}).get("labels") or {}).get(SERVICE_NAME_LABEL)
     return {("Service", _ns(eps), name)} if name else set()
@@ -93,6 +104,7 @@ INDEXES: dict[str, tuple[tuple[str, ...], Callable[[dict], set[Ref]]]] = {
     "policy-target": (POLICY_KINDS, policy_target),
     "grant-from": (("ReferenceGrant",), grant_from_namespaces),
     "gateway-class": (("Gateway",), gateway_class),
+    "gateway-secret": (("Gateway",), gateway_secrets),
     "slice-service": (("EndpointSlice",), slice_service),
 }
 

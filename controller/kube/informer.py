@@ -75,6 +75,7 @@ class Informer:
         backoff_initial: float = 0.8,
         backoff_max: float = 30.0,
         healthy_reset: float = 120.0,
+        field_selector: str | None = None,
     ) -> None:
         self.kube = kube
         self.resource = resource
@@ -89,6 +90,8 @@ class Informer:
         self.backoff_initial = backoff_initial
         self.backoff_max = backoff_max
         self.healthy_reset = healthy_reset
+        # server-side filter (discovery.FIELD_SELECTORS): list and watch see only matching objects
+        self.field_selector = field_selector
         self.synced = asyncio.Event()
         self.resource_version: str | None = None
         self.lists = 0
@@ -101,7 +104,7 @@ class Informer:
         cont: str | None = None
         res = self.resource
         while True:
-            query = {"limit": self.page_size, "continue": cont}
+            query = {"limit": self.page_size, "continue": cont, "fieldSelector": self.field_selector}
             doc = await self.kube.get(res.path, query, timeout=60)
             for obj in doc.get("items") or ():
                 items.append(project(obj, res.api_version, res.kind))
@@ -147,6 +150,7 @@ class Informer:
             "allowWatchBookmarks": True,
             "resourceVersion": self.resource_version,
             "timeoutSeconds": random.randint(*self.watch_timeout),
+            "fieldSelector": self.field_selector,
         }
         async with self.kube.stream(res.path, query, sock_read=self.sock_read) as resp:
             content = resp.content

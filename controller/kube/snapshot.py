@@ -97,6 +97,10 @@ class SnapshotView:
         """ReferenceGrants (in any namespace) that admit references from `namespace`."""
         return self._resolve(self._cache.indexes.lookup("grant-from", ("Namespace", "", namespace)))
 
+    def gateways_for_secret(self, namespace: str, name: str) -> tuple[Mapping[str, Any], ...]:
+        """Gateways whose listeners name this Secret in certificateRefs."""
+        return self._resolve(self._cache.indexes.lookup("gateway-secret", ("Secret", namespace, name)))
+
     def gateways_of_class(self, class_name: str) -> tuple[Mapping[str, Any], ...]:
         return self._resolve(self._cache.indexes.lookup("gateway-class", ("GatewayClass", "", class_name)))
 

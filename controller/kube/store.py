@@ -4,7 +4,9 @@ Objects are kept as the API server returns them, minus what no reconcile reads
 and what costs the most memory: `metadata.managedFields` and the
 `kubectl.kubernetes.io/last-applied-configuration` annotation (together often
 more than half of an object), and for EndpointSlices each endpoint's
-`targetRef`, `nodeName`, `hints` and `deprecatedTopology`. LIST items lack `apiVersion`/`kind`; the
+`targetRef`, `nodeName`, `hints` and `deprecatedTopology`; for Secrets every `data` key but the
+certificate and key a listener can use (`tls.crt`, `tls.key`: `ca.crt` and anything else never
+leave this process). LIST items lack `apiVersion`/`kind`; the
 informer stamps them so every cached object is self-describing, as translate's
 snapshot expects.
 
@@ -24,6 +26,7 @@ LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 # addresses, conditions and zone; who runs it (targetRef, nodeName) and routing
 # hints never reach Lattice, and dropping them saves about a third of the memory.
 ENDPOINT_DROP = ("targetRef", "nodeName", "hints", "deprecatedTopology")
+SECRET_KEEP = ("tls.crt", "tls.key")
 
 
 def project(obj: dict, api_version: str, kind: str) -> dict:
@@ -42,6 +45,10 @@ def project(obj: dict, api_version: str, kind: str) -> dict:
         for ep in obj.get("endpoints") or ():
             for k in ENDPOINT_DROP:
                 ep.pop(k, None)
+    elif kind == "Secret":
+        data = obj.get("data")
+        if data:
+            obj["data"] = {k: data[k] for k in SECRET_KEEP if k in data}
     return obj
 
 

@@ -1,8 +1,8 @@
 """Which cached objects a reconcile hands to `translate`: a scoped snapshot. Pure.
 
 Translating the whole cache for every key would make a reconcile O(cluster); the
-translation of one route only depends on the route, its parent Gateways and their
-GatewayClasses, its backends (Services or ServiceImports, their EndpointSlices,
+translation of one route only depends on the route, its parent Gateways, their
+GatewayClasses and listener certificate Secrets, its backends (Services or ServiceImports, their EndpointSlices,
 the ServiceExports and policies that shape their target groups), the
 ReferenceGrants of the namespaces it points into, the policies that target any
 of those, Namespaces (allowedRoutes selectors) and ServiceNetwork objects. So we
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from controller.kube.indexes import gateway_class, policy_target, route_backends, route_parents
+from controller.kube.indexes import gateway_class, gateway_secrets, policy_target, route_backends, route_parents
 from controller.kube.snapshot import SnapshotView
 from translate.model import ROUTE_KINDS
 
@@ -58,6 +58,11 @@ class _Collector:
         for _, _, cls in gateway_class(gw):
             self.add_ref("GatewayClass", "", cls)
         self.policies_for("Gateway", namespace, name)
+        # Listener certificates, and the grants that may allow those in other namespaces.
+        for _, secret_ns, secret_name in sorted(gateway_secrets(gw)):
+            self.add_ref("Secret", secret_ns, secret_name)
+            if secret_ns != namespace:
+                self.add_all(self.view.reference_grants(secret_ns))
 
     def backend(self, kind: str, namespace: str, name: str) -> None:
         if kind == "Service":

@@ -188,3 +188,43 @@ def test_timestamps_stay_strings_and_bad_types_exit_2(capsys, tmp_path):
                  "spec: {parentRefs: [{name: my-hotel}], rules: [{backendRefs: [{name: parking, port: 80, weight: heavy}]}]}\n")
     code, out, err = plan(capsys, "-f", str(g))
     assert code == 2 and "cannot translate" in err
+
+
+def test_plan_accepts_tls_secrets_and_never_prints_their_data(capsys, tmp_path):
+    from tests.tlsmaterial import certificate
+
+    crt, key = certificate(("app.example.com",), with_ca=True)
+    gw = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "lgw", "namespace": "default"},
+          "spec": {"gatewayClassName": "amazon-vpc-lattice", "listeners": [
+              {"name": "https", "protocol": "HTTPS", "port": 443,
+               "tls": {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "app-tls"}]}}]}}
+    gc = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass", "metadata": {"name": "amazon-vpc-lattice"},
+          "spec": {"controllerName": "application-networking.k8s.aws/gateway-api-controller"}}
+    route = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": {"name": "app", "namespace": "default"},
+             "spec": {"parentRefs": [{"name": "lgw"}], "hostnames": ["app.example.com"],
+                      "rules": [{"backendRefs": [{"name": "app", "port": 80}]}]}}
+    # stringData, as people write Secrets by hand (the API server turns it into base64 data)
+    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "app-tls", "namespace": "default"},
+              "type": "kubernetes.io/tls", "stringData": {"tls.crt": crt, "tls.key": key}}
+    path = tmp_path / "tls.yaml"
+    path.write_text(yaml.safe_dump_all([gc, gw, route, secret]))
+    key_body = "".join(key.splitlines()[1:-1])
+    for fmt in ("json", "yaml", "table"):
+        code, out, err = plan(capsys, "-f", str(path), "-o", fmt)
+        assert code == 0, err
+        assert "PRIVATE KEY" not in out + err and key_body[:32] not in out + err
+        assert "BEGIN CERTIFICATE" not in out
+    d = json.loads(plan(capsys, "-f", str(path))[1])
+    (svc,) = d["services"]
+    assert svc["certificate"]["source"] == {"kind": "Secret", "namespace": "default", "name": "app-tls"}
+    assert svc["certificate"]["domains"] == ["app.example.com"] and len(svc["certificate"]["fingerprint"]) == 24
+    (gw_status,) = [s for s in d["status"] if s["kind"] == "Gateway"]
+    conds = {c["type"]: c for c in gw_status["listeners"][0]["conditions"]}
+    assert conds["ResolvedRefs"]["status"] == "True" and conds["Programmed"]["status"] == "True"
+    # an Opaque Secret (type defaulted, as by the API server) is reported, not used
+    secret.pop("type")
+    path.write_text(yaml.safe_dump_all([gc, gw, route, secret]))
+    d = json.loads(plan(capsys, "-f", str(path))[1])
+    (gw_status,) = [s for s in d["status"] if s["kind"] == "Gateway"]
+    conds = {c["type"]: c for c in gw_status["listeners"][0]["conditions"]}
+    assert conds["ResolvedRefs"]["reason"] == "InvalidCertificateRef" and "Opaque" in conds["ResolvedRefs"]["message"]

@@ -212,7 +212,10 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
         await kube.request("POST", f"/api/v1/namespaces/{namespace}/configmaps",
                            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "not-ours"}})
         refused = [
-            ("GET", f"/api/v1/namespaces/{namespace}/secrets", None),
+            # Secrets are read-only (listener certificateRefs): never written or deleted
+            ("POST", f"/api/v1/namespaces/{namespace}/secrets",
+             {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "planted"}, "type": "Opaque"}),
+            ("DELETE", f"/api/v1/namespaces/{namespace}/secrets/planted", None),
             ("GET", "/api/v1/pods", None),
             ("GET", f"/api/v1/namespaces/{namespace}/configmaps/not-ours", None),
             ("DELETE", f"/api/v1/namespaces/{namespace}/configmaps/not-ours", None),

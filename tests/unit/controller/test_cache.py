@@ -127,3 +127,31 @@ def test_endpoint_slices_keep_what_translation_reads():
     p = project(eps, "discovery.k8s.io/v1", "EndpointSlice")
     assert p["endpoints"] == [{"addresses": ["10.0.0.1"], "conditions": {"ready": True}, "zone": "a"}]
     assert p["ports"] == [{"port": 80}]
+
+
+def test_project_keeps_only_the_certificate_and_key_of_a_secret():
+    o = {"metadata": {"name": "t"}, "type": "kubernetes.io/tls",
+         "data": {"tls.crt": "Y3J0", "tls.key": "a2V5", "ca.crt": "Y2E=", "password": "cw=="}}
+    assert project(o, "v1", "Secret")["data"] == {"tls.crt": "Y3J0", "tls.key": "a2V5"}
+
+
+def test_a_certificate_secret_wakes_its_gateways_and_their_routes_only():
+    c, v = setup()
+    c.store("Secret", True)
+    tls = {"mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "app-tls"},
+                                                     {"kind": "Secret", "name": "shared", "namespace": "certs"}]}
+    gw = obj("Gateway", "gw", spec={"listeners": [{"name": "https", "protocol": "HTTPS", "port": 443, "tls": tls}]})
+    c.upsert("Gateway", gw)
+    c.upsert("Gateway", obj("Gateway", "other", spec={"listeners": [{"name": "http", "protocol": "HTTP", "port": 80}]}))
+    c.upsert("HTTPRoute", route("r1", parents=[{"name": "gw"}]))
+    c.upsert("HTTPRoute", route("r2", parents=[{"name": "other"}]))
+    secret = obj("Secret", "app-tls")
+    assert affected_keys("Secret", None, secret, v) == {"Gateway/default/gw", "HTTPRoute/default/r1"}
+    assert affected_keys("Secret", secret, None, v) == {"Gateway/default/gw", "HTTPRoute/default/r1"}
+    assert affected_keys("Secret", None, obj("Secret", "shared", ns="certs"), v) == {"Gateway/default/gw", "HTTPRoute/default/r1"}
+    assert affected_keys("Secret", None, obj("Secret", "nobodys"), v) == set()
+    # a grant in the Secret's namespace (from the Gateway's) decides RefNotPermitted: same keys
+    grant = obj("ReferenceGrant", "g", ns="certs", spec={"from": [{"group": "gateway.networking.k8s.io",
+                                                                   "kind": "Gateway", "namespace": "default"}],
+                                                          "to": [{"group": "", "kind": "Secret"}]})
+    assert {"Gateway/default/gw", "HTTPRoute/default/r1"} <= affected_keys("ReferenceGrant", None, grant, v)

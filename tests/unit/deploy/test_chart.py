@@ -20,7 +20,7 @@ import pytest
 from .helm import CHART, CI_VALUES, ROOT, by_kind, helm, one, render
 
 GATEWAY_GROUP = "gateway.networking.k8s.io"
-PLURALS = {"Service": "services", "Namespace": "namespaces", "EndpointSlice": "endpointslices",
+PLURALS = {"Service": "services", "Namespace": "namespaces", "Secret": "secrets", "EndpointSlice": "endpointslices",
            "GatewayClass": "gatewayclasses", "Gateway": "gateways", "HTTPRoute": "httproutes",
            "GRPCRoute": "grpcroutes", "TLSRoute": "tlsroutes", "ReferenceGrant": "referencegrants"}
 
@@ -113,7 +113,9 @@ def test_cluster_role_is_least_privilege_and_covers_what_the_code_does():
         assert "*" not in r["verbs"] and "*" not in r["resources"] and "*" not in r["apiGroups"]
         assert not {"delete", "deletecollection", "escalate", "bind", "impersonate"} & set(r["verbs"])
     resources = {res for r in rules for res in r["resources"]}
-    assert not {"secrets", "pods", "configmaps", "leases"} & resources
+    assert not {"pods", "configmaps", "leases"} & resources
+    # Secrets: read only (listener certificates), never written
+    assert all(set(r["verbs"]) <= {"get", "list", "watch"} for r in rules if "secrets" in r["resources"])
     # informers: list + watch on every kind discovery asks for
     plurals = {**PLURALS, **aws_plurals()}
     for group, kinds in WANTED.items():

@@ -81,3 +81,45 @@ def test_scope_leaves_out_unrelated_objects():
     )
     names = {(o["kind"], o["metadata"].get("name")) for o in scope.route_scope(view, route)}
     assert ("HTTPRoute", "checkoutroute") not in names
+
+
+def _tls_variation():
+    """my-hotel with an HTTPS listener whose certificate Secret lives in another namespace (granted),
+    a second Gateway naming a missing Secret, and an unrelated TLS Secret."""
+    from tests.tlsmaterial import tls_secret
+
+    objs = objects("my-hotel")
+    gw = next(o for o in objs if o["kind"] == "Gateway")
+    gw["spec"]["listeners"].append({"name": "https", "protocol": "HTTPS", "port": 443, "tls": {
+        "mode": "Terminate", "certificateRefs": [{"kind": "Secret", "name": "hotel-tls", "namespace": "certs"}]}})
+    for o in objs:
+        if o["kind"] == "HTTPRoute":
+            o["spec"]["hostnames"] = [f"{o['metadata']['name']}.example.com"]
+            for ref in o["spec"]["parentRefs"]:
+                ref.pop("sectionName", None)
+    grant = {"apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
+             "metadata": {"name": "certs", "namespace": "certs"},
+             "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "Gateway",
+                                "namespace": gw["metadata"].get("namespace", "default")}],
+                      "to": [{"group": "", "kind": "Secret"}]}}
+    return objs + [tls_secret("hotel-tls", "certs", domains=("*.example.com",)), grant,
+                   tls_secret("unrelated", "default", domains=("x.example.org",))]
+
+
+def test_scopes_carry_listener_certificates_and_their_grants():
+    view = view_of(_tls_variation())
+    whole = translate(Snapshot.of(view.objects()), CONFIG)
+    gw = next(o for o in view.objects() if o["kind"] == "Gateway")
+    meta = gw["metadata"]
+    part = translate(Snapshot.of(scope.gateway_scope(view, gw)), CONFIG)
+    assert part.outcome("Gateway", meta["namespace"], meta["name"]) == whole.outcome("Gateway", meta["namespace"], meta["name"])
+    certified = 0
+    for route in [o for o in view.objects() if o["kind"] == "HTTPRoute"]:
+        src = Source("HTTPRoute", route["metadata"]["namespace"], route["metadata"]["name"])
+        gathered = scope.route_scope(view, route)
+        assert ("Secret", "unrelated") not in {(o["kind"], o["metadata"]["name"]) for o in gathered}
+        part = translate(Snapshot.of(gathered), CONFIG)
+        assert part.services_of(src) == whole.services_of(src)
+        for svc in part.services_of(src):
+            certified += svc.certificate is not None and svc.certificate.source.key == "Secret/certs/hotel-tls"
+    assert certified >= 1

@@ -29,7 +29,10 @@ def weights(action):
         ([backend("svc", port=81)], [], FIXED_500, "BackendNotFound"),  # no such Service port
         ([backend("svc", weight=0)], [], FIXED_500, None),  # all weights 0 → 500 (our documented choice)
         ([backend("svc", ns="other")], [service(ns="other")], FIXED_500, "RefNotPermitted"),
-        ([backend("dual")], [service("dual", families=["IPv4", "IPv6"])], FIXED_500, "UnsupportedValue"),
+        # really dual stack: endpoints of both families (a Lattice TG has one address type)
+        ([backend("dual")], [service("dual", families=["IPv4", "IPv6"]), endpoints("dual"),
+                             dict(endpoints("dual", ips=("fd00::1",), name="dual-v6"), addressType="IPv6")],
+         FIXED_500, "UnsupportedValue"),
     ],
 )
 def test_invalid_backends_return_500(backends, extra, expect_action, reason):
@@ -240,3 +243,33 @@ def test_service_export_target_groups():
     assert tg.tags["application-networking.k8s.aws/SourceTypeKey"] == "ServiceExport"
     tgs = run(base(export([{"port": 80, "routeType": "HTTP"}, {"port": 80, "routeType": "GRPC"}]))).target_groups
     assert sorted(thaw(t.config)["protocolVersion"] for t in tgs) == ["GRPC", "HTTP1"]
+
+
+def headless(name: str = "db") -> dict:
+    """A headless Service without a selector, as the API server stores it: RequireDualStack with both
+    families, whatever the cluster's stack (its EndpointSlices are made by hand)."""
+    svc = service(name, families=["IPv4", "IPv6"])
+    svc["spec"].update(clusterIP="None", clusterIPs=["None"], ipFamilyPolicy="RequireDualStack")
+    return svc
+
+
+@pytest.mark.parametrize("address_type, ips, ip_type", [
+    ("IPv4", ("10.0.0.7", "10.0.0.8"), "IPV4"),
+    ("IPv6", ("fd00::7",), "IPV6"),
+])
+def test_a_headless_service_without_selector_takes_its_endpoint_slices_family(address_type, ips, ip_type):
+    eps = dict(endpoints("db", ips=ips), addressType=address_type)
+    res = run(base(route(rules=[rule(backend("db"))]), headless(), eps))
+    conds = parent_conditions(res)
+    assert conds["Accepted"].status == "True" and conds["ResolvedRefs"].status == "True", conds
+    (tg,) = res.target_groups
+    assert tg.config["ipAddressType"] == ip_type
+    assert sorted(t.id for t in tg.targets) == sorted(ips)
+
+
+def test_a_service_export_of_a_headless_service_is_exported():
+    exp = {"apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "ServiceExport",
+           "metadata": {"name": "db", "namespace": "default",
+                        "annotations": {"application-networking.k8s.aws/federation": "amazon-vpc-lattice"}}}
+    (tg,) = run([gatewayclass(), headless(), endpoints("db", ips=("10.0.0.7",)), exp]).target_groups
+    assert tg.config["ipAddressType"] == "IPV4" and [t.id for t in tg.targets] == ["10.0.0.7"]

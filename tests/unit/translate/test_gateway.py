@@ -72,7 +72,7 @@ def test_listener_protocols(lst, accepted_reason, programmed):
 
 def test_gateway_without_valid_listener_is_not_accepted():
     res = run([gatewayclass(), gateway(listeners=[listener("tcp", "TCP", 9000)])])
-    assert conds(res, "Gateway", "default", "lgw")["Accepted"].reason == "Invalid"
+    assert conds(res, "Gateway", "default", "lgw")["Accepted"].reason == "ListenersNotValid"  # Gateway API; was "Invalid" (issue 10, item 6)
     assert res.service_networks == ()
 
 
@@ -203,3 +203,15 @@ def test_modify_listeners_changes_model():
     b = run(objs)
     assert [lst.port for lst in b.services[0].listeners] == [80, 8080]
     assert a.services[0].fingerprint != b.services[0].fingerprint
+
+
+@pytest.mark.parametrize("listeners", [
+    [listener("tcp", "TCP", 9000)],
+    [listener("tcp", "TCP", 9000), listener("udp", "UDP", 53)],
+    [listener("https", "HTTPS", 443, tls={"certificateRefs": [{"kind": "Secret", "name": "missing"}]})],
+])
+def test_a_gateway_without_a_valid_listener_is_not_accepted_with_listeners_not_valid(listeners):
+    res = run([gatewayclass(), gateway(listeners=listeners)])
+    c = conds(res, "Gateway", "default", "lgw")
+    assert (c["Accepted"].status, c["Accepted"].reason) == ("False", "ListenersNotValid")
+    assert (c["Programmed"].status, c["Programmed"].reason) == ("False", "Invalid")

@@ -26,8 +26,25 @@ def test_tlsroute_needs_exactly_one_rule():
     assert "exactly one" in c["PartiallyInvalid"].message
     no_backend = route(kind="TLSRoute", hostnames=["db.example.com"], rules=[{"backendRefs": [backend("missing")]}])
     res = run(tls_world(no_backend))
-    assert parent_conditions(res, kind="TLSRoute")["Accepted"].status == "False"
-    assert res.services == ()
+    # Gateway API: a bad backend is a ResolvedRefs problem; the route is still Accepted (issue 10, item 5)
+    c = parent_conditions(res, kind="TLSRoute")
+    assert (c["Accepted"].status, c["Accepted"].reason) == ("True", "Accepted")
+    assert (c["ResolvedRefs"].status, c["ResolvedRefs"].reason) == ("False", "BackendNotFound")
+    assert "PartiallyInvalid" not in c
+    # Nothing to forward to: the service keeps its name and DNS, without a listener or target group.
+    (svc,) = res.services
+    assert svc.listeners == () and res.target_groups == ()
+    assert res.outcome("Gateway", "default", "lgw").listeners[0].attached_routes == 1
+
+
+@pytest.mark.parametrize("ref, reason", [
+    (backend("svc", ns="other"), "RefNotPermitted"),
+    (backend("svc", kind="ConfigMap", group=""), "InvalidKind"),
+])
+def test_tlsroute_with_a_bad_backend_is_accepted_with_resolved_refs_false(ref, reason):
+    r = route(kind="TLSRoute", hostnames=["db.example.com"], rules=[{"backendRefs": [ref]}])
+    c = parent_conditions(run(tls_world(r)), kind="TLSRoute")
+    assert (c["Accepted"].status, c["ResolvedRefs"].status, c["ResolvedRefs"].reason) == ("True", "False", reason)
 
 
 def test_http2_policy_disables_default_health_check():

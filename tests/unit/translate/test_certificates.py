@@ -1,0 +1,176 @@
+"""Listener certificateRefs per the Gateway API: the exact ResolvedRefs/Programmed outcome of every
+kind of bad reference, the certificate a valid one gives the Lattice service, and that a private key
+never appears in the plan output."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from tests.tlsmaterial import b64, certificate, tls_secret
+from translate import certificates
+
+from .builders import GW, endpoints, gateway, gatewayclass, listener, parent_conditions, route, run, service
+
+A = "application-networking.k8s.aws/"
+HOST = "app.example.com"
+
+
+def https(refs=None, options=None, name="https", port=443) -> dict:
+    tls: dict = {"mode": "Terminate"}
+    if refs is not None:
+        tls["certificateRefs"] = refs
+    if options is not None:
+        tls["options"] = options
+    return listener(name, "HTTPS", port, tls=tls)
+
+
+def objects(*extra, refs=None, options=None, gw_ns="default") -> list[dict]:
+    refs = [{"group": "", "kind": "Secret", "name": "app-tls"}] if refs is None else refs
+    gw = gateway(ns=gw_ns, listeners=[listener("http", "HTTP", 80), https(refs, options)])
+    parents = [{"name": "lgw", "namespace": gw_ns}]
+    return [gatewayclass(), gw, service(), endpoints(), route(hostnames=[HOST], parents=parents), *extra]
+
+
+def listener_conditions(result, name="https", ns="default") -> dict:
+    gw = result.outcome("Gateway", ns, "lgw")
+    (lst,) = [x for x in gw.listeners if x.name == name]
+    return {c.type: c for c in lst.conditions}
+
+
+def test_a_valid_secret_resolves_and_becomes_the_service_certificate():
+    res = run(objects(tls_secret(domains=(HOST,))))
+    conds = listener_conditions(res)
+    assert (conds["ResolvedRefs"].status, conds["ResolvedRefs"].reason) == ("True", "ResolvedRefs")
+    assert (conds["Programmed"].status, conds["Programmed"].reason) == ("True", "Programmed")
+    (svc,) = res.services
+    assert svc.certificate_arn is None
+    assert svc.certificate is not None and svc.certificate.source.key == "Secret/default/app-tls"
+    assert svc.certificate.domains == (HOST,)
+    assert svc.certificate.certificate.startswith("-----BEGIN CERTIFICATE-----")
+    assert "PRIVATE KEY" in svc.certificate.private_key
+    assert [lst.protocol for lst in svc.listeners] == ["HTTP", "HTTPS"]
+
+
+def test_a_chain_is_split_from_the_leaf():
+    crt, key = certificate((HOST,), with_ca=True)
+    (svc,) = run(objects(tls_secret(crt=crt, key=key))).services
+    assert svc.certificate.certificate.count("BEGIN CERTIFICATE") == 1
+    assert svc.certificate.chain.count("BEGIN CERTIFICATE") == 1
+
+
+BAD = [
+    ("missing secret", [], None, "InvalidCertificateRef", "does not exist"),
+    ("wrong type", [tls_secret(type_="Opaque", domains=(HOST,))], None, "InvalidCertificateRef", "not kubernetes.io/tls"),
+    ("no tls.key", [tls_secret(data={"tls.crt": b64(certificate((HOST,))[0])})], None, "InvalidCertificateRef", "no tls.key"),
+    # the Gateway API conformance suite's malformed Secret: base64 of "Hello world" in both keys
+    ("malformed pem", [tls_secret(data={"tls.crt": "SGVsbG8gd29ybGQK", "tls.key": "SGVsbG8gd29ybGQK"})], None,
+     "InvalidCertificateRef", "no PEM certificate"),
+    ("not base64", [tls_secret(data={"tls.crt": "%%%", "tls.key": "%%%"})], None, "InvalidCertificateRef", "base64"),
+    ("key of another certificate", [tls_secret(crt=certificate((HOST,), seed=1)[0], key=certificate((HOST,), seed=2)[1])],
+     None, "InvalidCertificateRef", "does not belong"),
+    ("key ACM cannot import", [tls_secret(domains=(HOST,), kind="ed25519")], None, "InvalidCertificateRef", "ACM cannot import"),
+    ("curve ACM cannot import", [tls_secret(domains=(HOST,), kind="ec-k1")], None, "InvalidCertificateRef", "secp256k1"),
+    ("wrong group", [tls_secret(domains=(HOST,))], [{"group": "wrong.group.company.io", "kind": "Secret", "name": "app-tls"}],
+     "InvalidCertificateRef", "only core Secrets"),
+    ("wrong kind", [tls_secret(domains=(HOST,))], [{"group": "", "kind": "WrongKind", "name": "app-tls"}],
+     "InvalidCertificateRef", "only core Secrets"),
+    ("cross-namespace, no grant", [tls_secret(ns="certs", domains=(HOST,))],
+     [{"kind": "Secret", "name": "app-tls", "namespace": "certs"}], "RefNotPermitted", "no ReferenceGrant"),
+    ("cross-namespace, no grant, no secret", [], [{"kind": "Secret", "name": "app-tls", "namespace": "certs"}],
+     "RefNotPermitted", "no ReferenceGrant"),
+    ("second ref bad", [tls_secret(domains=(HOST,))],
+     [{"kind": "Secret", "name": "app-tls"}, {"kind": "Secret", "name": "gone"}], "InvalidCertificateRef", "gone"),
+]
+
+
+@pytest.mark.parametrize("case, extra, refs, reason, words", BAD, ids=[b[0] for b in BAD])
+def test_a_bad_certificate_ref_is_reported_and_the_listener_is_not_programmed(case, extra, refs, reason, words):
+    res = run(objects(*extra, refs=refs))
+    conds = listener_conditions(res)
+    assert (conds["ResolvedRefs"].status, conds["ResolvedRefs"].reason) == ("False", reason)
+    assert words in conds["ResolvedRefs"].message
+    assert (conds["Programmed"].status, conds["Programmed"].reason) == ("False", "Invalid")
+    assert conds["Accepted"].status == "True"  # the listener is fine; its reference is not
+    assert "PRIVATE" not in conds["ResolvedRefs"].message
+    # The other listener keeps working: the route is served over HTTP only, never with another certificate.
+    http = listener_conditions(res, "http")
+    assert http["Programmed"].status == "True" and http["ResolvedRefs"].status == "True"
+    gw = {c.type: c for c in res.outcome("Gateway", "default", "lgw").conditions}
+    assert (gw["Accepted"].status, gw["Accepted"].reason) == ("True", "ListenersNotValid")
+    (svc,) = res.services
+    assert [lst.protocol for lst in svc.listeners] == ["HTTP"]
+    assert svc.certificate is None
+    assert parent_conditions(res)["Accepted"].status == "True"
+    attached = {x.name: x.attached_routes for x in res.outcome("Gateway", "default", "lgw").listeners}
+    assert attached == {"http": 1, "https": 0}
+
+
+def test_a_route_only_on_the_bad_listener_is_not_accepted():
+    objs = objects(refs=[{"kind": "Secret", "name": "gone"}])
+    objs[-1]["spec"]["parentRefs"] = [{"name": "lgw", "sectionName": "https"}]
+    res = run(objs)
+    acc = parent_conditions(res)["Accepted"]
+    assert (acc.status, acc.reason) == ("False", "NotAllowedByListeners")
+    assert res.services == ()
+
+
+def test_a_reference_grant_permits_a_cross_namespace_secret_and_removing_it_revokes():
+    grant = {"apiVersion": f"{GW}/v1beta1", "kind": "ReferenceGrant", "metadata": {"name": "g", "namespace": "certs"},
+             "spec": {"from": [{"group": GW, "kind": "Gateway", "namespace": "default"}],
+                      "to": [{"group": "", "kind": "Secret", "name": "app-tls"}]}}
+    refs = [{"kind": "Secret", "name": "app-tls", "namespace": "certs"}]
+    secret = tls_secret(ns="certs", domains=(HOST,))
+    granted = run(objects(secret, grant, refs=refs))
+    assert listener_conditions(granted)["ResolvedRefs"].status == "True"
+    assert granted.services[0].certificate.source.key == "Secret/certs/app-tls"
+    revoked = run(objects(secret, refs=refs))
+    assert listener_conditions(revoked)["ResolvedRefs"].reason == "RefNotPermitted"
+
+
+def test_the_certificate_arn_option_wins_and_keeps_the_listener_programmed():
+    arn = "arn:aws:acm:us-west-2:111122223333:certificate/abc"
+    res = run(objects(refs=[{"kind": "Secret", "name": "gone"}], options={A + "certificate-arn": arn}))
+    conds = listener_conditions(res)
+    assert conds["ResolvedRefs"].reason == "InvalidCertificateRef"  # honest about the ref
+    assert conds["Programmed"].status == "True"  # but it has a certificate
+    (svc,) = res.services
+    assert svc.certificate_arn == arn and svc.certificate is None
+    with_secret = run(objects(tls_secret(domains=(HOST,)), options={A + "certificate-arn": arn})).services[0]
+    assert with_secret.certificate_arn == arn and with_secret.certificate is None
+
+
+def test_a_rotated_secret_changes_the_fingerprints():
+    first = tls_secret(domains=(HOST,), serial=1)
+    one = run(objects(first)).services[0]
+    two = run(objects(tls_secret(domains=(HOST,), serial=2))).services[0]
+    assert one.certificate.fingerprint != two.certificate.fingerprint
+    assert one.fingerprint != two.fingerprint
+    again = run(objects(first)).services[0]
+    assert again.fingerprint == one.fingerprint
+
+
+def test_without_a_custom_domain_no_certificate_is_imported():
+    objs = objects(tls_secret(domains=(HOST,)))
+    (r,) = [o for o in objs if o["kind"] == "HTTPRoute"]
+    del r["spec"]["hostnames"]
+    (svc,) = run(objs).services
+    assert svc.custom_domain_name is None and svc.certificate is None
+
+
+def test_the_plan_output_never_holds_key_material():
+    crt, key = certificate((HOST,), with_ca=True)
+    res = run(objects(tls_secret(crt=crt, key=key)))
+    text = orjson.dumps(res.to_dict()).decode()
+    body = "".join(key.splitlines()[1:-1])
+    assert body[:40] not in text and "PRIVATE KEY" not in text
+    assert res.services[0].certificate.fingerprint in text
+    assert "PRIVATE" not in repr(res.services[0])
+
+
+def test_parse_is_memoised_by_content():
+    crt, key = certificate((HOST,))
+    certificates.parse.cache_clear()
+    certificates.parse(b64(crt), b64(key))
+    certificates.parse(b64(crt), b64(key))
+    assert certificates.parse.cache_info().hits == 1

@@ -1,0 +1,152 @@
+"""Listener `certificateRefs`: resolve them per the Gateway API, and read the Secret they name.
+
+Rules (Gateway API `ListenerTLSConfig.certificateRefs` and the listener condition reasons), checked
+for every ref of an HTTPS listener in this order, the first failure decides:
+
+1. group "" (core) and kind Secret, else ResolvedRefs=False / InvalidCertificateRef;
+2. a ref into another namespace needs a ReferenceGrant there (from Gateway in the Gateway's
+   namespace, to Secret), else ResolvedRefs=False / RefNotPermitted, whether the Secret exists or
+   not (the reference is not allowed, so its target is not looked at);
+3. the Secret exists, has type `kubernetes.io/tls`, and `tls.crt` / `tls.key` hold a PEM
+   certificate chain and an unencrypted PEM private key of a kind ACM imports (RSA 1024-4096 bits,
+   EC P-256/P-384/P-521) that belongs to the first certificate, else InvalidCertificateRef with
+   the reason in the message.
+
+A listener with a bad ref is not programmed (its routes would otherwise be served with some other
+certificate); the Gateway's other listeners keep working. Lattice serves one certificate per
+service, so the first ref is the one imported into ACM (`lattice/certificates.py`); the others are
+still checked so status is honest.
+
+Parsing is pure (no clock: expiry is ACM's business) and memoised by the Secret's bytes, so a
+Secret shared by many routes is parsed once per process.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.x509.oid import NameOID
+
+from translate import grants
+from translate.model import Certificate, Source
+from translate.snapshot import Snapshot
+from translate.status.conditions import R_INVALID_CERTIFICATE_REF, R_REF_NOT_PERMITTED
+
+TLS_SECRET_TYPE = "kubernetes.io/tls"
+GATEWAY_GROUP = "gateway.networking.k8s.io"
+# What ACM ImportCertificate accepts (AWS Certificate Manager user guide, "Prerequisites for
+# importing certificates"): RSA 1024/2048/3072/4096 and ECDSA on these curves.
+RSA_BITS = (1024, 2048, 3072, 4096)
+EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
+
+
+class CertificateProblem(ValueError):
+    """Why a ref cannot be used: `reason` is the listener ResolvedRefs reason."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+def resolve(snapshot: Snapshot, gateway_ns: str, refs: Any) -> tuple[Certificate | None, CertificateProblem | None]:
+    """(the certificate of the first ref, the first problem of any ref); both None without refs."""
+    first: Certificate | None = None
+    for i, ref in enumerate(refs or ()):
+        try:
+            cert = _one(snapshot, gateway_ns, ref)
+        except CertificateProblem as problem:
+            return None, problem
+        if i == 0:
+            first = cert
+    return first, None
+
+
+def _one(snapshot: Snapshot, gateway_ns: str, ref: Any) -> Certificate:
+    if not isinstance(ref, Mapping):
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF, "certificateRefs entries must be objects")
+    group, kind = str(ref.get("group") or ""), str(ref.get("kind") or "Secret")
+    name = str(ref.get("name") or "")
+    ns = str(ref.get("namespace") or gateway_ns)
+    if group not in ("", "core") or kind != "Secret":
+        raise CertificateProblem(
+            R_INVALID_CERTIFICATE_REF,
+            f"certificateRef {group or 'core'}/{kind} {name}: only core Secrets (group \"\", kind Secret) are supported")
+    if not grants.permitted(snapshot, from_group=GATEWAY_GROUP, from_kind="Gateway", from_namespace=gateway_ns,
+                            to_group="", to_kind="Secret", to_namespace=ns, to_name=name):
+        raise CertificateProblem(R_REF_NOT_PERMITTED,
+                                 f"Secret {ns}/{name}: no ReferenceGrant in {ns} allows Gateways from {gateway_ns}")
+    secret = snapshot.get("Secret", ns, name)
+    if secret is None:
+        # The controller watches only kubernetes.io/tls Secrets (docs/operations.md), so a Secret of
+        # another type looks missing too.
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF,
+                                 f"Secret {ns}/{name} does not exist (or is not of type {TLS_SECRET_TYPE})")
+    if secret.get("type") != TLS_SECRET_TYPE:
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF,
+                                 f"Secret {ns}/{name} has type {secret.get('type')!r}, not {TLS_SECRET_TYPE}")
+    data = secret.get("data") or {}
+    missing = [k for k in ("tls.crt", "tls.key") if not data.get(k)]
+    if missing:
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"Secret {ns}/{name} has no {' or '.join(missing)}")
+    try:
+        parsed = parse(str(data["tls.crt"]), str(data["tls.key"]))
+    except CertificateProblem as exc:
+        raise CertificateProblem(exc.reason, f"Secret {ns}/{name}: {exc.message}") from None
+    return Certificate(Source("Secret", ns, name), *parsed)
+
+
+@lru_cache(maxsize=1024)
+def parse(crt_b64: str, key_b64: str) -> tuple[str, tuple[str, ...], str, str, str]:
+    """(fingerprint, domains, leaf PEM, key PEM, chain PEM) of a Secret's base64 `tls.crt`/`tls.key`.
+
+    Raises CertificateProblem (InvalidCertificateRef) for anything ACM would refuse to import.
+    """
+    try:
+        crt_pem, key_pem = base64.b64decode(crt_b64, validate=True), base64.b64decode(key_b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF, "tls.crt or tls.key is not valid base64") from None
+    try:
+        certs = x509.load_pem_x509_certificates(crt_pem)
+    except ValueError:
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF, "tls.crt holds no PEM certificate") from None
+    try:
+        key = serialization.load_pem_private_key(key_pem, password=None)
+    except (ValueError, TypeError) as exc:
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"tls.key holds no unencrypted PEM private key ({exc})") from None
+    if isinstance(key, rsa.RSAPrivateKey):
+        if key.key_size not in RSA_BITS:
+            raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"ACM cannot import {key.key_size}-bit RSA keys")
+    elif isinstance(key, ec.EllipticCurvePrivateKey):
+        if key.curve.name not in EC_CURVES:
+            raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"ACM cannot import EC keys on {key.curve.name}")
+    else:
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"ACM cannot import {type(key).__name__.removeprefix('_')} keys")
+    leaf = certs[0]
+    raw = serialization.PublicFormat.SubjectPublicKeyInfo
+    enc = serialization.Encoding.DER
+    if leaf.public_key().public_bytes(enc, raw) != key.public_key().public_bytes(enc, raw):
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF, "tls.key does not belong to the first certificate of tls.crt")
+    pem = serialization.Encoding.PEM
+    leaf_pem = leaf.public_bytes(pem).decode()
+    chain_pem = "".join(c.public_bytes(pem).decode() for c in certs[1:])
+    key_text = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    fp = hashlib.sha256("\x1f".join((leaf_pem, chain_pem, key_text)).encode()).hexdigest()[:24]
+    return fp, _domains(leaf), leaf_pem, key_text, chain_pem
+
+
+def _domains(cert: x509.Certificate) -> tuple[str, ...]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        names = san.get_values_for_type(x509.DNSName)
+    except x509.ExtensionNotFound:
+        names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    return tuple(dict.fromkeys(n.lower().rstrip(".") for n in names))
