@@ -24,7 +24,7 @@ frozen (`FrozenDict`/tuples, see `frozen.py`) so plan/apply can pass them to bot
 after swapping `targetGroupIdentifier` names for IDs. Every forward entry carries its `weight`.
 
 Scalar fields are snake_case Python attributes; `to_dict()` renders every type with the Lattice
-member names the `latticegw plan` JSON contract uses (ARCHITECTURE.md).
+member names the `latticegw plan` JSON contract uses (docs/reference/plan-output.md).
 
 Ownership
 ---------
@@ -577,7 +577,7 @@ class Translation:
         return tuple(t for t in self.target_groups if t.source == source)
 
     def to_dict(self) -> dict[str, Any]:
-        """The `latticegw plan` JSON contract (ARCHITECTURE.md)."""
+        """The `latticegw plan` JSON contract (docs/reference/plan-output.md)."""
         return {
             "serviceNetworks": [s.to_dict() for s in self.service_networks],
             "services": [s.to_dict() for s in self.services],

@@ -2,7 +2,7 @@
 
     latticegw plan -f examples/my-hotel -o table
 
-`-o json` (default) and `-o yaml` print the contract in ARCHITECTURE.md; `-o table` prints one line
+`-o json` (default) and `-o yaml` print the contract in docs/reference/plan-output.md; `-o table` prints one line
 per Lattice resource indented under its Kubernetes source, with rejected objects marked `✗`.
 Configuration comes from the same environment variables as the controller (CLUSTER_NAME,
 CLUSTER_VPC_ID, AWS_ACCOUNT_ID, REGION, DEFAULT_SERVICE_NETWORK, ENABLE_SERVICE_NETWORK_OVERRIDE)
