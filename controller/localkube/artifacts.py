@@ -21,6 +21,8 @@ class Artifacts:
     kube_dir: Path  # holds kube-apiserver and etcd
     crd_dir: Path  # holds standard/ and experimental/ Gateway API CRDs
     versions: dict[str, str]
+    # external-dns's DNSEndpoint CRD: optional in clusters, so it is never installed by default.
+    dnsendpoint_crd: Path | None = None
 
     @property
     def kube_apiserver(self) -> Path:
@@ -56,7 +58,9 @@ def locate_artifacts() -> Artifacts:
     values = dict(
         line.split("=", 1) for line in proc.stdout.splitlines() if "=" in line
     )
-    return Artifacts(Path(values["KUBE_DIR"]), Path(values["CRD_DIR"]), _read_versions())
+    crd = values.get("DNSENDPOINT_CRD")
+    return Artifacts(Path(values["KUBE_DIR"]), Path(values["CRD_DIR"]), _read_versions(),
+                     Path(crd) if crd else None)
 
 
 def _read_versions() -> dict[str, str]:

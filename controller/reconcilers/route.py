@@ -24,6 +24,7 @@ One reconcile, level-based:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 import structlog
@@ -36,6 +37,7 @@ from controller.annotations import LATTICE_SERVICE_ARN as ARN_ANNOTATION
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import route_events, scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
+from controller.reconcilers.dns_endpoints import DnsEndpoints
 from controller.reconcilers.drift import DriftClock
 from controller.reconcilers.finalizers import (
     add_finalizer,
@@ -56,6 +58,10 @@ class RouteReconciler:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.drift = DriftClock(lambda: ctx.runtime.config.resync_seconds)
+
+    @cached_property
+    def dns_endpoints(self) -> DnsEndpoints:
+        return DnsEndpoints(self.ctx.runtime.kube)
 
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
@@ -81,6 +87,7 @@ class RouteReconciler:
         desired = _desired_fingerprints(outcome, services, target_groups, lookups)
         refresh = self.drift.due(source)
         if not refresh and progress.is_current(route, *desired):
+            await self._publish_dns(route, services, None)  # e.g. ExternalDNS's CRD installed since
             return Result()  # this very model was applied (perhaps by an earlier leader)
         if services or target_groups:
             route = await add_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, route)
@@ -100,10 +107,13 @@ class RouteReconciler:
         # generation already succeeded), so before the annotations move on.
         self._events(route, outcome, result, status_changed=status_changed or export)
         await self._annotate(route, services, result, desired, verified=refresh)
+        await self._publish_dns(route, services, result)
         return _result_of(result)
 
     async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
         self.drift.forget(source)
+        if route is not None:
+            self.dns_endpoints.forget(route)
         sync = await self.ctx.lattice()
         result = await sync.apply_source(source, (), (), ())
         if result.errors and route is not None:
@@ -134,6 +144,20 @@ class RouteReconciler:
         if svc is not None and svc.arn:
             annotations.update({DOMAIN_ANNOTATION: svc.dns_name or None, ARN_ANNOTATION: svc.arn})
         await patch_annotations(self.ctx.runtime.kube, self.ctx.runtime.status, route, annotations)
+
+    async def _publish_dns(self, route: Mapping[str, Any], services, result) -> None:
+        """ExternalDNS: the custom domain as a CNAME of the service's Lattice DNS name, once known
+        (from this pass's result, or the route's annotation when the pass skipped AWS)."""
+        if not services or not services[0].custom_domain_name:
+            return
+        if result is None:
+            dns_name = ((route.get("metadata") or {}).get("annotations") or {}).get(DOMAIN_ANNOTATION)
+        else:
+            svc = result.services.get(services[0].name)
+            dns_name = svc.dns_name if svc is not None else None
+        problem = await self.dns_endpoints.publish(route, services[0].custom_domain_name, dns_name)
+        if problem:
+            self.ctx.event(route, "Warning", "DNSEndpointConflict", problem)
 
     def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, status_changed: bool) -> None:
         for ev in route_events.decide(route, outcome, result, status_changed=status_changed):

@@ -5,6 +5,7 @@
 # Output layout (LATTICEGW_CACHE defaults to ~/.cache/latticegw):
 #   $LATTICEGW_CACHE/kube-$KUBERNETES_VERSION/{kube-apiserver,etcd}
 #   $LATTICEGW_CACHE/gateway-api-$GATEWAY_API_VERSION/{standard,experimental}/*.yaml
+#   $LATTICEGW_CACHE/external-dns-$EXTERNAL_DNS_VERSION/dnsendpoints.externaldns.k8s.io.yaml
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck disable=SC1091
@@ -12,6 +13,7 @@ source "$here/versions.env"
 cache="${LATTICEGW_CACHE:-$HOME/.cache/latticegw}"
 kube_dir="$cache/kube-$KUBERNETES_VERSION"
 crd_dir="$cache/gateway-api-$GATEWAY_API_VERSION"
+edns_dir="$cache/external-dns-$EXTERNAL_DNS_VERSION"
 
 command -v go >/dev/null || { echo "build.sh: the Go toolchain is required to build kube-apiserver" >&2; exit 1; }
 
@@ -45,5 +47,13 @@ if [[ ! -d "$crd_dir/standard" ]]; then
   chmod -R u+w "$crd_dir.tmp"
   rm -rf "$crd_dir" && mv "$crd_dir.tmp" "$crd_dir"
 fi
+if [[ ! -f "$edns_dir/dnsendpoints.externaldns.k8s.io.yaml" ]]; then
+  src="$(cd "$here" && go mod download -json "sigs.k8s.io/external-dns@$EXTERNAL_DNS_VERSION" \
+        | python3 -c 'import json,sys; print(json.load(sys.stdin)["Dir"])')"
+  mkdir -p "$edns_dir"
+  cp "$src/config/crd/standard/dnsendpoints.externaldns.k8s.io.yaml" "$edns_dir/.tmp.yaml"
+  chmod u+w "$edns_dir/.tmp.yaml" && mv "$edns_dir/.tmp.yaml" "$edns_dir/dnsendpoints.externaldns.k8s.io.yaml"
+fi
 echo "KUBE_DIR=$kube_dir"
 echo "CRD_DIR=$crd_dir"
+echo "DNSENDPOINT_CRD=$edns_dir/dnsendpoints.externaldns.k8s.io.yaml"

@@ -12,6 +12,7 @@ from lattice import config as lattice_config
 from controller.annotations import ANNOTATED_KINDS
 from controller.kube.discovery import AWS_GROUP, WANTED
 from controller.queue.store_kube import KubeQueueStore
+from controller.reconcilers.dns_endpoints import GROUP_VERSION as DNS_GROUP_VERSION
 from controller.reconcilers.finalizers import FINALIZERS
 from translate.snapshot import KNOWN_KINDS
 
@@ -26,6 +27,9 @@ PLURALS = {"Service": "services", "Namespace": "namespaces", "Secret": "secrets"
 
 # The first helm use builds it when ~/.cache/latticegw has none (minutes; `make test` builds it first).
 pytestmark = pytest.mark.timeout(1500)
+
+
+DNS_GROUP = DNS_GROUP_VERSION.split("/")[0]
 
 
 def aws_plurals() -> dict[str, str]:
@@ -131,11 +135,14 @@ def test_cluster_role_is_least_privilege_and_covers_what_the_code_does():
     # metadata patches (finalizers, annotations): exactly the kinds that carry our finalizers or our
     # output annotations. A new finalizer or annotated kind in the code fails here until the chart allows it.
     patchable = {(r_group, res) for r in rules for r_group in r["apiGroups"] for res in r["resources"]
-                 if "patch" in r["verbs"] and "/" not in res and r_group != "events.k8s.io"}
+                 if "patch" in r["verbs"] and "/" not in res and r_group not in ("events.k8s.io", DNS_GROUP)}
     wanted = {(AWS_GROUP if kind in aws_plurals() else GATEWAY_GROUP, plurals[kind])
               for kind in set(FINALIZERS) | ANNOTATED_KINDS}
     assert patchable == wanted
     assert allows(rules, "events.k8s.io", "events", "create") and allows(rules, "events.k8s.io", "events", "patch")
+    # ExternalDNS: the route reconciler reads, creates and merge-patches DNSEndpoints, never deletes them
+    for verb in ("get", "create", "patch"):
+        assert allows(rules, DNS_GROUP, "dnsendpoints", verb)
     # read-only on what users own and we only read
     for group, res in (("", "services"), ("discovery.k8s.io", "endpointslices"), ("", "namespaces"),
                        (GATEWAY_GROUP, "referencegrants")):
