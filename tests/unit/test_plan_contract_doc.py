@@ -13,6 +13,7 @@ from translate.frozen import freeze
 from translate.model import (
     AccessLogSubscription,
     AuthPolicy,
+    Certificate,
     Condition,
     Event,
     Listener,
@@ -40,7 +41,8 @@ VPCA = VpcAssociation(Source("VpcAssociationPolicy", "ns", "p"), "vpc-1", ("sg-1
 RULE = Rule("rule", 1, freeze({}), freeze({}))
 LISTENER = Listener("l", 80, "HTTP", freeze({}), (RULE,))
 ASSOC = ServiceNetworkAssociation("sn")
-SERVICE = Service("s", SRC, None, None, "NONE", AUTH, (ASSOC,), (LISTENER,), (ALS,))
+CERT = Certificate(Source("Secret", "ns", "tls"), "fp", ("a.example.com",))
+SERVICE = Service("s", SRC, "a.example.com", None, "NONE", AUTH, (ASSOC,), (LISTENER,), (ALS,), certificate=CERT)
 SN = ServiceNetwork("sn", (SRC,), True, "AWS_IAM", AUTH, VPCA, (ALS,))
 TARGET = Target("10.0.0.1", 80)
 TG = TargetGroup("tg", SRC, Source("Service", "ns", "svc"), "IP", freeze({}), (TARGET,))
@@ -59,6 +61,7 @@ SECTIONS = {
     "source": [SRC.to_dict()],
     "service network": [SN.to_dict()],
     "service": [SERVICE.to_dict()],
+    "certificate": [CERT.to_dict()],
     "association": [ASSOC.to_dict()],
     "listener": [LISTENER.to_dict()],
     "rule": [RULE.to_dict()],
