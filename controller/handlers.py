@@ -32,6 +32,7 @@ from controller.kube.indexes import (
     slice_service,
 )
 from controller.annotations import OUTPUT_ANNOTATIONS
+from controller.reconcilers.finalizers import releasable
 from controller.kube.snapshot import SnapshotView
 
 _IGNORED_TOP = frozenset({"metadata", "status", "apiVersion", "kind"})
@@ -88,6 +89,8 @@ def affected_keys(kind: str, old: Mapping | None, new: Mapping | None, view: Sna
         out |= idx.lookup("policy-target", (kind, ns, name))
     elif kind == "Service":
         out |= _service_keys(view, ns, name)
+        if releasable(obj):  # the AWS controller's legacy finalizer on a deleting Service
+            out.add(own)
     elif kind == "EndpointSlice":
         for o in objs:
             for ref in slice_service(o):

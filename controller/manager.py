@@ -130,12 +130,17 @@ class Manager:
                 self.queue.add(key, prio)
 
     def enqueue_all(self, priority: int = LOW) -> int:
+        """Every object of every reconciled kind; a reconciler with `wants(obj)` (one that only acts
+        on a few objects of a common kind, such as a deleting Service) gets just those."""
         n = 0
         for kind in self.registry.kinds():
             st = self.cache.stores.get(kind)
             if st is None:
                 continue
+            wants = getattr(self.registry.get(kind), "wants", None)
             for key in list(st.keys()):
+                if wants is not None and not wants(st.get_key(key)):
+                    continue
                 self.queue.add(key, priority)
                 n += 1
         return n

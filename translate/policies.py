@@ -5,6 +5,7 @@ IAMAuthPolicy → Gateway | HTTPRoute | GRPCRoute. As in the AWS controller: `ta
 in the policy's own namespace, and when several policies of a kind target the same object the
 oldest (creationTimestamp, then name) wins and the others are Conflicted. AccessLogPolicies only
 conflict when they share a destination type (one subscription per type is allowed per resource).
+A policy being deleted (deletionTimestamp set) is ignored.
 """
 
 from __future__ import annotations
@@ -116,6 +117,10 @@ def resolve(snapshot: Snapshot) -> Policies:
     for kind, valid in VALID_TARGETS.items():
         candidates: dict[tuple[TargetKey, str], list[Obj]] = {}
         for pol in snapshot.list(kind):
+            if meta(pol).get("deletionTimestamp"):
+                # Being deleted: it no longer applies (a finalizer may keep the object a while
+                # longer, until its effect on Lattice is undone), and it gets no status.
+                continue
             ns, name, gen = namespace_of(pol), name_of(pol), generation_of(pol)
             src = Source(kind, ns, name)
             spec = spec_of(pol)

@@ -11,9 +11,10 @@ call; it returns an async closer for the process-wide Lattice client.
 | ServiceExport                 | route.RouteReconciler           | the exported target groups             |
 | ServiceNetwork                | service_network.ServiceNetworkReconciler | the service network           |
 | *Policy (4 kinds)             | conditions_only.policy          | nothing (the target's reconcile does)  |
+| ServiceImport, Service        | released.ReleaseOnly            | nothing: drops the AWS controller's finalizer when deleting |
 
-Services, EndpointSlices, Namespaces, ReferenceGrants and ServiceImports have no
-reconciler of their own: the event handlers turn their changes into the keys of
+EndpointSlices, Namespaces and ReferenceGrants have no reconciler of their own (nor
+Services and ServiceImports beyond letting them go): the event handlers turn their changes into the keys of
 the routes and exports that use them, whose reconcile then registers or
 deregisters just the targets that changed.
 """
@@ -27,6 +28,7 @@ from controller.reconcilers import conditions_only
 from controller.reconcilers.context import Context, translate_config
 from controller.reconcilers.gateway import GatewayReconciler
 from controller.reconcilers.lattice_handle import LatticeHandle
+from controller.reconcilers.released import ReleaseOnly
 from controller.reconcilers.route import RouteReconciler
 from controller.reconcilers.service_network import ServiceNetworkReconciler
 from translate.model import ROUTE_KINDS
@@ -48,7 +50,10 @@ def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[Non
     for kind in (*ROUTE_KINDS, "ServiceExport"):
         registry.register(kind, routes)
     registry.register("ServiceNetwork", ServiceNetworkReconciler(ctx))
-    policy = conditions_only.policy(ctx)
+    policy = conditions_only.policy(ctx, registry)
     for kind in POLICY_KINDS:
         registry.register(kind, policy)
+    release = ReleaseOnly(ctx)
+    for kind in ("ServiceImport", "Service"):
+        registry.register(kind, release)
     return handle.close

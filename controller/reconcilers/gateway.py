@@ -24,7 +24,7 @@ from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
 from controller.reconcilers.drift import DriftClock
-from controller.reconcilers.finalizers import being_deleted, patch_annotations
+from controller.reconcilers.finalizers import being_deleted, patch_annotations, releasable, remove_finalizer
 from controller.reconcilers.status_merge import gateway_status
 from translate.model import Source
 from translate.status.conditions import PROGRAMMED, R_INVALID, R_PENDING, R_PROGRAMMED, false, true
@@ -41,7 +41,11 @@ class GatewayReconciler:
         k = keys.parse(key)
         gw = self.ctx.view.get("Gateway", k.namespace, k.name)
         if gw is None or being_deleted(gw):
-            return Result()  # a Gateway owns no Lattice resource of its own
+            # A Gateway owns no Lattice resource of its own; its routes detach by themselves. The AWS
+            # controller's finalizer (if it left one) goes at once.
+            if releasable(gw):
+                await remove_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, gw)
+            return Result()
         translation = self.ctx.translate(scope.gateway_scope(self.ctx.view, gw))
         outcome = translation.outcome("Gateway", k.namespace, k.name)
         if outcome is None:

@@ -42,7 +42,7 @@ from controller.reconcilers.drift import DriftClock
 from controller.reconcilers.finalizers import (
     add_finalizer,
     being_deleted,
-    has_finalizer,
+    held,
     patch_annotations,
     remove_finalizer,
 )
@@ -71,7 +71,7 @@ class RouteReconciler:
             # Deleted without our finalizer (e.g. before we ever saw it): collect what we own.
             return await self._clean_up(source, None)
         if being_deleted(route):
-            return await self._clean_up(source, route) if has_finalizer(route) else Result()
+            return await self._clean_up(source, route) if held(route) else Result()
 
         export = k.kind == "ServiceExport"
         scope_fn = scope.service_export_scope if export else scope.route_scope

@@ -13,7 +13,7 @@ from controller.kube import keys
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
-from controller.reconcilers.finalizers import add_finalizer, being_deleted, has_finalizer, remove_finalizer
+from controller.reconcilers.finalizers import add_finalizer, being_deleted, held, remove_finalizer
 from controller.reconcilers.status_merge import conditions_status
 from translate.model import ServiceNetwork, Source
 from translate.status.conditions import PROGRAMMED, R_PENDING, R_PROGRAMMED, false, true
@@ -36,7 +36,7 @@ class ServiceNetworkReconciler:
         generation = (obj.get("metadata") or {}).get("generation")
 
         if being_deleted(obj):
-            if not has_finalizer(obj):
+            if not held(obj):
                 return Result()
             result = await sync.delete_service_network(ServiceNetwork(k.name, (source,), managed=True))
             if not (result.in_progress or result.errors or result.conflicts):

@@ -13,7 +13,7 @@ from controller.annotations import ANNOTATED_KINDS
 from controller.kube.discovery import AWS_GROUP, WANTED
 from controller.queue.store_kube import KubeQueueStore
 from controller.reconcilers.dns_endpoints import GROUP_VERSION as DNS_GROUP_VERSION
-from controller.reconcilers.finalizers import FINALIZERS
+from controller.reconcilers.finalizers import AWS_FINALIZERS, FINALIZERS
 from translate.snapshot import KNOWN_KINDS
 
 import pytest
@@ -136,17 +136,17 @@ def test_cluster_role_is_least_privilege_and_covers_what_the_code_does():
     # output annotations. A new finalizer or annotated kind in the code fails here until the chart allows it.
     patchable = {(r_group, res) for r in rules for r_group in r["apiGroups"] for res in r["resources"]
                  if "patch" in r["verbs"] and "/" not in res and r_group not in ("events.k8s.io", DNS_GROUP)}
-    wanted = {(AWS_GROUP if kind in aws_plurals() else GATEWAY_GROUP, plurals[kind])
-              for kind in set(FINALIZERS) | ANNOTATED_KINDS}
+    wanted = {("" if kind == "Service" else AWS_GROUP if kind in aws_plurals() else GATEWAY_GROUP, plurals[kind])
+              for kind in set(FINALIZERS) | set(AWS_FINALIZERS) | ANNOTATED_KINDS}
     assert patchable == wanted
     assert allows(rules, "events.k8s.io", "events", "create") and allows(rules, "events.k8s.io", "events", "patch")
     # ExternalDNS: the route reconciler reads, creates and merge-patches DNSEndpoints, never deletes them
     for verb in ("get", "create", "patch"):
         assert allows(rules, DNS_GROUP, "dnsendpoints", verb)
-    # read-only on what users own and we only read
+    # read-only on what users own and we only read (Services: patch only, to drop a legacy finalizer)
     for group, res in (("", "services"), ("discovery.k8s.io", "endpointslices"), ("", "namespaces"),
                        (GATEWAY_GROUP, "referencegrants")):
-        for verb in ("create", "update", "patch"):
+        for verb in ("create", "update") + (() if res == "services" else ("patch",)):
             assert not allows(rules, group, res, verb), (res, verb)
 
 

@@ -89,3 +89,23 @@ def test_iam_auth_policies():
     svc = only_service(res)
     assert svc.auth_type == AUTH_IAM and svc.auth_policy.source.name == "r"
     assert only_service(run(base(route()))).auth_type == "NONE"
+
+
+@pytest.mark.parametrize("kind,extra", [
+    ("IAMAuthPolicy", {"policy": POLICY}),
+    ("AccessLogPolicy", {"destinationArn": S3}),
+    ("VpcAssociationPolicy", {"securityGroupIds": ["sg-0abc"]}),
+])
+def test_a_policy_being_deleted_no_longer_applies(kind, extra):
+    """The AWS controller's finalizer keeps a deleted policy around until its effect is undone: the
+    model must already be the one without it, and the policy gets no status any more."""
+    pol = policy(kind, "p", "default", "Gateway", "lgw", target_group=GW, **extra)
+    (sn,) = run(base(route(), pol)).service_networks
+    assert sn.auth_policy or sn.access_log_subscriptions or sn.vpc_association.security_group_ids
+    pol["metadata"]["deletionTimestamp"] = "2026-03-01T00:00:00Z"
+    pol["metadata"]["finalizers"] = ["application-networking.k8s.aws/iam-auth-policy"]
+    res = run(base(route(), pol))
+    (sn,) = res.service_networks
+    assert sn.auth_policy is None and not sn.access_log_subscriptions
+    assert sn.vpc_association is None or not sn.vpc_association.security_group_ids
+    assert res.outcome(kind, "default", "p") is None
