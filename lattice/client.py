@@ -5,16 +5,19 @@
         items = await c.paginate("ListServices")
 
 Every HTTP attempt:
-* takes a token from its class's bucket (`ratelimit.py`) - and raises `RetryLater` rather than wait
-  longer than `config.max_retry_wait` for one;
+* takes a token from its operation class's adaptive limiter (`ratelimit.py`: read / write / tag,
+  shared by every worker) - and raises `RetryLater` rather than wait longer than
+  `config.max_retry_wait` for one; its answer moves the class's rate (a throttle cuts it, anything
+  else lets it grow back);
 * runs in an OpenTelemetry span `vpc-lattice.<Operation>` (API only; the controller installs the SDK);
 * is reported to `on_call(service, operation, outcome, seconds, throttled)` (outcome "ok" or the
   error code) and counted in the calls recorder of the current task (`record_calls()`), which is how
   `LatticeSync` reports the AWS calls one apply made.
 
 Retries are ours, not botocore's (`sdk_attempts=1` by default), so each attempt is visible and a
-ThrottlingException's `retryAfterSeconds` is honoured: throttling slows the bucket down and closes it
-for retry-after seconds; 5xx and connection errors back off exponentially with jitter; at most
+ThrottlingException's `retryAfterSeconds` is honoured: the throttled call waits that long before its
+next attempt (and the class's rate is cut, which paces everyone else); 5xx and connection errors
+back off exponentially with jitter; at most
 `max_attempts` attempts and `max_retry_wait` seconds per call, after which `RetryLater` carries the
 suggested delay to the work queue. Other errors raise `NotFound`, `Conflict` or `LatticeError`.
 """
@@ -196,17 +199,21 @@ class LatticeClient:
     async def _call(self, service: str, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         cfg = self.config
         method = self._method(service, operation)
-        bucket = self.buckets.for_operation(operation) if service == LATTICE else None
+        limiter = self.buckets.for_operation(operation) if service in (LATTICE, TAGGING) else None
         started = time.monotonic()
         attempt = 0
         while True:
             attempt += 1
-            left = cfg.max_retry_wait - (time.monotonic() - started)
-            if bucket is not None:
-                wait = await self.buckets.acquire(operation, max(0.0, left))
+            if limiter is not None:
+                left = cfg.max_retry_wait - (time.monotonic() - started)
+                wait = await limiter.acquire(max(0.0, left))
                 if wait is not None:
+                    # Come back when the class has room again, but soon: the rate may recover faster
+                    # than today's estimate says (it is the queue at today's rate).
                     raise RetryLater(operation, "ClientRateLimited",
-                                     f"client-side rate limit: next slot in {wait:.1f}s", retry_after=wait)
+                                     f"client-side rate limit: about {wait:.1f}s of calls queued ahead",
+                                     retry_after=min(wait, max(1.0, cfg.max_retry_wait)))
+            sent_at = time.monotonic()
             t0 = time.perf_counter()
             outcome, throttled, retry_after, error = "ok", False, None, None
             with self.tracer.start_as_current_span(
@@ -220,8 +227,7 @@ class LatticeClient:
                     error = exc
                     outcome = code_of(exc)
                     throttled = outcome in THROTTLE_CODES
-                    ra = exc.response.get("retryAfterSeconds")
-                    retry_after = float(ra) if ra is not None else None
+                    retry_after = retry_after_of(exc)
                     span.set_status(trace.Status(trace.StatusCode.ERROR, outcome))
                 except CONNECTION_ERRORS as exc:  # type: ignore[misc]
                     error = exc
@@ -238,31 +244,41 @@ class LatticeClient:
                     self.on_call(service, operation, outcome, seconds, throttled)
                 except Exception:  # an observer must never break a call
                     pass
+            if limiter is not None and outcome != "ConnectionError":
+                # Any answer but a throttle says the class's rate was acceptable (as botocore counts).
+                if throttled:
+                    limiter.on_throttle(time.monotonic(), sent_at)
+                else:
+                    limiter.on_success(time.monotonic())
             if error is None:
-                if bucket is not None:
-                    bucket.on_success()
                 response.pop("ResponseMetadata", None)
                 return response
-            if throttled and bucket is not None:
-                bucket.on_throttle(retry_after or 1.0)
             retryable = throttled or outcome in RETRYABLE_CODES or outcome == "ConnectionError"
             if not retryable:
                 assert isinstance(error, ClientError)
                 raise classify(operation, error) from error
-            if throttled and bucket is not None:
-                delay = 0.0  # the bucket stays closed for retry-after; acquire() waits (bounded)
-                suggested = retry_after or 1.0
-            else:
-                delay = retry_after if retry_after is not None else cfg.base_backoff * (2 ** (attempt - 1)) * (
-                    0.5 + random.random())
-                suggested = max(delay, 1.0)
+            # The server's retryAfterSeconds is honoured by this call; the class's rate was cut above,
+            # which paces every other caller. Without one: exponential backoff with jitter.
+            delay = retry_after if retry_after is not None else cfg.base_backoff * (2 ** (attempt - 1)) * (
+                0.5 + random.random())
             elapsed = time.monotonic() - started
-            if attempt >= cfg.max_attempts or elapsed + max(delay, suggested if throttled else 0) > cfg.max_retry_wait:
+            if attempt >= cfg.max_attempts or elapsed + delay > cfg.max_retry_wait:
                 response_body = error.response if isinstance(error, ClientError) else None
-                raise RetryLater(operation, outcome, str(error), retry_after=suggested, response=response_body) \
-                    from error
+                raise RetryLater(operation, outcome, str(error), retry_after=max(delay, 1.0),
+                                 response=response_body) from error
             if delay > 0:
                 await asyncio.sleep(delay)
+
+
+def retry_after_of(exc: ClientError) -> float | None:
+    """The server's retryAfterSeconds (the Retry-After header, as botocore parses it), if any."""
+    raw = exc.response.get("retryAfterSeconds")
+    if raw is None:
+        raw = (exc.response.get("ResponseMetadata", {}).get("HTTPHeaders") or {}).get("retry-after")
+    try:
+        return max(0.0, float(raw)) if raw is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 @contextlib.asynccontextmanager

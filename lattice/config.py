@@ -14,18 +14,22 @@ from typing import Any
 
 @dataclass(frozen=True, slots=True)
 class BucketSpec:
-    """A token bucket: `rate` requests per second on average, bursts of up to `burst`."""
+    """An operation class's ceiling: at most `rate` requests per second, bursts of up to `burst`.
+    The adaptive limiter (ratelimit.py) starts there and goes slower only when AWS throttles."""
 
     rate: float
     burst: float
 
 
-# Lattice publishes no per-operation TPS; these stay well below what AWS APIs usually allow
-# (reads ~ 20/s, mutations ~ 5-10/s) so a busy controller never provokes throttling by itself.
+# Lattice publishes no per-operation TPS, so a fixed guess is wrong both ways (too low costs every
+# user speed; too high provokes throttling). These are ceilings, not targets: each class starts here
+# and AWS's ThrottlingExceptions set the pace. Bursts stay small, because calls in flight when the
+# first throttle comes back are throttled too (measured in the simulation of tests/unit/lattice/
+# test_ratelimit.py: a burst of 50 doubles the throttled calls of a burst of 10).
 DEFAULT_BUCKETS: dict[str, BucketSpec] = {
-    "read": BucketSpec(rate=20.0, burst=40.0),
-    "write": BucketSpec(rate=8.0, burst=16.0),
-    "tag": BucketSpec(rate=5.0, burst=10.0),
+    "read": BucketSpec(rate=200.0, burst=20.0),
+    "write": BucketSpec(rate=200.0, burst=10.0),
+    "tag": BucketSpec(rate=100.0, burst=10.0),
 }
 
 
@@ -80,7 +84,8 @@ def from_env(env: Mapping[str, str], **overrides: Any) -> LatticeConfig:
     """A LatticeConfig from the environment (pass os.environ); `overrides` win when not None.
 
     REGION / AWS_REGION, LATTICE_ENDPOINT, DISABLE_TAGGING_SERVICE_API (the reference's names),
-    and our knobs: LATTICEGW_AWS_{READ,WRITE,TAG}_QPS and _BURST, LATTICEGW_AWS_MAX_ATTEMPTS,
+    and our knobs: LATTICEGW_AWS_{READ,WRITE,TAG}_QPS and _BURST (ceilings of the adaptive rates),
+    LATTICEGW_AWS_MAX_ATTEMPTS,
     LATTICEGW_AWS_MAX_RETRY_WAIT (seconds), LATTICEGW_AWS_POOL (connections per client),
     LATTICEGW_TAGGING_ENDPOINT (the Resource Groups Tagging API's endpoint; setting it turns the
     tagging API on even with LATTICE_ENDPOINT set, e.g. for the emulator, which serves both).

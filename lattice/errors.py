@@ -46,8 +46,10 @@ class RetryLater(LatticeError):
 RETRYABLE_CODES = frozenset({
     "ThrottlingException", "InternalServerException", "ServiceUnavailable", "ServiceUnavailableException",
     "RequestTimeout", "RequestTimeoutException", "InternalFailure", "500", "502", "503", "504",
+    "ThrottledException", "InternalServiceException",  # the Resource Groups Tagging API's names
 })
-THROTTLE_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling", "429"})
+THROTTLE_CODES = frozenset({"ThrottlingException", "TooManyRequestsException", "Throttling", "429",
+                            "ThrottledException"})
 
 
 def code_of(exc: ClientError) -> str:

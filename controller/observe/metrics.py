@@ -68,6 +68,8 @@ class Metrics:
                                   ["name", "controller"], registry=r)
         self._queues: list = []
         r.register(_UnfinishedWorkCollector(self._queues))
+        self._aws_rates: list = []  # the Lattice client's Buckets.snapshot, once it is open
+        r.register(_AwsRateCollector(self._aws_rates))
 
         self.leader_status = Gauge(
             "leader_election_master_status",
@@ -110,6 +112,11 @@ class Metrics:
 
     def watch_queue(self, queue, queue_name: str) -> None:
         self._queues.append((queue, queue_name))
+
+    def watch_aws_rates(self, snapshot) -> None:
+        """`snapshot()` -> {class: {"rate", "ceiling", "waiting", ...}} (lattice.ratelimit.Buckets),
+        read at scrape time; a new client replaces the previous one."""
+        self._aws_rates[:] = [snapshot]
 
     def rest_request(self, method: str, code: str, host: str, seconds: float) -> None:
         self.rest_requests.labels(code, method, host).inc()
@@ -182,3 +189,29 @@ class _UnfinishedWorkCollector:
             longest.add_metric([name, name], top)
         yield unfinished
         yield longest
+
+
+class _AwsRateCollector:
+    """The adaptive AWS send rates per operation class, read from the client at scrape time."""
+
+    def __init__(self, sources: list) -> None:
+        self._sources = sources
+
+    def describe(self):
+        return []
+
+    def collect(self):
+        rate = GaugeMetricFamily("latticegw_aws_send_rate",
+                                 "Calls per second the AWS operation class may send now (adaptive)", labels=["class"])
+        ceiling = GaugeMetricFamily("latticegw_aws_rate_ceiling",
+                                    "The operation class's ceiling: its rate when nothing throttles", labels=["class"])
+        waiting = GaugeMetricFamily("latticegw_aws_rate_waiting", "Calls waiting for the class's next token",
+                                    labels=["class"])
+        for source in self._sources:
+            for cls, snap in source().items():
+                rate.add_metric([cls], snap["rate"])
+                ceiling.add_metric([cls], snap["ceiling"])
+                waiting.add_metric([cls], snap.get("waiting", 0.0))
+        yield rate
+        yield ceiling
+        yield waiting

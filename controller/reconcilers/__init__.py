@@ -42,6 +42,7 @@ def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[Non
     handle = LatticeHandle(
         runtime.config, tconfig.managed_by, tconfig.region, tconfig.vpc_id,
         on_call=metrics.aws_call if metrics is not None else None,
+        on_open=metrics.watch_aws_rates if metrics is not None else None,
     )
     ctx = Context(runtime, tconfig, handle)
     routes = RouteReconciler(ctx)

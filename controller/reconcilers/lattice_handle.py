@@ -40,12 +40,14 @@ def lattice_config(config: Config, region: str, environ: Mapping[str, str] | Non
 
 class LatticeHandle:
     def __init__(self, config: Config, managed_by: str, region: str, vpc_id: str,
-                 on_call: Callable[..., None] | None = None) -> None:
+                 on_call: Callable[..., None] | None = None,
+                 on_open: Callable[[Callable[[], dict]], None] | None = None) -> None:
         self.config = config
         self.managed_by = managed_by
         self.region = region
         self.vpc_id = vpc_id
         self.on_call = on_call
+        self.on_open = on_open  # gets the client's rate snapshot (metrics)
         self._lock = asyncio.Lock()
         self._client: LatticeClient | None = None
         self._sync: LatticeSync | None = None
@@ -74,6 +76,8 @@ class LatticeHandle:
             await client.close()
             raise
         self._client = client
+        if self.on_open is not None:
+            self.on_open(client.buckets.snapshot)
         log.info("lattice inventory loaded", endpoint=self.config.lattice_endpoint or "aws",
                  managed_by=self.managed_by)
         return LatticeSync(client, inventory, self.managed_by, vpc_id=self.vpc_id,

@@ -2,6 +2,7 @@
 
 from controller.config import Config
 from controller.reconcilers.lattice_handle import lattice_config
+from lattice.config import DEFAULT_BUCKETS
 
 
 def test_lattice_knobs_come_from_the_environment(monkeypatch):
@@ -25,4 +26,4 @@ def test_defaults_and_explicit_pool(monkeypatch):
     cfg = lattice_config(Config(workers=4, lattice_endpoint="http://127.0.0.1:9"), "us-west-2")
     assert cfg.max_pool_connections == 7
     assert cfg.endpoint_url == "http://127.0.0.1:9"
-    assert cfg.buckets["write"].rate == 8.0
+    assert cfg.buckets["write"] == DEFAULT_BUCKETS["write"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -9,6 +11,8 @@ from controller.observe.metrics import Metrics
 from controller.queue.workqueue import WorkQueue
 from controller.observe.sidecar import Sidecar
 from controller.observe.tracing import Tracing
+from lattice.config import DEFAULT_BUCKETS
+from lattice.ratelimit import Buckets
 
 REQUIRED = [
     "controller_runtime_reconcile_total", "controller_runtime_reconcile_errors_total",
@@ -20,6 +24,7 @@ REQUIRED = [
     "workqueue_longest_running_processor_seconds", "workqueue_retries_total",
     "leader_election_master_status", "rest_client_requests_total",
     "aws_api_calls_total", "aws_api_call_duration_seconds", "aws_api_throttled_total",
+    "latticegw_aws_send_rate", "latticegw_aws_rate_ceiling", "latticegw_aws_rate_waiting",
 ]
 
 
@@ -41,6 +46,9 @@ async def test_endpoints():
     m.rest_request("GET", "200", "127.0.0.1:6443", 0.01)
     m.aws_call("vpc-lattice", "CreateService", "success", 0.2)
     m.aws_call("vpc-lattice", "CreateService", "throttled", 0.1, throttled=True)
+    buckets = Buckets(DEFAULT_BUCKETS)
+    buckets.by_class["write"].on_throttle(time.monotonic(), sent_at=time.monotonic())
+    m.watch_aws_rates(buckets.snapshot)
     for label in ("httproute",):
         m.reconcile_total.labels(label, "success").inc()
         m.reconcile_errors.labels(label)
@@ -87,6 +95,11 @@ async def test_endpoints():
     assert 'workqueue_longest_running_processor_seconds{controller="latticegw",name="latticegw"}' in text
     assert 'leader_election_master_status{name="latticegw-leader"} 1.0' in text
     assert 'aws_api_throttled_total{operation="CreateService",service="vpc-lattice"} 1.0' in text
+    # the adaptive rates, read from the client at scrape time: the throttled class was cut
+    assert f'latticegw_aws_rate_ceiling{{class="write"}} {DEFAULT_BUCKETS["write"].rate}' in text
+    assert f'latticegw_aws_send_rate{{class="read"}} {DEFAULT_BUCKETS["read"].rate}' in text
+    assert f'latticegw_aws_send_rate{{class="write"}} {DEFAULT_BUCKETS["write"].rate * 0.7}' in text
+    assert 'latticegw_aws_rate_waiting{class="tag"} 0.0' in text
     assert spans and spans[0]["name"] == "reconcile HTTPRoute" and len(spans[0]["trace_id"]) == 32
 
 
