@@ -124,6 +124,13 @@ def _service_backend(
 def _compute_backend(
     ctx: Context, route_kind: str, svc: Mapping[str, Any], svc_ns: str, svc_name: str, port: int | None
 ) -> _Backend | Problem:
+    if spec_of(svc).get("type") == "ExternalName":
+        # A DNS alias, no endpoints: a Lattice IP target group could only stay empty. The Gateway
+        # API says implementations SHOULD NOT support ExternalName Services (CVE-2021-25740).
+        return Problem(R_UNSUPPORTED_VALUE,
+                       f"Service {svc_ns}/{svc_name} is of type ExternalName, which has no endpoints to "
+                       "register in a Lattice target group; point the backendRef at a Service with a selector "
+                       "or EndpointSlices")
     ip_type = targets.address_type(ctx.snapshot, svc, svc_ns, svc_name)
     if ip_type is None:
         return Problem(R_UNSUPPORTED_VALUE,
@@ -147,6 +154,14 @@ def _compute_backend(
         tgts = targets.targets_for(ctx.snapshot, svc_ns, svc_name, port_name=port_name, ip_address_type=ip_type)
         hit = (tgts, fingerprint([[t.id, t.port] for t in tgts]))
         ctx.memo[tkey] = hit
+    if not hit[0] and port_name is not None:
+        others = targets.unmatched_port_names(ctx.snapshot, svc_ns, svc_name, port_name, ip_type)
+        if others is not None:
+            shown = ", ".join(repr(n) for n in others)
+            return Problem(R_BACKEND_NOT_FOUND,
+                           f"Service {svc_ns}/{svc_name} port {port} is named {port_name!r}, but its EndpointSlices "
+                           f"only have ports named {shown}: no endpoint serves it (EndpointSlice port names must "
+                           "match the Service's port names)")
     return _Backend(ip_type, proto, hit_cfg[0], hit_cfg[1], hit[0], hit[1], Source("Service", svc_ns, svc_name))
 
 

@@ -48,6 +48,30 @@ def service_port_name(service: Mapping[str, Any], port: int) -> str | None:
     return None
 
 
+def unmatched_port_names(
+    snapshot: Snapshot, namespace: str, service_name: str, port_name: str, ip_address_type: str = "IPV4"
+) -> list[str] | None:
+    """When the Service's EndpointSlices (of the TG's family) name ports but none `port_name`: the
+    names they do carry, sorted. None otherwise (a match, or no slice with ports yet: a Service
+    without ready pods has none, which is not a mistake).
+
+    The EndpointSlice controller names slice ports after the Service's ports, so a mismatch means
+    hand-made EndpointSlices (a Service without selector) whose port names differ: targets_for()
+    then finds no targets at all.
+    """
+    family = ADDRESS_TYPES.get(ip_address_type, "IPv4")
+    names: set[str] = set()
+    for eps in snapshot.endpoint_slices(namespace, service_name):
+        if (eps.get("addressType") or "IPv4") != family:
+            continue
+        for p in eps.get("ports") or ():
+            if isinstance(p.get("port"), int):
+                names.add(str(p.get("name") or ""))
+    if not names or port_name in names:
+        return None
+    return sorted(names)
+
+
 def targets_for(
     snapshot: Snapshot,
     namespace: str,

@@ -1,21 +1,21 @@
 """`translate(snapshot, config) -> Translation`: the single entry point.
 
 Order of work: GatewayClasses → policies → Gateways (listeners) → routes (attach, rules, service,
-TGs) → service-name collisions → Gateway status (attachedRoutes) → service networks → ServiceExport
-TGs → sort everything. Each step is a pure function of the snapshot and what came before.
+TGs) → contested service names and custom domains (claims.py) → Gateway status (attachedRoutes) →
+service networks → ServiceExport TGs → sort everything. Each step is a pure function of the snapshot and what came before.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Mapping
+from typing import Any
 
-from translate import gateway, policies, routes
+from translate import claims, gateway, policies, routes
 from translate.config import TranslateConfig
 from translate.context import Context
 from translate.exports import translate_exports
 from translate.model import ROUTE_KINDS, Outcome, Translation
-from translate.snapshot import Snapshot, meta
-from translate.status.conditions import conflicted
+from translate.snapshot import Snapshot
 
 
 def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
@@ -32,28 +32,13 @@ def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
     ctx = Context(snapshot, config, pol)
     gws = gateway.gateways(snapshot, config, class_names)
 
-    results: list[tuple[tuple[str, str, str, str], routes.RouteResult]] = []
+    results: list[tuple[Mapping[str, Any], routes.RouteResult]] = []
     for kind in ROUTE_KINDS:
         for obj in snapshot.list(kind):
             r = routes.translate_route(ctx, kind, obj, gws)
-            if r.outcome is None:
-                continue
-            age = str(meta(obj).get("creationTimestamp") or "")
-            results.append(((age, kind, r.outcome.source.namespace, r.outcome.source.name), r))
-
-    # Lattice service names are unique per account: the oldest route keeps a contested name.
-    owners: dict[str, str] = {}
-    for _, r in sorted(results, key=lambda t: t[0]):
-        if r.service is None:
-            continue
-        owner = owners.get(r.service.name)
-        if owner is None:
-            owners[r.service.name] = r.service.source.key
-            continue
-        msg = f"Lattice service name {r.service.name} is already used by {owner}"
-        assert r.outcome is not None
-        r.outcome = replace(r.outcome, parents=conflicted(r.outcome.parents, msg))
-        r.service, r.target_groups, r.lookups, r.attachments = None, [], [], []
+            if r.outcome is not None:
+                results.append((obj, r))
+    claims.settle(results)  # contested service names and custom domains: the oldest route keeps them
 
     for _, r in results:
         for gw_key, listener in r.attachments:
