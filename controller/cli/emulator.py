@@ -9,6 +9,7 @@ import sys
 
 from lattice.emulator import DEFAULT_QUOTAS, EmulatorConfig, run_emulator
 from lattice.emulator.config import Delays
+from lattice.emulator.faults import parse_throttle
 from lattice.emulator.persistence import StateFileError
 
 
@@ -24,6 +25,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, help="seed IDs and probabilistic faults for reproducible runs")
     parser.add_argument("--quota", action="append", default=[], metavar="NAME=N",
                         help=f"override a quota (repeatable); names: {', '.join(DEFAULT_QUOTAS)}")
+    parser.add_argument("--throttle", action="append", default=[], metavar="KEY=RATE[/s][:BURST],...",
+                        help="AWS-like request rates per account (repeatable): KEY is a class (writes, reads, "
+                             "tagging), an operation or '*'; e.g. writes=10/s,reads=20/s:40 (burst default: "
+                             "1 s worth). Throttled calls answer 429 ThrottlingException with Retry-After")
     parser.add_argument("--delay", action="append", default=[], metavar="NAME=SECONDS",
                         help="override a transition delay (repeatable): create, delete, update, target_health, "
                              "draining")
@@ -45,8 +50,10 @@ def main(args: argparse.Namespace) -> int:
                             save_interval=args.save_interval)
     try:
         config.update({"quotas": _pairs(args.quota, "--quota"), "delays": _pairs(args.delay, "--delay")})
+        for spec in args.throttle:
+            config.throttle.update(parse_throttle(spec))
     except (KeyError, ValueError) as exc:
-        print(f"latticegw emulator: bad --quota/--delay: {exc}", file=sys.stderr)
+        print(f"latticegw emulator: bad --quota/--delay/--throttle: {exc}", file=sys.stderr)
         return 2
     try:
         asyncio.run(_serve(args, config))

@@ -21,11 +21,12 @@ In-process use (tests, benchmarks, `latticegw demo`)::
 `run_emulator` options are EmulatorConfig fields: region, account, accounts
 ({access key id: account}), delays ({"create", "delete", "update",
 "target_health", "draining"} seconds; default 0 = done by the next request),
-quotas ({"services": 2000, ...}), strict_output (answer 500 when a response has
+quotas ({"services": 2000, ...}), throttle (AWS-like request rates, the same rules as
+faults/throttle below but kept across resets: {"writes": {"rate": 10, "burst": 10}}), strict_output (answer 500 when a response has
 unmodelled members or an error the op does not declare: catches emulator bugs in
 tests), seed (reproducible IDs, also after reset), and state_file (persist across
 restarts, saved every save_interval seconds and at exit). Command line:
-`latticegw emulator --host 127.0.0.1 --port 8080 [--state FILE]`.
+`latticegw emulator --host 127.0.0.1 --port 8080 [--state FILE] [--throttle writes=10/s,reads=20/s]`.
 
 Requests need a SigV4 `Authorization` header (any credentials); the account
 comes from the access key id, the region from the credential scope, and state
@@ -48,14 +49,20 @@ Control API (JSON; EmulatorControl wraps each call)
 GET    /_emulator/state[?account=&region=]  every resource per partition, tags, targets with status
 POST   /_emulator/reset                     drop all state, faults and counters
 GET    /_emulator/calls                     {"calls": {op: n}, "total", "outcomes": {op: {code: n}},
+                                             "throttled": {op: n}, "throttled_total",
                                              "timing": {op: {samples, p50_ms, p90_ms, p99_ms, mean_ms}}}
                                             (timing = server-side time per call, excluding injected latency)
 DELETE /_emulator/calls                     reset the counters
 GET    /_emulator/faults                    current fault rules;  DELETE clears them all
 POST   /_emulator/faults/latency            {"operation": op|"*", "fixed": s | "uniform": [lo, hi] |
                                              "normal": [mean, sd] | "exponential": mean}  (no spec = remove)
-POST   /_emulator/faults/throttle           {"operation": op|"*", "rate": per s, "burst": n}; "*" is the
-                                             account-wide bucket; 429 ThrottlingException + Retry-After
+POST   /_emulator/faults/throttle           {"operation": op|class|"*", "rate": per s, "burst": n,
+                                             "retryAfter"?: s}: a token bucket per account and key; a class
+                                             is "writes", "reads" (Get*/List*) or "tagging" (Tag/Untag,
+                                             GetResources); "*" is account-wide; rate 0 refuses all (a
+                                             storm); rate null removes it. An empty bucket answers 429
+                                             ThrottlingException, Retry-After = whole seconds to the next
+                                             token (>= 1) unless retryAfter is given
 POST   /_emulator/faults/errors             {"operation": op|"*", "code": "ConflictException", "count": n |
                                              "probability": p, "message"?, "retryAfter"?, "status"?}
 POST   /_emulator/faults/consistency        {"seconds": s, "operations": [Create ops] | null}: created

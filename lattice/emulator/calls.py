@@ -8,6 +8,8 @@ from typing import Any
 
 # Enough samples for stable percentiles while bounding memory per operation.
 SAMPLES = 20_000
+# Throttling answers: Lattice's code, and the Tagging API's name for it.
+THROTTLED = ("ThrottlingException", "ThrottledException")
 
 
 class CallStats:
@@ -39,9 +41,12 @@ class CallStats:
                 "p99_ms": round(ordered[min(n - 1, int(n * 0.99))] * 1000, 4),
                 "mean_ms": round(sum(ordered) / n * 1000, 4),
             }
+        throttled = {op: n for op, c in self.outcomes.items() if (n := sum(c.get(code, 0) for code in THROTTLED))}
         return {
             "calls": dict(self.counts),
             "total": sum(self.counts.values()),
             "outcomes": {op: dict(c) for op, c in self.outcomes.items()},
+            "throttled": throttled,
+            "throttled_total": sum(throttled.values()),
             "timing": timing,
         }

@@ -90,9 +90,15 @@ class EmulatorControl:
                                   ("exponential", exponential)) if v is not None}
         await self._request("POST", "faults/latency", {"operation": operation, **spec})
 
-    async def throttle(self, operation: str = "*", rate: float | None = None, burst: float | None = None) -> None:
-        """Token bucket per (account, operation); "*" is the account-wide bucket; rate=None removes it."""
-        await self._request("POST", "faults/throttle", {"operation": operation, "rate": rate, "burst": burst})
+    async def throttle(self, operation: str = "*", rate: float | None = None, burst: float | None = None,
+                       retry_after: float | None = None) -> None:
+        """Token bucket per account and `operation`: an operation, a class ("writes", "reads",
+        "tagging") or "*" (account-wide); rate=None removes it; rate=0 refuses every call (a storm);
+        `retry_after` fixes the Retry-After answered (default: seconds until the next token, >= 1)."""
+        body = {"operation": operation, "rate": rate, "burst": burst}
+        if retry_after is not None:
+            body["retryAfter"] = retry_after
+        await self._request("POST", "faults/throttle", body)
 
     async def inject_error(self, operation: str, code: str, *, count: int | None = None,
                            probability: float | None = None, message: str | None = None,

@@ -75,6 +75,10 @@ class EmulatorConfig:
     accounts: dict[str, str] = field(default_factory=dict)
     delays: Delays = field(default_factory=Delays)
     quotas: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_QUOTAS))
+    # AWS-like request rates: token buckets per account and operation class ("writes", "reads",
+    # "tagging"), operation, or "*" (account-wide): {key: {"rate": per s, "burst": n}}. Empty = no
+    # throttling (Lattice publishes no rates). `latticegw emulator --throttle writes=10/s,reads=20/s`.
+    throttle: dict[str, dict[str, float]] = field(default_factory=dict)
     # Check every response against the model's output shape; answers 500 on a mismatch.
     strict_output: bool = False
     # Seed for IDs and probabilistic faults, so runs can be reproduced.
@@ -99,6 +103,11 @@ class EmulatorConfig:
                     if k not in DEFAULT_QUOTAS:
                         raise KeyError(f"quotas.{k}")
                     self.quotas[k] = int(v)
+            elif key == "throttle":
+                from .faults import throttle_rule  # (faults imports the model; keep config light)
+
+                self.throttle = {k: throttle_rule(v["rate"], v.get("burst"), v.get("retryAfter"))
+                                 for k, v in (value or {}).items()}
             elif key in ("strict_output", "region", "account", "accounts", "save_interval"):
                 setattr(self, key, value)
             else:

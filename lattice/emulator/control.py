@@ -11,7 +11,9 @@ from aiohttp import web
 from .dump import dump_partition
 from .errors import ApiError
 from .ids import TARGET_GROUP
-from .ops import Ctx, lookup
+from .faults import ANY, CLASSES
+from .ops import HANDLERS, Ctx, lookup
+from .tagging_api import model as tagging_model
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -113,7 +115,10 @@ async def latency(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
 
 @route("POST", "faults/throttle")
 async def throttle(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
-    emu.faults.set_throttle(body.get("operation", "*"), body.get("rate"), body.get("burst"))
+    key = body.get("operation", "*")
+    if key not in (ANY, *CLASSES) and key not in HANDLERS and key not in tagging_model.SERVED:
+        raise ValueError(f"throttle: {key!r} is not an operation, a class ({', '.join(CLASSES)}) or '*'")
+    emu.faults.set_throttle(key, body.get("rate"), body.get("burst"), body.get("retryAfter"))
     return emu.faults.to_json()
 
 

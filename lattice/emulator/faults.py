@@ -18,6 +18,47 @@ from .model import declared_errors as lattice_declared
 from .tagging_api import model as tagging_model
 
 ANY = "*"
+# Operation classes, as AWS throttles them: a token bucket per account and class (and per operation,
+# and account-wide, when a rule names those). The Tagging API's GetResources counts as tagging.
+WRITES, READS, TAGGING = "writes", "reads", "tagging"
+CLASSES = (WRITES, READS, TAGGING)
+TAGGING_OPERATIONS = frozenset({"TagResource", "UntagResource", "GetResources"})
+
+
+def operation_class(operation: str) -> str:
+    if operation in TAGGING_OPERATIONS:
+        return TAGGING
+    return READS if operation.startswith(("Get", "List")) else WRITES
+
+
+def parse_throttle(spec: str) -> dict[str, dict[str, float]]:
+    """`writes=10/s,reads=20/s:40,CreateRule=2` -> rules {key: {"rate", "burst"}}; a key is a class
+    (writes, reads, tagging), an operation or "*" (account-wide); `:N` sets the burst (default: 1 s
+    worth, at least 1); rate 0 refuses every call (a throttling storm)."""
+    rules: dict[str, dict[str, float]] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"throttle: want KEY=RATE[/s][:BURST], got {part!r}")
+        rate_text, _, burst_text = value.partition(":")
+        try:
+            rate = float(rate_text.strip().removesuffix("/s"))
+            burst = float(burst_text) if burst_text.strip() else None
+        except ValueError:
+            raise ValueError(f"throttle: bad number in {part!r}") from None
+        rules[key.strip()] = throttle_rule(rate, burst)
+    return rules
+
+
+def throttle_rule(rate: float, burst: float | None = None, retry_after: float | None = None) -> dict[str, float]:
+    if rate < 0 or (burst is not None and burst < 0):
+        raise ValueError("throttle: rate and burst must not be negative")
+    if burst is None:
+        burst = max(rate, 1) if rate > 0 else 0  # 1 s worth; a storm (rate 0) has no burst either
+    rule = {"rate": float(rate), "burst": float(burst)}
+    if retry_after is not None:
+        rule["retryAfter"] = float(retry_after)
+    return rule
 ALL_MODELLED = frozenset({
     "ValidationException", "AccessDeniedException", "ResourceNotFoundException", "ConflictException",
     "ServiceQuotaExceededException", "ThrottlingException", "InternalServerException",
@@ -32,7 +73,7 @@ class TokenBucket:
     last: float = 0.0
 
     def take(self, now: float) -> float:
-        """0 if a token was taken, else seconds until one is available."""
+        """0 if a token was taken, else seconds until one is available (inf: rate 0)."""
         if self.tokens < 0:
             self.tokens, self.last = self.burst, now
         self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
@@ -40,7 +81,7 @@ class TokenBucket:
         if self.tokens >= 1:
             self.tokens -= 1
             return 0.0
-        return (1 - self.tokens) / self.rate if self.rate > 0 else 60.0
+        return (1 - self.tokens) / self.rate if self.rate > 0 else math.inf
 
 
 @dataclass
@@ -48,7 +89,8 @@ class Faults:
     rng: random.Random = field(default_factory=random.Random)
     # op or "*" -> {"fixed": s} | {"uniform": [lo, hi]} | {"normal": [mean, sd]} | {"exponential": mean}
     latency: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # op -> {"rate", "burst"}; "*" is the account-wide bucket
+    # op, class (writes/reads/tagging) or "*" (account-wide) -> {"rate", "burst", "retryAfter"?};
+    # on top of the config's throttle profile (EmulatorConfig.throttle), which a rule here overrides
     throttle: dict[str, dict[str, float]] = field(default_factory=dict)
     # [{"operation", "code", "count"?, "probability"?, "message"?, "retryAfter"?}]
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -84,12 +126,13 @@ class Faults:
             raise ValueError("latency needs exactly one of fixed, uniform, normal, exponential")
         self.latency[operation] = spec
 
-    def set_throttle(self, operation: str, rate: float | None, burst: float | None = None) -> None:
+    def set_throttle(self, operation: str, rate: float | None, burst: float | None = None,
+                     retry_after: float | None = None) -> None:
         self._buckets = {k: v for k, v in self._buckets.items() if k[1] != operation}
         if rate is None:
             self.throttle.pop(operation, None)
         else:
-            self.throttle[operation] = {"rate": float(rate), "burst": float(burst if burst is not None else max(rate, 1))}
+            self.throttle[operation] = throttle_rule(rate, burst, retry_after)
 
     def add_error(self, rule: dict[str, Any]) -> None:
         if "operation" not in rule or "code" not in rule:
@@ -115,22 +158,29 @@ class Faults:
             return max(0.0, self.rng.gauss(arg[0], arg[1]))
         return self.rng.expovariate(1 / arg) if arg > 0 else 0.0
 
-    def check_throttle(self, operation: str, account: str) -> None:
+    def check_throttle(self, operation: str, account: str,
+                       profile: dict[str, dict[str, float]] | None = None) -> None:
+        """Take a token from every bucket that covers this call (its operation's, its class's and the
+        account-wide one); any empty one answers 429 ThrottlingException with Retry-After (whole
+        seconds, as the model's integer retryAfterSeconds), and the call does nothing."""
         now = time.monotonic()
-        for key in (operation, ANY):
-            rule = self.throttle.get(key)
+        for key in (operation, operation_class(operation), ANY):
+            rule = self.throttle.get(key) or (profile or {}).get(key)
             if rule is None:
                 continue
             # Blanket rules respect the model: ops that never throttle (ListTagsForResource,
             # UntagResource) are exempt; a rule naming the op explicitly always applies.
-            if key == ANY and "ThrottlingException" not in declared_errors(operation):
+            if key != operation and "ThrottlingException" not in declared_errors(operation):
                 continue
             bucket = self._buckets.get((account, key))
-            if bucket is None:
+            if bucket is None or (bucket.rate, bucket.burst) != (rule["rate"], rule["burst"]):
                 bucket = self._buckets[(account, key)] = TokenBucket(rule["rate"], rule["burst"])
             wait = bucket.take(now)
             if wait > 0:
-                raise Throttled(retry_after=max(1, math.ceil(wait)))
+                retry_after = rule.get("retryAfter")
+                if retry_after is None:
+                    retry_after = 1 if math.isinf(wait) else max(1, math.ceil(wait))
+                raise Throttled(retry_after=int(retry_after))
 
     def check_errors(self, operation: str) -> None:
         for rule in list(self.errors):

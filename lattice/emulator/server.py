@@ -176,7 +176,7 @@ class Emulator:
             if delay > 0:
                 await asyncio.sleep(delay)
             started = time.perf_counter()
-            self.faults.check_throttle(op_name, account)
+            self.faults.check_throttle(op_name, account, self.config.throttle)
             self.faults.check_errors(op_name)
             body = await self._read_body(request)
             status, payload = self._call(op_name, route.status, account, region, labels, query, body)

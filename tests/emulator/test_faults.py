@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import time
 
+import aioboto3
 import pytest
 
 from lattice.emulator import EmulatorControlError
+from lattice.emulator.faults import parse_throttle
 
 from .helpers import raises, tg
 
@@ -199,3 +201,55 @@ async def test_blanket_rules_respect_the_model(lattice, ctl):
     await lattice.list_services()  # ListServices cannot answer Conflict; the rule waits
     async with raises("ConflictException"):
         await lattice.delete_service(serviceIdentifier=svc["id"])
+
+
+async def test_operation_class_buckets_per_account(lattice, ctl, emulator):
+    """As AWS throttles: a token bucket per account and operation class; 429 ThrottlingException
+    with Retry-After (whole seconds) as the model's retryAfterSeconds; counted per operation."""
+    await ctl.throttle("writes", rate=0.001, burst=2)
+    await lattice.create_service(name="one")
+    await lattice.create_target_group(name="two", type="IP", config={"port": 80, "protocol": "HTTP",
+                                                                      "vpcIdentifier": "vpc-0123456789abcdef0"})
+    async with raises("ThrottlingException", 429) as err:
+        await lattice.create_service(name="three")  # another write operation: the same class bucket
+    assert err["retryAfterSeconds"] >= 1 and err["serviceCode"] == "vpc-lattice"
+    # reads have their own class (no rule here), and the throttled call did nothing
+    assert [s["name"] for s in (await lattice.list_services())["items"]] == ["one"]
+    assert [t["name"] for t in (await lattice.list_target_groups())["items"]] == ["two"]
+    data = await ctl.calls()
+    assert data["throttled"] == {"CreateService": 1} and data["throttled_total"] == 1
+    # another account has its own buckets
+    await ctl.configure(accounts={"other-key": "210987654321"})
+    session = aioboto3.Session(aws_access_key_id="other-key", aws_secret_access_key="x", region_name="us-west-2")
+    async with session.client("vpc-lattice", endpoint_url=emulator.url) as other:
+        await other.create_service(name="elsewhere")
+    with pytest.raises(EmulatorControlError):
+        await ctl.throttle("write", rate=1)  # a typo names no operation or class: refused
+
+
+async def test_throttle_profile_in_config_outlives_resets_and_a_storm_overrides_it(lattice, ctl):
+    await ctl.configure(throttle={"reads": {"rate": 0.001, "burst": 1}})
+    await ctl.clear_faults()
+    await lattice.list_services()
+    async with raises("ThrottlingException", 429):
+        await lattice.list_service_networks()
+    await lattice.create_service(name="writes-are-free")
+    # a storm: every write refused, with the Retry-After chosen
+    await ctl.throttle("writes", rate=0, retry_after=3)
+    async with raises("ThrottlingException", 429) as err:
+        await lattice.create_service(name="stormy")
+    assert err["retryAfterSeconds"] == 3
+    await ctl.throttle("writes", rate=None)  # the storm ends
+    await lattice.create_service(name="after")
+    await ctl.configure(throttle={})
+    await lattice.list_service_networks()
+
+
+def test_throttle_spec_parsing():
+    assert parse_throttle("writes=10/s, reads=20/s:40,CreateRule=2") == {
+        "writes": {"rate": 10.0, "burst": 10.0}, "reads": {"rate": 20.0, "burst": 40.0},
+        "CreateRule": {"rate": 2.0, "burst": 2.0}}
+    assert parse_throttle("*=0.5") == {"*": {"rate": 0.5, "burst": 1.0}}
+    for bad in ("writes", "writes=fast", "=3", "reads=-1"):
+        with pytest.raises(ValueError):
+            parse_throttle(bad)

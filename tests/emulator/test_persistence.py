@@ -109,3 +109,25 @@ async def test_corrupt_state_file_refuses_to_start(tmp_path):
         async with run_emulator(state_file=state):
             pass
     assert state.read_text().startswith('{"version": 1')  # left untouched for inspection
+
+
+async def test_cli_throttle_profile():
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "controller.cli.main", "emulator", "--port", "0",
+        "--throttle", "writes=0.001/s:1,reads=1000/s",
+        stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONUNBUFFERED": "1"}, preexec_fn=die_with_parent)
+    try:
+        line = (await asyncio.wait_for(proc.stdout.readline(), 30)).decode()
+        url = line.rsplit(" ", 1)[1].strip()
+        async with _client(url) as c:
+            await c.create_service_network(name="first-write")
+            try:
+                await c.create_service_network(name="second-write")
+                raise AssertionError("--throttle was ignored")
+            except c.exceptions.ThrottlingException as exc:
+                assert exc.response["retryAfterSeconds"] >= 1
+            for _ in range(5):
+                await c.list_service_networks()
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(proc.wait(), 30) == 0

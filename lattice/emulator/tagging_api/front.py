@@ -58,7 +58,7 @@ async def handle(emu: "Emulator", request: web.Request) -> web.Response:
         if delay > 0:
             await asyncio.sleep(delay)
         started = time.perf_counter()
-        emu.faults.check_throttle(op_name, account)
+        emu.faults.check_throttle(op_name, account, emu.config.throttle)
         emu.faults.check_errors(op_name)
         body = await _read(request)
         payload = _call(emu, op_name, account, region, body)
