@@ -82,10 +82,14 @@ def affected_keys(kind: str, old: Mapping | None, new: Mapping | None, view: Sna
         out.add(own)
         out |= idx.lookup("route-parent", ("Gateway", ns, name))
         out |= idx.lookup("policy-target", ("Gateway", ns, name))
+        for o in objs:  # routes elsewhere that may claim a listener hostname it had or has
+            out |= {keys.of(str(r.get("kind")), r) for r in view.hostname_rivals(o)}
     elif kind in ROUTE_KINDS:
         out.add(own)
         for o in objs:
             out |= {_k("Gateway", ref) for ref in route_parents(o)}
+            # routes contending for a hostname it had or has: one of them may win or lose it now
+            out |= {keys.of(str(r.get("kind")), r) for r in view.hostname_rivals(o)}
         out |= idx.lookup("policy-target", (kind, ns, name))
     elif kind == "Service":
         out |= _service_keys(view, ns, name)

@@ -12,7 +12,8 @@ and kind to Service; a missing namespace means the referrer's own namespace.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from controller.kube import keys
 from translate.model import ROUTE_KINDS
@@ -25,11 +26,11 @@ SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 Ref = tuple[str, str, str]  # (kind, namespace, name); namespace "" for cluster-scoped
 
 
-def _ns(obj: dict) -> str:
+def _ns(obj: Mapping[str, Any]) -> str:
     return (obj.get("metadata") or {}).get("namespace") or ""
 
 
-def route_parents(route: dict) -> set[Ref]:
+def route_parents(route: Mapping[str, Any]) -> set[Ref]:
     ns = _ns(route)
     out: set[Ref] = set()
     for ref in (route.get("spec") or {}).get("parentRefs") or ():
@@ -92,6 +93,26 @@ def gateway_secrets(gateway: dict) -> set[Ref]:
     return out
 
 
+def _concrete(hostnames: Iterable[Any]) -> set[str]:
+    return {str(h) for h in hostnames or () if h and not str(h).startswith("*")}
+
+
+def hostname_claims(obj: Mapping[str, Any]) -> set[Ref]:
+    """Where a Lattice custom domain can come from, to find routes contending for one (translate's
+    claims.py keeps it for the oldest). A route: ("Hostname", "", h) per concrete hostname; a route
+    that names none, or a wildcard, may take a concrete listener hostname of its Gateways instead:
+    ("HostnameFrom", ns, gateway) per parent. A Gateway: ("Hostname", "", h) per concrete listener
+    hostname, so a hostname leads to the Gateways whose routes may inherit it."""
+    spec = obj.get("spec") or {}
+    if obj.get("kind") == "Gateway":
+        return {("Hostname", "", h) for h in _concrete(lst.get("hostname") for lst in spec.get("listeners") or ())}
+    hostnames = [str(h) for h in spec.get("hostnames") or ()]
+    out: set[Ref] = {("Hostname", "", h) for h in _concrete(hostnames)}
+    if not hostnames or any(h.startswith("*") for h in hostnames):
+        out |= {("HostnameFrom", ref[1], ref[2]) for ref in route_parents(obj)}
+    return out
+
+
 def slice_service(eps: dict) -> set[Ref]:
     name = ((eps.get("metadata") or {}).get("labels") or {}).get(SERVICE_NAME_LABEL)
     return {("Service", _ns(eps), name)} if name else set()
@@ -106,6 +127,7 @@ INDEXES: dict[str, tuple[tuple[str, ...], Callable[[dict], set[Ref]]]] = {
     "gateway-class": (("Gateway",), gateway_class),
     "gateway-secret": (("Gateway",), gateway_secrets),
     "slice-service": (("EndpointSlice",), slice_service),
+    "hostname": ((*ROUTE_KINDS, "Gateway"), hostname_claims),
 }
 
 

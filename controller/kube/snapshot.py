@@ -20,7 +20,7 @@ from typing import Any
 
 from controller.kube import keys
 from controller.kube.cache import Cache
-from controller.kube.indexes import ROUTE_KINDS
+from controller.kube.indexes import ROUTE_KINDS, hostname_claims
 
 CLUSTER_SCOPED = frozenset({"GatewayClass", "Namespace", "ServiceNetwork"})
 
@@ -109,6 +109,27 @@ class SnapshotView:
         for kind in ROUTE_KINDS:
             out.extend(self.list(kind, namespace))
         return tuple(out)
+
+    def hostname_rivals(self, obj: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+        """Routes that may claim a custom domain `obj` (a route or a Gateway) may claim: only one
+        route keeps a hostname (translate/claims.py), so they belong in each other's scope."""
+        idx = self._cache.indexes
+        claims = hostname_claims(obj)
+        hostnames = {ref[2] for ref in claims if ref[0] == "Hostname"}
+        for kind, ns, name in claims:
+            if kind == "HostnameFrom":  # the listener hostnames this route may inherit
+                gw = self.get("Gateway", ns, name)
+                if gw is not None:
+                    hostnames |= {ref[2] for ref in hostname_claims(gw)}
+        out: set[str] = set()
+        for key in idx.lookup_many("hostname", [("Hostname", "", h) for h in hostnames]):
+            k = keys.parse(key)
+            if k.kind == "Gateway":  # routes that may inherit the hostname from this Gateway
+                out |= idx.lookup("hostname", ("HostnameFrom", k.namespace, k.name))
+            else:
+                out.add(key)
+        out.discard(keys.of(str(obj.get("kind") or ""), obj))
+        return self._resolve(out)
 
     def _resolve(self, ks: set[str]) -> tuple[Mapping[str, Any], ...]:
         out = []

@@ -76,6 +76,14 @@ class _Collector:
             self.policies_for("ServiceImport", namespace, name)
         self.add_all(self.view.reference_grants(namespace))
 
+    def hostname_rivals(self, obj: Obj) -> None:
+        """Routes that may claim the same custom domain, with their Gateways (not their backends):
+        translate keeps a hostname for the oldest claimant, so each must see the others."""
+        for rival in self.view.hostname_rivals(obj):
+            self.add(rival)
+            for _, gw_ns, gw_name in sorted(route_parents(rival)):
+                self.gateway(gw_ns, gw_name)
+
     def objects(self) -> Iterator[Obj]:
         return iter(self._objs.values())
 
@@ -92,6 +100,7 @@ def route_scope(view: SnapshotView, route: Obj) -> list[Obj]:
         c.add_all(view.reference_grants(gw_ns))
     for kind, b_ns, b_name in sorted(route_backends(route)):
         c.backend(kind, b_ns, b_name)
+    c.hostname_rivals(route)
     return list(c.objects())
 
 
@@ -101,7 +110,10 @@ def gateway_scope(view: SnapshotView, gateway: Obj) -> list[Obj]:
     c.common()
     meta = gateway.get("metadata") or {}
     c.gateway(meta.get("namespace") or "", meta.get("name") or "")
-    c.add_all(view.routes_for_gateway(meta.get("namespace") or "", meta.get("name") or ""))
+    routes = view.routes_for_gateway(meta.get("namespace") or "", meta.get("name") or "")
+    c.add_all(routes)
+    for route in routes:  # a route that loses its hostname attaches to no listener
+        c.hostname_rivals(route)
     return list(c.objects())
 
 

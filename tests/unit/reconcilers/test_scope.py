@@ -123,3 +123,69 @@ def test_scopes_carry_listener_certificates_and_their_grants():
         for svc in part.services_of(src):
             certified += svc.certificate is not None and svc.certificate.source.key == "Secret/certs/hotel-tls"
     assert certified >= 1
+
+
+# --------------------------------------------------------------------------- contested hostnames
+GW = "gateway.networking.k8s.io"
+
+
+def _gw(name: str, hostname: str | None) -> dict:
+    lst = {"name": "http", "protocol": "HTTP", "port": 80, "allowedRoutes": {"namespaces": {"from": "All"}}}
+    if hostname:
+        lst["hostname"] = hostname
+    return {"apiVersion": f"{GW}/v1", "kind": "Gateway", "metadata": {"name": name, "namespace": "infra", "generation": 1},
+            "spec": {"gatewayClassName": "amazon-vpc-lattice", "listeners": [lst]}}
+
+
+def _route(name: str, ns: str, gw: str, created: str, hostnames: list[str] | None) -> dict:
+    spec: dict = {"parentRefs": [{"name": gw, "namespace": "infra"}],
+                  "rules": [{"backendRefs": [{"name": "svc", "port": 80}]}]}
+    if hostnames is not None:
+        spec["hostnames"] = hostnames
+    return {"apiVersion": f"{GW}/v1", "kind": "HTTPRoute", "spec": spec,
+            "metadata": {"name": name, "namespace": ns, "generation": 1, "creationTimestamp": created}}
+
+
+def contested() -> list[dict]:
+    """Routes on two Gateways contending for shop.example.com, explicitly or through a listener
+    hostname (gw-b's), plus bystanders; each pair is in a different namespace."""
+    objs: list[dict] = [
+        {"apiVersion": f"{GW}/v1", "kind": "GatewayClass", "metadata": {"name": "amazon-vpc-lattice", "generation": 1},
+         "spec": {"controllerName": "application-networking.k8s.aws/gateway-api-controller"}},
+        _gw("gw-a", None), _gw("gw-b", "shop.example.com"), _gw("gw-c", "shop.example.com"),
+        _route("explicit-new", "team1", "gw-a", "2026-01-03T00:00:00Z", ["shop.example.com"]),
+        _route("inherits-old", "team2", "gw-b", "2026-01-01T00:00:00Z", None),
+        _route("wildcard-mid", "team3", "gw-c", "2026-01-02T00:00:00Z", ["*.example.com"]),
+        _route("other", "team4", "gw-a", "2026-01-01T00:00:00Z", ["other.example.com"]),
+    ]
+    for ns in ("team1", "team2", "team3", "team4"):
+        objs += [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}},
+                 {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "svc", "namespace": ns},
+                  "spec": {"ports": [{"name": "http", "port": 80}]}}]
+    return objs
+
+
+def test_routes_contending_for_a_hostname_see_each_other_in_their_scopes():
+    view = view_of(contested())
+    whole = translate(Snapshot.of(view.objects()), CONFIG)
+    holders = [s.source.name for s in whole.services if s.custom_domain_name == "shop.example.com"]
+    assert holders == ["inherits-old"]  # the oldest, although it names no hostname itself
+    for route in view.routes():
+        src = Source("HTTPRoute", route["metadata"]["namespace"], route["metadata"]["name"])
+        part = translate(Snapshot.of(scope.route_scope(view, route)), CONFIG)
+        assert part.outcome(*src.key.split("/")) == whole.outcome(*src.key.split("/")), src.key
+        assert part.services_of(src) == whole.services_of(src), src.key
+    for gw in view.list("Gateway"):
+        part = translate(Snapshot.of(scope.gateway_scope(view, gw)), CONFIG)
+        assert part.outcome("Gateway", "infra", gw["metadata"]["name"]) == whole.outcome("Gateway", "infra", gw["metadata"]["name"])
+
+
+def test_a_route_change_wakes_the_routes_contending_for_its_hostname():
+    from controller.handlers import affected_keys
+
+    view = view_of(contested())
+    old = view.get("HTTPRoute", "team2", "inherits-old")
+    assert {"HTTPRoute/team1/explicit-new", "HTTPRoute/team3/wildcard-mid"} <= affected_keys("HTTPRoute", old, None, view)
+    assert "HTTPRoute/team4/other" not in affected_keys("HTTPRoute", old, None, view)
+    gw_b = view.get("Gateway", "infra", "gw-b")
+    assert "HTTPRoute/team1/explicit-new" in affected_keys("Gateway", gw_b, gw_b, view)
