@@ -34,6 +34,7 @@ from controller.kube.indexes import (
 from controller.annotations import OUTPUT_ANNOTATIONS
 from controller.reconcilers.finalizers import releasable
 from controller.kube.snapshot import SnapshotView
+from translate.exports import exported_service
 
 _IGNORED_TOP = frozenset({"metadata", "status", "apiVersion", "kind"})
 
@@ -145,7 +146,10 @@ def _gateway_keys(view: SnapshotView, gw: Mapping[str, Any]) -> set[str]:
 def _service_keys(view: SnapshotView, ns: str, name: str) -> set[str]:
     idx = view._cache.indexes  # noqa: SLF001
     out = idx.lookup("route-backend", ("Service", ns, name))
-    if view.get("ServiceExport", ns, name) is not None:
-        out.add(keys.make("ServiceExport", ns, name))
+    # The exports of this Service: its namesake, or any naming it in the service-name annotation
+    # (a namespace holds few ServiceExports).
+    for export in view.list("ServiceExport", ns):
+        if exported_service(export) == name:
+            out.add(keys.of("ServiceExport", export))
     out |= {k for k in idx.lookup("policy-target", ("Service", ns, name))}
     return out

@@ -40,7 +40,10 @@ from translate.status.conditions import (
 )
 
 GW_GROUP = "gateway.networking.k8s.io"
-IMPORT_GROUPS = ("application-networking.k8s.aws", "multicluster.x-k8s.io")
+AWS_GROUP = "application-networking.k8s.aws"
+# A ServiceImport backendRef: the AWS controller's group, the MCS API's, or none at all, which is
+# how the AWS controller's own multi-cluster examples write it (it checks the kind only).
+IMPORT_GROUPS = ("", AWS_GROUP, "multicluster.x-k8s.io")
 MAX_WEIGHT = 999
 MAX_FORWARD_TGS = 10
 TG_ARN_RE = re.compile(r"^arn:aws[a-z-]*:vpc-lattice:[a-z0-9-]+:\d{12}:targetgroup/tg-[0-9a-z]{17}$")
@@ -263,7 +266,7 @@ def forward(
         if kind == "Service" and not group:
             to_group = ""
         elif kind == "ServiceImport" and group in IMPORT_GROUPS:
-            to_group = group
+            to_group = group or AWS_GROUP  # a ReferenceGrant names the kind with its group
         else:
             out.problems.append(Problem(R_INVALID_KIND, f"{_desc(kind, ns, name)}: kind {group + '/' if group else ''}{kind} is not supported"))
             continue

@@ -4,6 +4,8 @@ Only exports annotated `application-networking.k8s.aws/federation: amazon-vpc-la
 With `spec.exportedPorts[]`: one TG per entry (routeType HTTP → HTTP/HTTP1, GRPC → HTTP/GRPC,
 TLS → TCP), targets from that Service port. Without: the legacy single HTTP TG, targets limited to
 the Service ports listed in the `application-networking.k8s.aws/port` annotation when present.
+The exported Service is the one named by `application-networking.k8s.aws/service-name`, else the
+export's namesake.
 A TargetGroupPolicy on the ServiceExport (or else on the Service) applies, so every cluster's TG for
 the same export is configured identically. The AWS controller writes no ServiceExport status; we
 write none either.
@@ -19,6 +21,14 @@ from translate.snapshot import annotations_of, name_of, namespace_of, spec_of
 
 FEDERATION = ANNOTATION_PREFIX + "federation"
 PORT_ANNOTATION = ANNOTATION_PREFIX + "port"
+SERVICE_NAME_ANNOTATION = ANNOTATION_PREFIX + "service-name"
+
+
+def exported_service(export) -> str:
+    """The Service an export exports: `application-networking.k8s.aws/service-name`, else the
+    export's own name. The target groups' names and tags keep the export's name (as the AWS
+    controller's do), since importers look them up by it."""
+    return str(annotations_of(export).get(SERVICE_NAME_ANNOTATION) or "").strip() or name_of(export)
 
 
 def translate_exports(ctx: Context) -> list[TargetGroup]:
@@ -29,19 +39,20 @@ def translate_exports(ctx: Context) -> list[TargetGroup]:
         if ann.get(FEDERATION) != "amazon-vpc-lattice":
             continue
         ns, name = namespace_of(exp), name_of(exp)
-        svc = ctx.snapshot.get("Service", ns, name)
+        svc_name = exported_service(exp)
+        svc = ctx.snapshot.get("Service", ns, svc_name)
         if svc is None:
             continue
-        ip_type = targets.address_type(ctx.snapshot, svc, ns, name)
+        ip_type = targets.address_type(ctx.snapshot, svc, ns, svc_name)
         if ip_type is None:
             continue  # dual stack: Lattice target groups have one address type
         policy = ctx.policies.target_group.get(("ServiceExport", ns, name)) or ctx.policies.target_group.get(
-            ("Service", ns, name)
+            ("Service", ns, svc_name)
         )
         pspec = spec_of(policy) if policy is not None else None
         user, _ = tags.parse_user_tags(ann)
         src = Source("ServiceExport", ns, name)
-        backend = Source("Service", ns, name)
+        backend = Source("Service", ns, svc_name)
         entries: list[tuple[int | None, str]] = []
         for ep in spec_of(exp).get("exportedPorts") or ():
             if isinstance(ep.get("port"), int):
@@ -54,7 +65,7 @@ def translate_exports(ctx: Context) -> list[TargetGroup]:
                 pname = targets.service_port_name(svc, port)
                 if pname is None:
                     continue
-                tgts = targets.targets_for(ctx.snapshot, ns, name, port_name=pname, ip_address_type=ip_type)
+                tgts = targets.targets_for(ctx.snapshot, ns, svc_name, port_name=pname, ip_address_type=ip_type)
             else:
                 allowed = None
                 if ann.get(PORT_ANNOTATION):
@@ -64,7 +75,8 @@ def translate_exports(ctx: Context) -> list[TargetGroup]:
                         for p in spec_of(svc).get("ports") or ()
                         if str(p.get("port")) in wanted
                     )
-                tgts = targets.targets_for(ctx.snapshot, ns, name, port_name=None, ip_address_type=ip_type, port_names=allowed)
+                tgts = targets.targets_for(ctx.snapshot, ns, svc_name, port_name=None, ip_address_type=ip_type,
+                                           port_names=allowed)
             tg_name = naming.target_group_name(
                 cluster=cfg.cluster_name,
                 vpc=cfg.vpc_id,

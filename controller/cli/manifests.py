@@ -1,7 +1,7 @@
 """Read Kubernetes manifests from files and directories for `latticegw plan` (and the demo).
 
 Multi-document YAML (and JSON, which is YAML), directories recursively (`*.yaml`, `*.yml`,
-`*.json`, in sorted order), `kind: List` expanded. Anything unreadable raises `ManifestError`
+`*.json`, in sorted order), `kind: List` expanded; kinds translate does not read are skipped. Anything unreadable raises `ManifestError`
 naming the file and the zero-based document index, so the CLI can exit 2 with a useful message.
 """
 
@@ -17,7 +17,8 @@ import yaml
 from translate.snapshot import KNOWN_KINDS
 
 EXTENSIONS = (".yaml", ".yml", ".json")
-# Kinds that may appear in a walkthrough directory but mean nothing to the translation.
+# Kinds that may appear in a walkthrough directory, mean nothing to the translation and are not
+# worth listing as skipped (every other unknown kind is listed: a typo in a kind shows there).
 IGNORED_KINDS = frozenset({"CustomResourceDefinition"})
 
 
@@ -87,8 +88,12 @@ def _documents(path: str, text: str) -> Iterable[tuple[int, Any]]:
         raise ManifestError(path, index, f"invalid YAML: {exc}") from None
 
 
-def load(paths: Sequence[str], stdin_text: str | None = None) -> list[dict[str, Any]]:
-    """All objects from the given files/directories, in file then document order."""
+def load(paths: Sequence[str], stdin_text: str | None = None,
+         skipped: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """All objects translate reads from the given files/directories, in file then document order.
+
+    Objects of other kinds (the Deployments, ConfigMaps, ... users keep next to their routes) are
+    left out and, when `skipped` is given, appended to it."""
     objects: list[dict[str, Any]] = []
     for path in expand_paths(paths):
         if path == "-":
@@ -106,7 +111,9 @@ def load(paths: Sequence[str], stdin_text: str | None = None) -> list[dict[str, 
             items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
             for obj in items or ():
                 _check(label, index, obj)
-                if obj["kind"] in IGNORED_KINDS:
+                if obj["kind"] not in KNOWN_KINDS:
+                    if skipped is not None and obj["kind"] not in IGNORED_KINDS:
+                        skipped.append(obj)
                     continue
                 if obj["kind"] == "Secret":
                     obj = _as_stored_secret(obj)
@@ -132,8 +139,6 @@ def _check(path: str, index: int, obj: Any) -> None:
     kind = obj.get("kind")
     if not kind or not obj.get("apiVersion"):
         raise ManifestError(path, index, "missing apiVersion or kind")
-    if kind not in KNOWN_KINDS and kind not in IGNORED_KINDS:
-        raise ManifestError(path, index, f"unknown kind {kind!r} (known: {', '.join(sorted(KNOWN_KINDS))})")
     meta = obj.get("metadata")
     if not isinstance(meta, dict) or not meta.get("name"):
         raise ManifestError(path, index, f"{kind} without metadata.name")

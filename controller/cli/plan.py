@@ -6,8 +6,17 @@
 per Lattice resource indented under its Kubernetes source, with rejected objects marked `✗`.
 Configuration comes from the same environment variables as the controller (CLUSTER_NAME,
 CLUSTER_VPC_ID, AWS_ACCOUNT_ID, REGION, DEFAULT_SERVICE_NETWORK, ENABLE_SERVICE_NETWORK_OVERRIDE)
-and can be overridden with flags. Exit 0 even when objects are rejected (their status says why);
-exit 2 on unreadable input.
+and can be overridden with flags; when the identity falls back to placeholders, a warning says so
+(ownership tags and target group names then differ from the live controller's).
+
+Folders are read as users keep them: objects of kinds translate does not read (Deployment, Secret
+of other types, ConfigMap, ...) are listed as skipped; objects of kinds it reads but does not act on
+(a route whose parent Gateway is missing or of another class, an export without the federation
+annotation, ...) are listed as ignored, with why. Both lists go to stderr with `-o json|yaml` (stdout
+stays the contract) and into the table with `-o table`.
+
+Exit 0 even when objects are rejected (their status says why), unless `--fail-on-rejected`: then
+exit 1 when any object is rejected or a route is ignored (for CI gating); exit 2 on unreadable input.
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from typing import Any
 import orjson
 import yaml
 
+from controller.cli import unacted
 from controller.cli.manifests import ManifestError, load
 from translate import Snapshot, TranslateConfig, Translation, translate
 from translate.model import ROUTE_KINDS
@@ -38,6 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--service-network-override", action="store_true", default=None,
                         help="ENABLE_SERVICE_NETWORK_OVERRIDE: map every Gateway to the default service network")
     parser.add_argument("--controller-name", help="GatewayClass controllerName to act on")
+    parser.add_argument("--fail-on-rejected", action="store_true",
+                        help="exit 1 when any object is rejected or a route is ignored (CI gating)")
 
 
 def config_from(args: argparse.Namespace, env: Mapping[str, str]) -> TranslateConfig:
@@ -53,22 +65,61 @@ def config_from(args: argparse.Namespace, env: Mapping[str, str]) -> TranslateCo
     )
 
 
+# The identity the ownership tag (and every target group name) is made of: env var, flag, placeholder.
+IDENTITY = (("CLUSTER_NAME", "cluster_name", "--cluster-name"), ("CLUSTER_VPC_ID", "vpc_id", "--vpc-id"),
+            ("AWS_ACCOUNT_ID", "account_id", "--account-id"))
+
+
+def placeholder_warning(args: argparse.Namespace, env: Mapping[str, str], cfg: TranslateConfig) -> str | None:
+    unset = [(var, flag, getattr(cfg, field)) for var, field, flag in IDENTITY
+             if not getattr(args, field, None) and not env.get(var)]
+    if not unset:
+        return None
+    names = ", ".join(f"{var}={value}" for var, _, value in unset)
+    flags = "/".join(flag for _, flag, _ in unset)
+    return (f"latticegw plan: warning: {names} are placeholders (set them, or pass {flags}): the ownership tags "
+            "and target group names shown differ from the ones the live controller uses")
+
+
 def main(args: argparse.Namespace) -> int:
+    skipped: list[dict[str, Any]] = []
     try:
         stdin_text = sys.stdin.read() if "-" in args.filename else None
-        objects = load(args.filename, stdin_text)
+        objects = load(args.filename, stdin_text, skipped)
     except ManifestError as exc:
         print(f"latticegw plan: {exc}", file=sys.stderr)
         return 2
+    cfg = config_from(args, os.environ)
+    snapshot = Snapshot.of(objects)
     try:
-        result = translate(Snapshot.of(objects), config_from(args, os.environ))
+        result = translate(snapshot, cfg)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
         # translate trusts the API server's schema validation; raw YAML may not be schema-valid.
         print(f"latticegw plan: cannot translate the manifests ({type(exc).__name__}: {exc}); "
               "are they valid against the CRD schemas?", file=sys.stderr)
         return 2
-    sys.stdout.write(render(result, args.output))
+    warning = placeholder_warning(args, os.environ, cfg)
+    if warning:
+        print(warning, file=sys.stderr)
+    data = plain(result)
+    notes = unacted.notes(snapshot, data, cfg, skipped)
+    if args.output == "table":
+        sys.stdout.write(table(data, notes))
+    else:
+        sys.stdout.write(render(result, args.output))
+        for line in unacted.lines(notes):
+            print(f"latticegw plan: {line}", file=sys.stderr)
+    if args.fail_on_rejected:
+        rejected = problems(data) + [n for n in notes if n.rejected]
+        if rejected:
+            print(f"latticegw plan: {len(rejected)} objects rejected or ignored (--fail-on-rejected)", file=sys.stderr)
+            return 1
     return 0
+
+
+def plain(result: Translation) -> dict[str, Any]:
+    """The JSON document as plain dicts and lists (FrozenDict/tuples converted)."""
+    return orjson.loads(orjson.dumps(result.to_dict()))
 
 
 def render(result: Translation, output: str) -> str:
@@ -79,6 +130,35 @@ def render(result: Translation, output: str) -> str:
     if output == "yaml":
         return yaml.safe_dump(plain, sort_keys=False, default_flow_style=False)
     return table(plain)
+
+
+def _entry_ok(st: dict[str, Any]) -> tuple[bool, str]:
+    """(ok, summary) of one status entry: a route by its parents, any other kind by its conditions."""
+    if st["kind"] in ROUTE_KINDS:
+        oks, summaries = [], []
+        for p in st.get("parents", ()):
+            ok, s = _conds(p["conditions"])
+            oks.append(ok)
+            ref = p["parentRef"]
+            sect = f"/{ref['sectionName']}" if ref.get("sectionName") else ""
+            summaries.append(f"{ref.get('namespace')}/{ref['name']}{sect}: {s}")
+        return all(oks), " | ".join(summaries)
+    ok, s = _conds(st["conditions"])
+    prog = next((c for c in st["conditions"] if c["type"] == "Programmed"), None)
+    if prog and prog["status"] != "True" and ok:
+        s += f", Programmed={prog['status']} {prog['reason']}"
+    return ok, s
+
+
+def problems(d: dict[str, Any]) -> list[str]:
+    """`Kind ns/name: why` for every rejected object of the document."""
+    out = []
+    for st in d["status"]:
+        ok, summary = _entry_ok(st)
+        if not ok:
+            ns = f"{st['namespace']}/" if st["namespace"] else ""
+            out.append(f"{st['kind']} {ns}{st['name']}: {summary}")
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -115,7 +195,7 @@ def _action(a: dict[str, Any]) -> str:
     return "forward " + ", ".join(f"{t['targetGroupIdentifier']} w={t['weight']}" for t in tgs)
 
 
-def table(d: dict[str, Any]) -> str:
+def table(d: dict[str, Any], notes: "list[unacted.Note] | None" = None) -> str:
     lines: list[str] = []
     status = {(s["kind"], s["namespace"], s["name"]): s for s in d["status"]}
     services_by = {}
@@ -143,21 +223,8 @@ def table(d: dict[str, Any]) -> str:
         st = status.get(key)
         if st is None:
             head(key)
-        elif key[0] in ROUTE_KINDS:
-            oks = []
-            summaries = []
-            for p in st.get("parents", ()):
-                ok, s = _conds(p["conditions"])
-                oks.append(ok)
-                ref = p["parentRef"]
-                sect = f"/{ref['sectionName']}" if ref.get("sectionName") else ""
-                summaries.append(f"{ref.get('namespace')}/{ref['name']}{sect}: {s}")
-            head(key, " | ".join(summaries), all(oks))
         else:
-            ok, s = _conds(st["conditions"])
-            prog = next((c for c in st["conditions"] if c["type"] == "Programmed"), None)
-            if prog and prog["status"] != "True" and ok:
-                s += f", Programmed={prog['status']} {prog['reason']}"
+            ok, s = _entry_ok(st)
             head(key, s, ok)
         for ev in (st or {}).get("events", ()):
             row("event", f"{ev['type']} {ev['reason']}: {ev['message']}")
@@ -194,6 +261,8 @@ def table(d: dict[str, Any]) -> str:
             b = tg["backend"]
             row("target group", f"{tg['name']}  ← Service {b['namespace']}/{b['name']}  {proto}  {hc_s}")
             row("targets", f"{len(tg['targets'])}: {targets}{more}" if tg["targets"] else "0", 2)
+    for note in notes or ():
+        lines.append(("✗ " if note.rejected else "- ") + note.text)
     rejected = sum(1 for line in lines if line.startswith("✗"))
     lines.append("")
     lines.append(

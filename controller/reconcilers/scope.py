@@ -18,6 +18,7 @@ from typing import Any
 
 from controller.kube.indexes import gateway_class, gateway_secrets, policy_target, route_backends, route_parents
 from controller.kube.snapshot import SnapshotView
+from translate.exports import exported_service
 from translate.model import ROUTE_KINDS
 
 Obj = Mapping[str, Any]
@@ -145,7 +146,7 @@ def service_export_scope(view: SnapshotView, export: Obj) -> list[Obj]:
     c.common()
     c.add(export)
     meta = export.get("metadata") or {}
-    c.backend("Service", meta.get("namespace") or "", meta.get("name") or "")
+    c.backend("Service", meta.get("namespace") or "", exported_service(export))
     return list(c.objects())
 
 

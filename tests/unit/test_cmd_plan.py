@@ -136,7 +136,7 @@ def test_same_output_whatever_the_file_order(capsys):
     "content,fragment",
     [
         ("kind: Service\napiVersion: v1\nmetadata: {name: a}\n---\nkind: [unclosed\n", "(document 1): invalid YAML"),
-        ("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n", "(document 1): unknown kind 'Deployment'"),
+        ("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {}\n", "(document 1): Deployment without metadata.name"),
         ("- just\n- a list\n", "(document 0): a document must be a mapping"),
         ("apiVersion: v1\nkind: Service\nmetadata: {}\n", "(document 0): Service without metadata.name"),
         ("apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\napiVersion: v1\nkind: Service\napiVersion: v1\n", "(document 1): invalid YAML"),
@@ -228,3 +228,14 @@ def test_plan_accepts_tls_secrets_and_never_prints_their_data(capsys, tmp_path):
     (gw_status,) = [s for s in d["status"] if s["kind"] == "Gateway"]
     conds = {c["type"]: c for c in gw_status["listeners"][0]["conditions"]}
     assert conds["ResolvedRefs"]["reason"] == "InvalidCertificateRef" and "Opaque" in conds["ResolvedRefs"]["message"]
+
+
+def test_kinds_it_does_not_read_are_listed_and_skipped(capsys, tmp_path):
+    """Users keep Deployments, ConfigMaps and the like next to their routes: plan skips them, says so, exits 0."""
+    f = tmp_path / "app.yaml"
+    f.write_text("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: apps/v1\nkind: Deployment\n"
+                 "metadata: {name: d, namespace: shop}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    code, out, err = plan(capsys, "-f", str(f))
+    assert code == 0 and json.loads(out)["status"] == []
+    assert "Deployment shop/d  [skipped: latticegw does not read apps/v1 Deployment]" in err
+    assert "ConfigMap c  [skipped: latticegw does not read v1 ConfigMap]" in err

@@ -155,3 +155,23 @@ def test_a_certificate_secret_wakes_its_gateways_and_their_routes_only():
                                                                    "kind": "Gateway", "namespace": "default"}],
                                                           "to": [{"group": "", "kind": "Secret"}]})
     assert {"Gateway/default/gw", "HTTPRoute/default/r1"} <= affected_keys("ReferenceGrant", None, grant, v)
+
+
+def test_a_service_wakes_the_export_that_names_it_in_service_name():
+    c, v = setup()
+    c.upsert("ServiceExport", obj("ServiceExport", "public-api",
+                                  annotations={"application-networking.k8s.aws/service-name": "backend"}))
+    assert affected_keys("Service", None, obj("Service", "backend"), v) == {"ServiceExport/default/public-api"}
+    eps = obj("EndpointSlice", "backend-x", labels={"kubernetes.io/service-name": "backend"})
+    assert affected_keys("EndpointSlice", None, eps, v) == {"ServiceExport/default/public-api"}
+    assert affected_keys("Service", None, obj("Service", "public-api"), v) == set()
+
+
+def test_a_deleting_service_wakes_itself_only_when_it_holds_the_legacy_finalizer():
+    c, v = setup()
+    deleting = obj("Service", "svc", finalizers=["service.ki8s.aws/resources"])
+    deleting["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"
+    assert "Service/default/svc" in affected_keys("Service", None, deleting, v)
+    deleting["metadata"]["finalizers"] = ["example.com/other"]
+    assert "Service/default/svc" not in affected_keys("Service", None, deleting, v)
+    assert "Service/default/svc" not in affected_keys("Service", None, obj("Service", "svc"), v)

@@ -3,6 +3,7 @@
 import pytest
 
 from translate.frozen import thaw
+from translate.model import Source
 from tests.unit.translate.builders import (
     backend, base, endpoints, gatewayclass, gateway, namespace, only_service, parent_conditions, policy, refgrant,
     route, rule, rules_of, run, service,
@@ -273,3 +274,43 @@ def test_a_service_export_of_a_headless_service_is_exported():
                         "annotations": {"application-networking.k8s.aws/federation": "amazon-vpc-lattice"}}}
     (tg,) = run([gatewayclass(), headless(), endpoints("db", ips=("10.0.0.7",)), exp]).target_groups
     assert tg.config["ipAddressType"] == "IPV4" and [t.id for t in tg.targets] == ["10.0.0.7"]
+
+
+@pytest.mark.parametrize("group", [None, "", "application-networking.k8s.aws", "multicluster.x-k8s.io"])
+def test_service_import_backend_without_group_is_the_aws_controllers_import(group):
+    """The AWS controller's multi-cluster examples write `kind: ServiceImport` with no group; it reads
+    the kind only. Such a ref resolves like one naming the group."""
+    ref = backend("remote", port=None, kind="ServiceImport", **({} if group is None else {"group": group}))
+    res = run(base(imp(), route(rules=[rule(ref)])))
+    conds = parent_conditions(res)
+    assert conds["ResolvedRefs"].status == "True", conds
+    (lk,) = res.target_group_lookups
+    assert thaw(forward_of(res))["forward"]["targetGroups"][0]["targetGroupIdentifier"] == lk.name
+
+
+def test_service_import_of_another_group_is_still_an_invalid_kind():
+    ref = backend("remote", port=None, kind="ServiceImport", group="example.com")
+    assert parent_conditions(run(base(imp(), route(rules=[rule(ref)]))))["ResolvedRefs"].reason == "InvalidKind"
+
+
+def test_a_cross_namespace_service_import_without_group_needs_a_grant_for_the_aws_group():
+    other = dict(imp(), metadata={"name": "remote", "namespace": "other"})
+    ref = backend("remote", port=None, kind="ServiceImport", ns="other")
+    assert parent_conditions(run(base(other, route(rules=[rule(ref)]))))["ResolvedRefs"].reason == "RefNotPermitted"
+    grant = refgrant("other", "default", to_kind="ServiceImport")
+    grant["spec"]["to"][0]["group"] = "application-networking.k8s.aws"
+    assert parent_conditions(run(base(other, grant, route(rules=[rule(ref)]))))["ResolvedRefs"].status == "True"
+
+
+def test_service_export_exports_the_service_its_service_name_annotation_names():
+    """`application-networking.k8s.aws/service-name`: the Service to export; the target group keeps the
+    export's name in its tags, which is what importers look up."""
+    exp = export()
+    exp["metadata"]["name"] = "public-api"
+    exp["metadata"]["annotations"]["application-networking.k8s.aws/service-name"] = "svc"
+    (tg,) = run(base(exp)).target_groups
+    assert tg.backend == Source("Service", "default", "svc") and len(tg.targets) == 2
+    assert tg.tags["application-networking.k8s.aws/ServiceName"] == "public-api"
+    assert tg.source == Source("ServiceExport", "default", "public-api")
+    exp["metadata"]["annotations"]["application-networking.k8s.aws/service-name"] = "missing"
+    assert run(base(exp)).target_groups == ()
