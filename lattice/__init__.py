@@ -17,7 +17,7 @@ Modules, one job each (only this package imports aioboto3/botocore; `emulator/` 
 - `sync.py`         LatticeSync: the API the reconcilers call (apply_source, sync_targets, ...)
 - `networks.py`     ServiceNetworks (owned by LatticeSync): lookup / create / adopt, VPC association,
                     auth policy, access logs
-- `certificates.py` ACM certificate discovery for custom domains
+- `certificates.py` ACM for custom domains: listener Secrets imported (CertificateImporter), discovery
 
 This file imports nothing, so `import lattice.emulator` stays free of aioboto3.
 """

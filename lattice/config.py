@@ -37,7 +37,7 @@ DEFAULT_BUCKETS: dict[str, BucketSpec] = {
 class LatticeConfig:
     region: str = "us-west-2"
     endpoint_url: str | None = None  # LATTICE_ENDPOINT; None = the real regional endpoint
-    acm_endpoint_url: str | None = None
+    acm_endpoint_url: str | None = None  # LATTICEGW_ACM_ENDPOINT; ACM is used when set or on real AWS
     aws_access_key_id: str | None = None
     aws_secret_access_key: str | None = None
     aws_session_token: str | None = None
@@ -61,6 +61,11 @@ class LatticeConfig:
     # off against an emulator; DISABLE_TAGGING_SERVICE_API=true turns it off (reference's name).
     tagging_api: bool | None = None
     tagging_endpoint_url: str | None = None
+
+    @property
+    def use_acm(self) -> bool:
+        """ACM (certificate import and discovery): on real AWS, or wherever its endpoint is given."""
+        return self.endpoint_url is None or self.acm_endpoint_url is not None
 
     @property
     def use_tagging_api(self) -> bool:
@@ -88,7 +93,9 @@ def from_env(env: Mapping[str, str], **overrides: Any) -> LatticeConfig:
     LATTICEGW_AWS_MAX_ATTEMPTS,
     LATTICEGW_AWS_MAX_RETRY_WAIT (seconds), LATTICEGW_AWS_POOL (connections per client),
     LATTICEGW_TAGGING_ENDPOINT (the Resource Groups Tagging API's endpoint; setting it turns the
-    tagging API on even with LATTICE_ENDPOINT set, e.g. for the emulator, which serves both).
+    tagging API on even with LATTICE_ENDPOINT set, e.g. for the emulator, which serves both),
+    LATTICEGW_ACM_ENDPOINT (ACM's endpoint; likewise turns ACM - certificate import and discovery -
+    on with LATTICE_ENDPOINT set).
     A bad value raises ValueError naming the variable.
     """
     base = LatticeConfig()
@@ -108,6 +115,9 @@ def from_env(env: Mapping[str, str], **overrides: Any) -> LatticeConfig:
     tagging_endpoint = (env.get("LATTICEGW_TAGGING_ENDPOINT") or "").strip()
     if tagging_endpoint:
         values.update(tagging_api=True, tagging_endpoint_url=tagging_endpoint)
+    acm_endpoint = (env.get("LATTICEGW_ACM_ENDPOINT") or "").strip()
+    if acm_endpoint:
+        values["acm_endpoint_url"] = acm_endpoint
     if (env.get("DISABLE_TAGGING_SERVICE_API") or "").strip().lower() == "true":
         values["tagging_api"] = False  # wins: private clusters without a tagging endpoint
     values.update({k: v for k, v in overrides.items() if v is not None})

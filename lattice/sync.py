@@ -60,7 +60,7 @@ import structlog
 from opentelemetry import trace
 
 from lattice.apply import Applier, ApplyOutcome, OpError
-from lattice.certificates import CertificateFinder
+from lattice.certificates import CertificateFinder, CertificateImporter
 from lattice.client import CallTally, LatticeClient, record_calls
 from lattice.errors import LatticeError, RetryLater
 from lattice.inventory import Inventory
@@ -151,11 +151,14 @@ class LatticeSync:
     def __init__(self, client: LatticeClient, inventory: Inventory, managed_by: str | None = None, *,
                  vpc_id: str | None = None, concurrency: int | None = None,
                  certificates: "CertificateFinder | None" = None,
+                 importer: "CertificateImporter | None" = None,
                  sn_relist_interval: float = SN_RELIST_INTERVAL, sn_lookup_interval: float = SN_LOOKUP_INTERVAL,
                  tg_relist_interval: float = TG_RELIST_INTERVAL, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
         # ACM discovery for custom domains (needs LatticeClient(with_acm=True)); None = off
         self.certificates = certificates
+        # listener Secrets imported into ACM (needs with_acm too); None = no ACM: reported as an error
+        self.importer = importer
         self.inventory = inventory
         self.managed_by = managed_by or inventory.managed_by
         self.vpc_id = vpc_id
@@ -236,6 +239,17 @@ class LatticeSync:
             if tg_id is not None:
                 resolved[lk.name] = tg_id
         await self.networks.look_for({a.service_network for s in services for a in s.associations})
+        if self.importer is None:
+            await self._apply_with_certificates(source, services, target_groups, resolved, refresh, result, [])
+            return
+        async with self.importer.hold() as held:
+            await self._apply_with_certificates(source, services, target_groups, resolved, refresh, result, held)
+
+    async def _apply_with_certificates(self, source: Source, services: tuple[DesiredService, ...],
+                                       target_groups: tuple[TargetGroup, ...], resolved: dict[str, str],
+                                       refresh: bool, result: SyncResult, held: list[str]) -> None:
+        inv = self.inventory
+        services = await self._import_certificates(services, held, result)
         if self.certificates is not None:
             services = await self._discover_certificates(services, result)
         svc_names = [n for s in services for n in (s.name, s.replacement_name) if n]
@@ -252,7 +266,14 @@ class LatticeSync:
         await self._prepare(source, observed, target_groups, takeover)
         observed = inv.scope(source, svc_names, tg_names, resolved)
         the_plan = plan(Desired(source, services, target_groups), observed)
+        before = {rec.certificate_arn for rec in observed.services.values() if self._mine(source, rec)}
         await self._run(the_plan, result)
+        if self.importer is not None:
+            # Certificates this apply stopped using go once no service uses them any more.
+            self.importer.release(before - {s.certificate_arn for s in services}, source)
+            in_use = {rec.certificate_arn for rec in inv.services.values() if rec.certificate_arn}
+            for arn in await self.importer.collect(in_use, source):
+                result.in_progress.append(f"certificate {arn} is still in use; deleting it once it is not")
         for s in services:
             rec = inv.services.get(the_plan.serving.get(s.name, s.name))
             if rec is not None and self._mine(source, rec):
@@ -273,12 +294,27 @@ class LatticeSync:
                     result.in_progress.append(f"target group {t.name} is {tg.status}")
         result.in_progress = list(dict.fromkeys(result.in_progress))
 
+    async def _import_certificates(self, services: tuple[DesiredService, ...], held: list[str],
+                                   result: SyncResult) -> tuple[DesiredService, ...]:
+        """certificate_arn from the listener Secret (imported into ACM) where no TLS option names one."""
+        out = []
+        for s in services:
+            if s.certificate is not None and not s.certificate_arn:
+                if self.importer is None:
+                    result.errors.append(OpError(("certificate", s.certificate.source.key), "ImportCertificate",
+                                                 "AcmUnavailable", "no ACM client: set LATTICEGW_ACM_ENDPOINT "
+                                                 "(with LATTICE_ENDPOINT) to import listener certificates"))
+                else:
+                    s = replace(s, certificate_arn=await self.importer.ensure(s.certificate, held))
+            out.append(s)
+        return tuple(out)
+
     async def _discover_certificates(self, services: tuple[DesiredService, ...],
                                      result: SyncResult) -> tuple[DesiredService, ...]:
         """Fill certificate_arn from ACM for custom domains on HTTPS listeners that name none."""
         out = []
         for s in services:
-            if s.custom_domain_name and not s.certificate_arn and any(
+            if s.custom_domain_name and not s.certificate_arn and s.certificate is None and any(
                     lst.protocol == "HTTPS" for lst in s.listeners):
                 arn = await self.certificates.find(s.custom_domain_name)  # type: ignore[union-attr]
                 if arn is not None:

@@ -20,7 +20,7 @@ _NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
 
 
 @lru_cache(maxsize=None)
-def private_key(kind: str = "ec", seed: int = 0):
+def private_key(kind: str = "rsa2048", seed: int = 0):
     """A key per (kind, seed); cached because RSA generation is slow."""
     if kind == "ec":
         return ec.generate_private_key(ec.SECP256R1())
@@ -38,9 +38,11 @@ def _pem_key(key) -> str:
                              serialization.NoEncryption()).decode()
 
 
-def certificate(domains: tuple[str, ...] = ("app.example.com",), kind: str = "ec", seed: int = 0,
+def certificate(domains: tuple[str, ...] = ("app.example.com",), kind: str = "rsa2048", seed: int = 0,
                 with_ca: bool = False, serial: int = 1) -> tuple[str, str]:
-    """(tls.crt PEM, tls.key PEM): a leaf for `domains`, self-signed or issued by a test CA (appended)."""
+    """(tls.crt PEM, tls.key PEM): a leaf for `domains`, self-signed or issued by a test CA (appended).
+
+    RSA 2048 by default: the only key VPC Lattice serves (and cert-manager's default)."""
     leaf_key = private_key(kind, seed)
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, domains[0])])
     if with_ca:

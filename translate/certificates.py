@@ -8,9 +8,9 @@ for every ref of an HTTPS listener in this order, the first failure decides:
    namespace, to Secret), else ResolvedRefs=False / RefNotPermitted, whether the Secret exists or
    not (the reference is not allowed, so its target is not looked at);
 3. the Secret exists, has type `kubernetes.io/tls`, and `tls.crt` / `tls.key` hold a PEM
-   certificate chain and an unencrypted PEM private key of a kind ACM imports (RSA 1024-4096 bits,
-   EC P-256/P-384/P-521) that belongs to the first certificate, else InvalidCertificateRef with
-   the reason in the message.
+   certificate chain and an unencrypted PEM private key that belongs to the first certificate and
+   is a 2048-bit RSA key (the only kind VPC Lattice serves), else InvalidCertificateRef with the
+   reason in the message.
 
 A listener with a bad ref is not programmed (its routes would otherwise be served with some other
 certificate); the Gateway's other listeners keep working. Lattice serves one certificate per
@@ -42,10 +42,10 @@ from translate.status.conditions import R_INVALID_CERTIFICATE_REF, R_REF_NOT_PER
 
 TLS_SECRET_TYPE = "kubernetes.io/tls"
 GATEWAY_GROUP = "gateway.networking.k8s.io"
-# What ACM ImportCertificate accepts (AWS Certificate Manager user guide, "Prerequisites for
-# importing certificates"): RSA 1024/2048/3072/4096 and ECDSA on these curves.
-RSA_BITS = (1024, 2048, 3072, 4096)
-EC_CURVES = ("secp256r1", "secp384r1", "secp521r1")
+# "VPC Lattice only supports certificates with 2048-bit RSA keys" (VPC Lattice user guide, Bring
+# Your Own Certificate, limitations). ACM would import more (RSA 1024-4096, ECDSA), Lattice would not
+# serve them; cert-manager issues RSA 2048 by default (`privateKey.algorithm: RSA`, size 2048).
+LATTICE_RSA_BITS = 2048
 
 
 class CertificateProblem(ValueError):
@@ -108,7 +108,8 @@ def _one(snapshot: Snapshot, gateway_ns: str, ref: Any) -> Certificate:
 def parse(crt_b64: str, key_b64: str) -> tuple[str, tuple[str, ...], str, str, str]:
     """(fingerprint, domains, leaf PEM, key PEM, chain PEM) of a Secret's base64 `tls.crt`/`tls.key`.
 
-    Raises CertificateProblem (InvalidCertificateRef) for anything ACM would refuse to import.
+    Raises CertificateProblem (InvalidCertificateRef) for anything ACM would refuse to import or
+    Lattice would refuse to serve.
     """
     try:
         crt_pem, key_pem = base64.b64decode(crt_b64, validate=True), base64.b64decode(key_b64, validate=True)
@@ -122,14 +123,9 @@ def parse(crt_b64: str, key_b64: str) -> tuple[str, tuple[str, ...], str, str, s
         key = serialization.load_pem_private_key(key_pem, password=None)
     except (ValueError, TypeError) as exc:
         raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"tls.key holds no unencrypted PEM private key ({exc})") from None
-    if isinstance(key, rsa.RSAPrivateKey):
-        if key.key_size not in RSA_BITS:
-            raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"ACM cannot import {key.key_size}-bit RSA keys")
-    elif isinstance(key, ec.EllipticCurvePrivateKey):
-        if key.curve.name not in EC_CURVES:
-            raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"ACM cannot import EC keys on {key.curve.name}")
-    else:
-        raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"ACM cannot import {type(key).__name__.removeprefix('_')} keys")
+    if not isinstance(key, rsa.RSAPrivateKey) or key.key_size != LATTICE_RSA_BITS:
+        raise CertificateProblem(R_INVALID_CERTIFICATE_REF,
+                                 f"VPC Lattice serves only certificates with 2048-bit RSA keys, not {_describe(key)}")
     leaf = certs[0]
     raw = serialization.PublicFormat.SubjectPublicKeyInfo
     enc = serialization.Encoding.DER
@@ -150,3 +146,11 @@ def _domains(cert: x509.Certificate) -> tuple[str, ...]:
     except x509.ExtensionNotFound:
         names = [str(a.value) for a in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
     return tuple(dict.fromkeys(n.lower().rstrip(".") for n in names))
+
+
+def _describe(key: object) -> str:
+    if isinstance(key, rsa.RSAPrivateKey):
+        return f"a {key.key_size}-bit RSA key"
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return f"an EC key on {key.curve.name}"
+    return f"an {type(key).__name__.removeprefix('_').removesuffix('PrivateKey')} key"

@@ -78,6 +78,7 @@ async def _demo(args: argparse.Namespace) -> int:
             env = dict(os.environ, **DEMO_ENV, LATTICE_ENDPOINT=emu.url)
             # The emulator also serves the tagging API: find our resources with it, as on AWS.
             os.environ.setdefault("LATTICEGW_TAGGING_ENDPOINT", emu.url)
+            os.environ.setdefault("LATTICEGW_ACM_ENDPOINT", emu.url)  # and ACM (listener certificates)
             cfg = config_mod.load(
                 {"kubeconfig": str(kube.kubeconfig_path), "sidecar_address": args.sidecar_address,
                  "leader_elect": "false", "queue_store": f"sqlite:{workdir / 'queue.sqlite3'}",

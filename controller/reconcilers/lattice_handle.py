@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 import structlog
 
 from controller.config import Config
-from lattice.certificates import CertificateFinder
+from lattice.certificates import CertificateFinder, CertificateImporter
 from lattice.client import LatticeClient
 from lattice.config import LatticeConfig, from_env
 from lattice.config import from_env as lattice_config_from_env
@@ -64,10 +64,11 @@ class LatticeHandle:
         # Endpoints other than AWS (the emulator) need no IMDS probing for credentials.
         if self.config.lattice_endpoint:
             os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
-        # ACM certificate discovery only against real AWS: an emulator endpoint has no ACM,
-        # and tests and demos must never reach outside loopback.
-        real_aws = not self.config.lattice_endpoint
-        client = LatticeClient(lattice_config(self.config, self.region), on_call=self.on_call, with_acm=real_aws)
+        # ACM (listener certificates imported from Secrets, and discovery) on real AWS, or where
+        # LATTICEGW_ACM_ENDPOINT points (the emulator serves it): tests and demos stay on loopback.
+        lcfg = lattice_config(self.config, self.region)
+        acm = lcfg.use_acm
+        client = LatticeClient(lcfg, on_call=self.on_call, with_acm=acm)
         await client.open()
         try:
             inventory = Inventory(client, managed_by=self.managed_by)
@@ -81,7 +82,8 @@ class LatticeHandle:
         log.info("lattice inventory loaded", endpoint=self.config.lattice_endpoint or "aws",
                  managed_by=self.managed_by)
         return LatticeSync(client, inventory, self.managed_by, vpc_id=self.vpc_id,
-                           certificates=CertificateFinder(client) if real_aws else None)
+                           certificates=CertificateFinder(client) if acm else None,
+                           importer=CertificateImporter(client, self.managed_by) if acm else None)
 
     async def close(self) -> None:
         if self._client is not None:

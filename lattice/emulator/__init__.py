@@ -44,6 +44,12 @@ shared errors take its names (ThrottledException, InternalServiceException,
 InvalidParameterException); other targets answer 400 UnknownOperationException.
 See tagging_api/.
 
+AWS Certificate Manager is served the same way (`X-Amz-Target: CertificateManager.<Op>`, so
+`session.client("acm", **emu.client_kwargs())` works): ImportCertificate (and re-import),
+ListCertificates (statuses, keyTypes with ACM's RSA-only default, pages), DescribeCertificate,
+DeleteCertificate (ResourceInUseException while a Lattice service uses it), and the certificate tag
+operations. See acm_api/. Both JSON services share ../json_front.py.
+
 Control API (JSON; EmulatorControl wraps each call)
 ---------------------------------------------------
 GET    /_emulator/state[?account=&region=]  every resource per partition, tags, targets with status
@@ -82,8 +88,9 @@ serviceNetworks, services, listeners, rules, targetGroups,
 serviceNetworkServiceAssociations, serviceNetworkVpcAssociations,
 accessLogSubscriptions (records in creation order, with the API's member names plus
 "tags"; listeners and rules add "serviceId", rules "listenerId"; target groups add
-"serviceArns" and "targets": [{id, port, status, reasonCode}]), and the maps
-authPolicies (by resource id) and resourcePolicies (by resource ARN).
+"serviceArns" and "targets": [{id, port, status, reasonCode}]), "certificates" (ACM records with
+their tags, never the PEM), and the maps authPolicies (by resource id) and resourcePolicies
+(by resource ARN).
 """
 
 from .client import EmulatorControl, EmulatorControlError

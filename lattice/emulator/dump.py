@@ -48,6 +48,8 @@ def dump_partition(part: Partition, config: EmulatorConfig, now: float) -> dict[
                 item["listenerId"] = rec["_listener"]
             items.append(item)
         out[section] = items
+    # ACM certificates, without their PEM (ACM never returns an imported key either)
+    out["certificates"] = [_public(rec) for rec in sorted(part.certificates.values(), key=lambda r: r["_seq"])]
     out["authPolicies"] = part.auth_policies
     out["resourcePolicies"] = part.resource_policies
     return out

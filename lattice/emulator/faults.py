@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import GenericError, Throttled
 from .model import declared_errors as lattice_declared
+from .acm_api import model as acm_model
 from .tagging_api import model as tagging_model
 
 ANY = "*"
@@ -222,6 +223,8 @@ def declared_errors(operation: str) -> frozenset[str]:
     GetResources (served on the same port) like a Lattice read."""
     if operation in tagging_model.SERVED:
         return tagging_model.declared_as_lattice(operation)
+    if operation in acm_model.SERVED:
+        return acm_model.declared_as_lattice(operation)
     return lattice_declared(operation)
 
 

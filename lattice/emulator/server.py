@@ -12,8 +12,8 @@ must be modelled, and an emulated error must be one the operation declares.
 Only the first awaits (latency); from parsing to encoding everything runs
 without yielding, so each API call is atomic, like a single-writer control plane.
 
-Requests to `/` carrying `X-Amz-Target` are the Resource Groups Tagging API's
-JSON 1.1 protocol (GetResources); tagging_api/front.py runs the same steps for them.
+Requests to `/` carrying `X-Amz-Target` are JSON 1.1 services on the same port: the Resource
+Groups Tagging API (GetResources) and ACM (acm_api/); json_front.py runs the same steps for them.
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ from .lifecycle import apply_transition
 from .model import declared_errors, idempotent_member, operation
 from .ops import HANDLERS, Ctx
 from .store import Store
-from .tagging_api import front as tagging_front
+from . import json_front
+from .acm_api import SERVICE as ACM_SERVICE
+from .tagging_api import SERVICE as TAGGING_SERVICE
 from .validation import check_output, validate_input
 from .wire import credentials, dumps, error_headers, match, parse_params
 
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("latticegw.emulator")
 
+JSON_SERVICES = [TAGGING_SERVICE, ACM_SERVICE]
 TOKEN_TTL = 8 * 3600  # keep clientTokens at least 8 hours (spec 2.0)
 CONTROL_PREFIX = "/_emulator/"
 
@@ -160,8 +163,9 @@ class Emulator:
         raw_path, _, query = request.raw_path.partition("?")
         if raw_path.startswith(CONTROL_PREFIX):
             return await control.handle(self, request, raw_path[len(CONTROL_PREFIX):])
-        if tagging_front.wants(request, raw_path):
-            return await tagging_front.handle(self, request)
+        if json_front.wants(request, raw_path):
+            svc = json_front.service_for(JSON_SERVICES, request) or TAGGING_SERVICE  # unknown: its error
+            return await json_front.handle(self, svc, request)
         request_id = str(uuid.uuid4())
         op_name = "Unknown"
         started: float | None = None

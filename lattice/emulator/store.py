@@ -61,6 +61,8 @@ class Partition:
         self.auth_policies: dict[str, Record] = {}
         # resource ARN -> {"policy"}
         self.resource_policies: dict[str, Record] = {}
+        # ACM certificate ARN -> record (acm_api/: imported certificates, served on the same port)
+        self.certificates: dict[str, Record] = {}
         # id -> {op: (_rev, rendered list item)}; derived, never persisted (ops.summary_renderer)
         self.view_cache: dict[str, dict[str, tuple[int, dict[str, Any]]]] = {}
 
@@ -158,6 +160,7 @@ class Partition:
             "tokens": self.tokens,
             "authPolicies": self.auth_policies,
             "resourcePolicies": self.resource_policies,
+            "certificates": self.certificates,
         }
 
     @classmethod
@@ -167,6 +170,7 @@ class Partition:
         part.tokens = data.get("tokens", {})
         part.auth_policies = data.get("authPolicies", {})
         part.resource_policies = data.get("resourcePolicies", {})
+        part.certificates = data.get("certificates", {})
         records = [(rec["_seq"], kind, rec) for kind, table in data["tables"].items() for rec in table.values()]
         for seq, kind, rec in sorted(records, key=lambda r: r[0]):
             part.tables[kind][rec["id"]] = rec

@@ -42,8 +42,15 @@ DOCUMENTED_RANGES: dict[tuple[str, str], tuple[int, int]] = {
 _MAX_ECHO = 64
 
 
+# Java's Unicode classes in model patterns (ACM tag keys use `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`) have
+# no `re` spelling; these Unicode-aware equivalents work inside and outside character classes.
+_JAVA_CLASSES = {r"\p{L}": r"\w", r"\p{N}": r"\w", r"\p{Z}": r"\s"}
+
+
 @functools.cache
 def _regex(pattern: str) -> re.Pattern[str]:
+    for java, python in _JAVA_CLASSES.items():
+        pattern = pattern.replace(java, python)
     return re.compile(pattern, re.DOTALL)
 
 

@@ -235,6 +235,7 @@ async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = N
                        "AWS_EC2_METADATA_DISABLED": "true"}.items():
         monkeypatch.setenv(key, value)
     async with run_emulator(host="127.0.0.1", port=0, **(emulator_options or {})) as emu:
+        monkeypatch.setenv("LATTICEGW_ACM_ENDPOINT", emu.url)  # certificates: import and discovery
         if tagging_api:
             monkeypatch.setenv("LATTICEGW_TAGGING_ENDPOINT", emu.url)
         else:

@@ -8,6 +8,22 @@ scope) and is counted and fault-injected under the operation name `GetResources`
 
     model.py          the botocore service model; which operations are served
     errors.py         JSON 1.1 errors, and the Lattice-to-Tagging error names
-    front.py          the request pipeline for `POST /` + `X-Amz-Target`
     get_resources.py  the operation itself: filters, pages, tokens
+
+The request pipeline (`POST /` + `X-Amz-Target`) is ../json_front.py, shared with acm_api/.
 """
+
+from ..json_front import JsonService
+from . import model
+from .errors import InvalidParameter, TaggingError, UnknownOperation, from_shared
+from .get_resources import get_resources
+
+HANDLERS = {"GetResources": get_resources}
+assert set(HANDLERS) == model.SERVED
+
+SERVICE = JsonService(
+    target_prefix=model.target_prefix, handlers=HANDLERS, operation=model.operation,
+    declared_errors=model.declared_errors, error=TaggingError, from_shared=from_shared,
+    invalid_parameter=InvalidParameter, unknown_operation=UnknownOperation,
+    internal_code="InternalServiceException",
+)

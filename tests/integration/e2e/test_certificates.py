@@ -75,3 +75,40 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
     await env.apply([secret(ns)])
     got = await env.wait_until(lambda: https_is("ResolvedRefs"), "valid Secret resolves", timeout=60)
     assert got["Programmed"] == ("True", "Programmed")
+
+    # The Secret is imported into ACM once and both routes' Lattice services use it over HTTPS.
+    async def served_with_it():
+        state = await env.state()
+        certs = state.get("certificates") or []
+        svcs = {s["name"]: s for s in state["services"]}
+        if len(certs) != 1 or not all(svcs.get(f"{r}-{ns}", {}).get("certificateArn") == certs[0]["CertificateArn"]
+                                      for r in ("rates", "inventory")):
+            return None
+        return state
+
+    state = await env.wait_until(served_with_it, "services use the imported certificate", timeout=60)
+    (cert,) = state["certificates"]
+    assert cert["tags"]["application-networking.k8s.aws/SecretName"] == "hotel-tls"
+    rates = by_name(state["services"])[f"rates-{ns}"]
+    assert {l["protocol"] for l in state["listeners"] if l["serviceId"] == rates["id"]} == {"HTTP", "HTTPS"}
+
+    # Renewed (as cert-manager does): re-imported under the same ARN.
+    await env.apply([secret(ns, serial=2)])
+
+    async def reimported():
+        certs = (await env.state()).get("certificates") or []
+        return len(certs) == 1 and certs[0]["CertificateArn"] == cert["CertificateArn"] and \
+            certs[0]["tags"]["latticegw.io/certificate-fingerprint"] != cert["tags"]["latticegw.io/certificate-fingerprint"]
+
+    await env.wait_until(reimported, "the renewed Secret is re-imported", timeout=60)
+
+    # The routes go: their services, then the certificate nobody uses any more.
+    for o in objs:
+        if o["kind"] == "HTTPRoute":
+            await env.delete(o)
+
+    async def gone():
+        state = await env.state()
+        return not state.get("certificates") and not [s for s in state["services"] if s["name"].endswith(ns)]
+
+    await env.wait_until(gone, "services and certificate deleted", timeout=90)

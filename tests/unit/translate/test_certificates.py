@@ -69,8 +69,10 @@ BAD = [
     ("not base64", [tls_secret(data={"tls.crt": "%%%", "tls.key": "%%%"})], None, "InvalidCertificateRef", "base64"),
     ("key of another certificate", [tls_secret(crt=certificate((HOST,), seed=1)[0], key=certificate((HOST,), seed=2)[1])],
      None, "InvalidCertificateRef", "does not belong"),
-    ("key ACM cannot import", [tls_secret(domains=(HOST,), kind="ed25519")], None, "InvalidCertificateRef", "ACM cannot import"),
-    ("curve ACM cannot import", [tls_secret(domains=(HOST,), kind="ec-k1")], None, "InvalidCertificateRef", "secp256k1"),
+    # "VPC Lattice only supports certificates with 2048-bit RSA keys" (user guide, BYOC)
+    ("EC key", [tls_secret(domains=(HOST,), kind="ec")], None, "InvalidCertificateRef", "2048-bit RSA keys, not an EC key"),
+    ("RSA 4096", [tls_secret(domains=(HOST,), kind="rsa4096")], None, "InvalidCertificateRef", "not a 4096-bit RSA key"),
+    ("Ed25519", [tls_secret(domains=(HOST,), kind="ed25519")], None, "InvalidCertificateRef", "not an Ed25519 key"),
     ("wrong group", [tls_secret(domains=(HOST,))], [{"group": "wrong.group.company.io", "kind": "Secret", "name": "app-tls"}],
      "InvalidCertificateRef", "only core Secrets"),
     ("wrong kind", [tls_secret(domains=(HOST,))], [{"group": "", "kind": "WrongKind", "name": "app-tls"}],
