@@ -29,7 +29,7 @@ TAGGING_OPERATIONS = frozenset({"TagResource", "UntagResource", "GetResources"})
 def operation_class(operation: str) -> str:
     if operation in TAGGING_OPERATIONS:
         return TAGGING
-    return READS if operation.startswith(("Get", "List")) else WRITES
+    return READS if operation.startswith(("Get", "List", "Describe")) else WRITES  # Describe: ACM
 
 
 def parse_throttle(spec: str) -> dict[str, dict[str, float]]:
