@@ -14,6 +14,7 @@ import pytest
 import pytest_asyncio
 
 from controller.localkube import LocalKube
+from tests.harness.audit import AuditLog, apiserver_args
 
 # Our own CRDs (the application-networking.k8s.aws policies and multicluster kinds) are installed
 # next to the Gateway API ones, exactly the files users install.
@@ -25,7 +26,11 @@ async def kube(tmp_path_factory):
     workdir = Path(tmp_path_factory.mktemp("kube"))
     # The loopback servers must never be reached through a proxy.
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
-    async with LocalKube.started(workdir, keep_workdir=True, extra_crds=DEPLOY_CRDS) as plane:
+    # The audit log lets a test count the writes the controller made (`kube.audit`).
+    args, log = apiserver_args(workdir)
+    async with LocalKube.started(workdir, keep_workdir=True, extra_crds=DEPLOY_CRDS,
+                                 extra_apiserver_args=args) as plane:
+        plane.audit = AuditLog(log)
         yield plane
 
 
