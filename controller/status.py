@@ -1,4 +1,4 @@
-"""Fenced status writes for reconcilers.
+"""Fenced writes of an object's status and metadata for reconcilers.
 
 `StatusWriter.patch_status(obj, status)` sends a JSON merge patch to the
 object's `/status` subresource, carrying the resourceVersion of the object as
@@ -7,6 +7,11 @@ someone else's entries -- route `status.parents[]` is shared between
 controllers, so read-modify-write from the cached object and keep other
 controllers' entries. Every write first checks the fence and bounds its
 timeout by the fence, so nothing is written once leadership may be gone.
+
+`StatusWriter.patch_metadata(obj, metadata, resource_version)` merge-patches the
+object's `metadata` (our finalizer, our output annotations), with the given
+resourceVersion as a precondition when one is given. What a reconcile writes is
+decided in `controller.reconcilers.writes`.
 
 Our own status writes come back as watch events; `controller.handlers.relevant`
 ignores status-only changes, so they enqueue nothing.
@@ -50,4 +55,22 @@ class StatusWriter:
             body["metadata"] = {"resourceVersion": obj["metadata"]["resourceVersion"]}
         return await self.kube.request(
             "PATCH", self.path(obj) + "/status", body=body, content_type=MERGE_PATCH, timeout=fence.bounded(timeout)
+        )
+
+    async def patch_metadata(
+        self,
+        obj: Mapping[str, Any],
+        metadata: Mapping[str, Any],
+        *,
+        resource_version: str | None = None,
+        fence: Fence | None = None,
+        timeout: float = 10.0,
+    ) -> dict:
+        """Merge-patch `metadata` into `obj` (with `resource_version` as a precondition). Returns the object as written."""
+        fence = fence or current_fence()
+        body: dict[str, Any] = {"metadata": dict(metadata)}
+        if resource_version:
+            body["metadata"]["resourceVersion"] = resource_version
+        return await self.kube.request(
+            "PATCH", self.path(obj), body=body, content_type=MERGE_PATCH, timeout=fence.bounded(timeout)
         )

@@ -17,8 +17,9 @@ from controller.kube import keys
 from controller.reconcile import Registry, Result
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, now_rfc3339
-from controller.reconcilers.finalizers import being_deleted, releasable, remove_finalizer
+from controller.reconcilers.finalizers import being_deleted, releasable
 from controller.reconcilers.status_merge import conditions_status
+from controller.reconcilers.writes import Intent, decide
 from controller.kube.snapshot import SnapshotView
 
 ScopeFn = Callable[[SnapshotView, Mapping[str, Any]], list]
@@ -43,7 +44,7 @@ class ConditionsReconciler:
         if outcome is None:  # e.g. a GatewayClass of another controller: never touch it
             return Result()
         new_status = conditions_status(obj.get("status"), outcome.conditions, now_rfc3339(), outcome.generation)
-        await self.ctx.write_status(obj, new_status)
+        await self.ctx.write(obj, decide(obj, Intent(status=new_status)))
         if new_status is not None:
             for cond in outcome.conditions:
                 if cond.type == "Accepted" and cond.status == "False":
@@ -65,7 +66,7 @@ class ConditionsReconciler:
             reconciler = self.registry.get(keys.kind_of(target)) if self.registry is not None else None
             if reconciler is not None:
                 await reconciler.reconcile(target)
-        await remove_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, obj)
+        await self.ctx.write(obj, decide(obj, Intent(finalizer=False)))
 
 
 def gateway_class(ctx: Context) -> ConditionsReconciler:

@@ -1,8 +1,8 @@
 """What every reconciler shares: the runtime, the translation config, the Lattice sync.
 
-Also the two writes every reconciler makes the same way: status (only when it
-changed; a stale resourceVersion is a TemporaryError, never a blind overwrite)
-and events.
+Also the two kinds of write every reconciler makes the same way: its object's
+(`write`: what `controller.reconcilers.writes.decide` decided, at most one status
+patch and one metadata patch) and events.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from controller.config import Config, ConfigError
 from controller.kube.client import KubeError
 from controller.reconcile import Runtime, TemporaryError
+from controller.reconcilers.writes import Writes
 from translate import Snapshot, TranslateConfig, Translation, translate
 
 
@@ -69,17 +70,26 @@ class Context:
     def translate(self, objects: Iterable[Mapping[str, Any]]) -> Translation:
         return translate(Snapshot.of(objects), self.tconfig)
 
-    async def write_status(self, obj: Mapping[str, Any], status: Mapping[str, Any] | None) -> None:
-        if status is None:
-            return
+    async def write(self, obj: Mapping[str, Any], writes: Writes) -> Mapping[str, Any]:
+        """Send what `controller.reconcilers.writes.decide` decided: the status patch, then the
+        metadata patch (a finalizer's removal must come last: the object may be gone after it).
+        Returns the object as last written (`obj` when nothing was). An object deleted meanwhile
+        ends the writes quietly; a stale resourceVersion is a TemporaryError (the key runs again
+        with fresh cache contents), never a blind overwrite."""
+        current = obj
         try:
-            await self.runtime.status.patch_status(obj, status)
+            if writes.status is not None:
+                current = await self.runtime.status.patch_status(current, writes.status)
+            if writes.metadata is not None:
+                rv = current["metadata"]["resourceVersion"] if writes.precondition else None
+                current = await self.runtime.status.patch_metadata(current, writes.metadata, resource_version=rv)
         except KubeError as exc:
             if exc.conflict:
-                raise TemporaryError(f"{obj.get('kind')} changed while we wrote its status; retrying") from exc
+                raise TemporaryError(f"{obj.get('kind')} changed while we wrote it; retrying") from exc
             if exc.not_found:
-                return
+                return obj
             raise
+        return current
 
     def event(self, obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:
         if self.runtime.events is not None:

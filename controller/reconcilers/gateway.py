@@ -24,8 +24,9 @@ from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
 from controller.reconcilers.drift import DriftClock
-from controller.reconcilers.finalizers import being_deleted, patch_annotations, releasable, remove_finalizer
+from controller.reconcilers.finalizers import being_deleted, releasable
 from controller.reconcilers.status_merge import gateway_status
+from controller.reconcilers.writes import Intent, decide
 from translate.model import Source
 from translate.status.conditions import PROGRAMMED, R_INVALID, R_PENDING, R_PROGRAMMED, false, true
 
@@ -44,7 +45,7 @@ class GatewayReconciler:
             # A Gateway owns no Lattice resource of its own; its routes detach by themselves. The AWS
             # controller's finalizer (if it left one) goes at once.
             if releasable(gw):
-                await remove_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, gw)
+                await self.ctx.write(gw, decide(gw, Intent(finalizer=False)))
             return Result()
         translation = self.ctx.translate(scope.gateway_scope(self.ctx.view, gw))
         outcome = translation.outcome("Gateway", k.namespace, k.name)
@@ -92,10 +93,9 @@ class GatewayReconciler:
             conditions += (programmed,)
         new_status = gateway_status(gw.get("status"), conditions, outcome.listeners, now_rfc3339(),
                                     outcome.generation)
-        await self.ctx.write_status(gw, new_status)
         done = programmed is not None and programmed.status == "True" and not errors and requeue_after is None
-        await patch_annotations(self.ctx.runtime.kube, self.ctx.runtime.status, gw,
-                                {progress.ANNOTATION: progress.next_record(gw, desired, done=done, verified=True)})
+        record = progress.next_record(gw, desired, done=done, verified=True)
+        await self.ctx.write(gw, decide(gw, Intent(annotations={progress.ANNOTATION: record}, status=new_status)))
         self.drift.verified(source)
         if new_status is not None:  # events describe changes; a no-op pass writes nothing
             if programmed is not None and programmed.status != "True":

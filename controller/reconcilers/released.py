@@ -15,7 +15,8 @@ from typing import Any
 from controller.kube import keys
 from controller.reconcile import Result
 from controller.reconcilers.context import Context
-from controller.reconcilers.finalizers import releasable, remove_finalizer
+from controller.reconcilers.finalizers import releasable
+from controller.reconcilers.writes import Intent, decide
 
 
 class ReleaseOnly:
@@ -31,5 +32,5 @@ class ReleaseOnly:
         k = keys.parse(key)
         obj = self.ctx.view.get(k.kind, k.namespace, k.name)
         if releasable(obj):
-            await remove_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, obj)
+            await self.ctx.write(obj, decide(obj, Intent(finalizer=False)))
         return Result()

@@ -7,14 +7,18 @@ One reconcile, level-based:
 
 1. Gone, or being deleted, or no longer attached to a Gateway of ours: delete
    everything we own for this route (`sync.apply_source(source, (), ())`), then
-   drop our finalizer. This path needs neither a model nor the GatewayClass, and
+   drop our finalizer (with our status entry and output annotations, when the
+   route stays). This path needs neither a model nor the GatewayClass, and
    an object whose Lattice resources are already gone finalizes at once.
 2. Otherwise translate the route's scoped snapshot, add our finalizer (before
    the first AWS call), and hand the route's slice of the desired model to the
    Lattice sync, which plans against its inventory of what we own and applies
    only the difference (a converged route costs no AWS call at all).
-3. Write back what happened: route status (only if it changed), the
-   DNS-name/ARN annotations, and Events for failures and the first success.
+3. Write back what happened: route status and output annotations (the
+   DNS name/ARN and the progress record) as `controller.reconcilers.writes`
+   decides them -- at most one status patch and one metadata patch per pass, none
+   when nothing changed; a pass that added the finalizer leaves the annotations to
+   the next -- and Events for failures and the first success.
    Resources still being created requeue the key after a short delay instead of
    holding a worker. A fully successful pass records what it applied on the route
    (`controller.progress`); a later pass that would apply exactly that again (at start,
@@ -39,19 +43,17 @@ from controller.reconcilers import route_events, scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
 from controller.reconcilers.dns_endpoints import DnsEndpoints
 from controller.reconcilers.drift import DriftClock
-from controller.reconcilers.finalizers import (
-    add_finalizer,
-    being_deleted,
-    held,
-    patch_annotations,
-    remove_finalizer,
-)
+from controller.reconcilers.finalizers import being_deleted, held
 from controller.reconcilers.status_merge import route_status
+from controller.reconcilers.writes import NOTHING, Intent, decide
 from translate.model import Outcome, RouteParentStatus, Source
 from translate.status.conditions import R_CONFLICTED, conflicted
 
 log = structlog.get_logger("latticegw.route")
 
+# A pass that added the finalizer and left nothing for later runs again this soon to write the
+# output annotations (a next pass that only writes; no failure counted, no rate limit).
+FOLLOW_UP = 0.01
 
 
 class RouteReconciler:
@@ -89,26 +91,29 @@ class RouteReconciler:
         if not refresh and progress.is_current(route, *desired):
             await self._publish_dns(route, services, None)  # e.g. ExternalDNS's CRD installed since
             return Result()  # this very model was applied (perhaps by an earlier leader)
-        if services or target_groups:
-            route = await add_finalizer(self.ctx.runtime.kube, self.ctx.runtime.status, route)
+        # Our finalizer goes on before the first AWS call. Writing it spends this pass's metadata
+        # patch: the output annotations then wait for the next pass (see controller.reconcilers.writes).
+        finalizer = decide(route, Intent(finalizer=True)) if services or target_groups else NOTHING
+        route = await self.ctx.write(route, finalizer)
         sync = await self.ctx.lattice()
         result = await sync.apply_source(source, services, target_groups, lookups, refresh=refresh)
         if refresh and not (result.errors or result.in_progress or result.conflicts):
             self.drift.verified(source)  # (also while only waiting for a service network)
 
-        status_changed = False
+        new_status = None
         if not export:
             parents = _with_sync_result(outcome, result)
             new_status = route_status(route.get("status"), parents, self.ctx.tconfig.controller_name, k.namespace,
                                       now_rfc3339(), outcome.generation)
-            await self.ctx.write_status(route, new_status)
-            status_changed = new_status is not None
+        annotations = _annotations(route, services, result, desired, verified=refresh)
+        writes = decide(route, Intent(annotations=annotations, status=new_status), metadata_written=bool(finalizer))
         # Events are decided on the route as read (its progress record says whether this
         # generation already succeeded), so before the annotations move on.
-        self._events(route, outcome, result, status_changed=status_changed or export)
-        await self._annotate(route, services, result, desired, verified=refresh)
+        self._events(route, outcome, result, status_changed=new_status is not None or export,
+                     records_progress=not writes.deferred)
+        await self.ctx.write(route, writes)
         await self._publish_dns(route, services, result)
-        return _result_of(result)
+        return _result_of(result, annotations_deferred=writes.deferred)
 
     async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
         self.drift.forget(source)
@@ -121,29 +126,17 @@ class RouteReconciler:
         if not result.converged:
             return _result_of(result)
         if route is not None:
-            kube, status = self.ctx.runtime.kube, self.ctx.runtime.status
+            intent = Intent(finalizer=False)
             if drop_status and not being_deleted(route):
-                await self.ctx.write_status(
-                    route,
-                    route_status(route.get("status"), (), self.ctx.tconfig.controller_name,
-                                 source.namespace, now_rfc3339(), None),
+                # No longer ours: our status entries and output annotations go with the finalizer.
+                intent = Intent(
+                    finalizer=False,
+                    annotations={DOMAIN_ANNOTATION: None, ARN_ANNOTATION: None, progress.ANNOTATION: None},
+                    status=route_status(route.get("status"), (), self.ctx.tconfig.controller_name,
+                                        source.namespace, now_rfc3339(), None),
                 )
-                await patch_annotations(kube, status, route, {DOMAIN_ANNOTATION: None, ARN_ANNOTATION: None,
-                                                              progress.ANNOTATION: None})
-            await remove_finalizer(kube, status, route)
+            await self.ctx.write(route, decide(route, intent))
         return Result()
-
-    async def _annotate(self, route: Mapping[str, Any], services, result, desired: tuple[str, str], *,
-                        verified: bool) -> None:
-        """The route's output annotations, in one patch (none when nothing changed): the
-        service's DNS name and ARN once known, and the progress record."""
-        done = not (result.errors or result.in_progress or result.conflicts or result.waiting)
-        annotations: dict[str, str | None] = {
-            progress.ANNOTATION: progress.next_record(route, *desired, done=done, verified=verified)}
-        svc = result.services.get(services[0].name) if services else None
-        if svc is not None and svc.arn:
-            annotations.update({DOMAIN_ANNOTATION: svc.dns_name or None, ARN_ANNOTATION: svc.arn})
-        await patch_annotations(self.ctx.runtime.kube, self.ctx.runtime.status, route, annotations)
 
     async def _publish_dns(self, route: Mapping[str, Any], services, result) -> None:
         """ExternalDNS: the custom domain as a CNAME of the service's Lattice DNS name, once known
@@ -159,8 +152,10 @@ class RouteReconciler:
         if problem:
             self.ctx.event(route, "Warning", "DNSEndpointConflict", problem)
 
-    def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, status_changed: bool) -> None:
-        for ev in route_events.decide(route, outcome, result, status_changed=status_changed):
+    def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, status_changed: bool,
+                records_progress: bool = True) -> None:
+        for ev in route_events.decide(route, outcome, result, status_changed=status_changed,
+                                      records_progress=records_progress):
             self.ctx.event(route, ev.type, ev.reason, ev.message)
 
 
@@ -178,13 +173,29 @@ def _desired_fingerprints(outcome: Outcome, services, target_groups, lookups) ->
     return config, progress.desired_fingerprint([t.targets_fingerprint for t in target_groups])
 
 
-def _result_of(result) -> Result:
+def _annotations(route: Mapping[str, Any], services, result, desired: tuple[str, str], *,
+                 verified: bool) -> dict[str, str | None]:
+    """The route's output annotations after a pass: the service's DNS name and ARN once known,
+    and the progress record (`controller.progress`)."""
+    done = not (result.errors or result.in_progress or result.conflicts or result.waiting)
+    annotations: dict[str, str | None] = {
+        progress.ANNOTATION: progress.next_record(route, *desired, done=done, verified=verified)}
+    svc = result.services.get(services[0].name) if services else None
+    if svc is not None and svc.arn:
+        annotations.update({DOMAIN_ANNOTATION: svc.dns_name or None, ARN_ANNOTATION: svc.arn})
+    return annotations
+
+
+def _result_of(result, *, annotations_deferred: bool = False) -> Result:
     """Errors retry with the key's backoff (at least retryAfter); in-progress work looks again soon;
-    waiting for a service network looks again in a while (requeue_after, no backoff)."""
+    waiting for a service network looks again in a while (requeue_after, no backoff). Annotations
+    this pass could not write are written by the next pass: the one above, or one right away."""
     if result.errors:
         raise TemporaryError(describe_errors(result.errors), retry_after=result.retry_after)
     if result.requeue_after is not None:
         return Result(requeue_after=result.requeue_after)
+    if annotations_deferred:
+        return Result(requeue_after=FOLLOW_UP)
     return Result()
 
 

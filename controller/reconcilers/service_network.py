@@ -13,8 +13,9 @@ from controller.kube import keys
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
-from controller.reconcilers.finalizers import add_finalizer, being_deleted, held, remove_finalizer
+from controller.reconcilers.finalizers import being_deleted, held
 from controller.reconcilers.status_merge import conditions_status
+from controller.reconcilers.writes import Intent, decide
 from translate.model import ServiceNetwork, Source
 from translate.status.conditions import PROGRAMMED, R_PENDING, R_PROGRAMMED, false, true
 
@@ -31,7 +32,6 @@ class ServiceNetworkReconciler:
         obj = self.ctx.view.get("ServiceNetwork", "", k.name)
         if obj is None:
             return Result()
-        kube, status = self.ctx.runtime.kube, self.ctx.runtime.status
         sync = await self.ctx.lattice()
         generation = (obj.get("metadata") or {}).get("generation")
 
@@ -40,13 +40,13 @@ class ServiceNetworkReconciler:
                 return Result()
             result = await sync.delete_service_network(ServiceNetwork(k.name, (source,), managed=True))
             if not (result.in_progress or result.errors or result.conflicts):
-                await remove_finalizer(kube, status, obj)
+                await self.ctx.write(obj, decide(obj, Intent(finalizer=False)))
                 return Result()
             blocked = "; ".join(result.in_progress + [c.message for c in result.conflicts]) or describe_errors(
                 result.errors)
-            await self.ctx.write_status(obj, conditions_status(
+            await self.ctx.write(obj, decide(obj, Intent(status=conditions_status(
                 obj.get("status"), [false(PROGRAMMED, DELETE_BLOCKED, blocked, generation)], now_rfc3339(),
-                generation))
+                generation))))
             if result.errors:
                 raise TemporaryError(describe_errors(result.errors), retry_after=result.retry_after)
             return Result(requeue_after=result.requeue_after or 10.0)
@@ -57,7 +57,7 @@ class ServiceNetworkReconciler:
         conditions = list(outcome.conditions) if outcome else []
         requeue_after = None
         if wanted:
-            obj = await add_finalizer(kube, status, obj)
+            obj = await self.ctx.write(obj, decide(obj, Intent(finalizer=True)))  # before the first AWS call
             result = await sync.ensure_service_network(wanted[0])
             if result.errors:
                 programmed = false(PROGRAMMED, "ReconcileError", describe_errors(result.errors), generation)
@@ -71,7 +71,8 @@ class ServiceNetworkReconciler:
             else:
                 programmed = true(PROGRAMMED, R_PROGRAMMED, f"aws-service-network-arn: {result.arn}", generation)
             conditions = [c for c in conditions if c.type != PROGRAMMED] + [programmed]
-        await self.ctx.write_status(obj, conditions_status(obj.get("status"), conditions, now_rfc3339(), generation))
+        new_status = conditions_status(obj.get("status"), conditions, now_rfc3339(), generation)
+        await self.ctx.write(obj, decide(obj, Intent(status=new_status)))
         if wanted and result.errors:
             raise TemporaryError(describe_errors(result.errors), retry_after=result.retry_after)
         return Result(requeue_after=requeue_after)

@@ -137,3 +137,36 @@ async def test_a_series_past_its_window_is_a_new_event():
     finally:
         reset_fence(tok)
     assert len([p for p in kube.objects if "/events/" in p]) == 2
+
+
+async def test_one_pass_writes_status_then_metadata_with_the_fresh_resource_version():
+    """The detach path: our status entry, annotations and finalizer go in two patches, and the
+    finalizer's (preconditioned) patch carries the resourceVersion the status patch returned --
+    the object as cached is stale by then, which used to make that patch fail with 409."""
+    from types import SimpleNamespace
+
+    from controller.reconcile import TemporaryError
+    from controller.reconcilers.context import Context
+    from controller.reconcilers.writes import Intent, decide
+
+    kube, route = seeded()
+    route = kube._store(PATH, {**route, "metadata": {**route["metadata"],  # noqa: SLF001
+                                                     "finalizers": ["httproute.k8s.aws/resources"],
+                                                     "annotations": {"latticegw.io/applied": "x"}}})
+    ctx = Context(SimpleNamespace(status=StatusWriter(kube, {"HTTPRoute": ROUTES})), None, None)
+    writes = decide(route, Intent(finalizer=False, annotations={"latticegw.io/applied": None},
+                                  status={"parents": []}))
+    tok = bind_fence(AlwaysLeader())
+    try:
+        written = await ctx.write(route, writes)
+    finally:
+        reset_fence(tok)
+    assert [p for p, _, _ in kube.patches] == [PATH + "/status", PATH]
+    assert written["metadata"]["finalizers"] == []
+    with pytest.raises(TemporaryError) as info:  # a second pass from the stale object is refused, never blind
+        tok = bind_fence(AlwaysLeader())
+        try:
+            await ctx.write(route, writes)
+        finally:
+            reset_fence(tok)
+    assert "changed while we wrote it" in str(info.value)

@@ -1,0 +1,74 @@
+"""Gather, decide, write: what one reconcile writes to its object, decided by one pure function.
+
+A reconciler gathers (the cached object, the translation, Lattice's answer), states what the
+object should carry -- an `Intent`: our finalizer on or off, the output annotations, the new
+status -- and `decide(obj, intent)` turns that into `Writes`: at most one JSON merge patch of
+`metadata` (finalizer and annotations together) and one of `status`, nothing for what the object
+already has. `Context.write` sends them. So a reconcile writes its object at most twice, and a
+converged object not at all.
+
+The one ordering rule is the finalizer: it must be on the object before the first AWS call that
+creates something for it (else a delete while we create could strand Lattice resources nobody
+removes). A reconcile that has to add it first writes it alone (`decide(obj, Intent(finalizer=True))`),
+and then that pass's metadata patch is spent: `decide(..., metadata_written=True)` writes the
+status but leaves the annotations to the next pass (`Writes.deferred`), which the reconciler
+schedules. Everything else goes in the patch after the AWS work.
+
+A patch that changes `metadata.finalizers` carries the object's resourceVersion as a precondition
+(`Writes.precondition`): a merge patch replaces the whole list, so without it we could drop a
+finalizer another controller added meanwhile. A patch of annotations alone touches only those keys
+and needs none. The status patch always carries it (route `status.parents[]` is shared).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from controller.reconcilers.finalizers import AWS_FINALIZERS, FINALIZERS, finalizers_of
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What the object should carry after this pass."""
+
+    # True: ours on; False: every one we release off (ours and the AWS controller's); None: as it is
+    finalizer: bool | None = None
+    annotations: Mapping[str, str | None] = field(default_factory=dict)  # None: absent
+    status: Mapping[str, Any] | None = None  # the new status (controller.reconcilers.status_merge); None: unchanged
+
+
+@dataclass(frozen=True)
+class Writes:
+    metadata: Mapping[str, Any] | None = None  # the merge patch's `metadata` (without resourceVersion)
+    status: Mapping[str, Any] | None = None  # the merge patch's `status`
+    precondition: bool = False  # the metadata patch must carry the object's resourceVersion
+    deferred: bool = False  # a metadata change this pass could not write: run the key again
+
+    def __bool__(self) -> bool:
+        return self.metadata is not None or self.status is not None
+
+
+NOTHING = Writes()
+
+
+def decide(obj: Mapping[str, Any], intent: Intent, *, metadata_written: bool = False) -> Writes:
+    """The writes that bring `obj` to `intent`. `metadata_written`: this pass already patched the
+    object's metadata (its finalizer, before the AWS work); metadata changes wait for the next pass."""
+    meta = obj.get("metadata") or {}
+    patch: dict[str, Any] = {}
+    kind = obj.get("kind", "")
+    ours, released = FINALIZERS.get(kind), AWS_FINALIZERS.get(kind, ())
+    current = finalizers_of(obj)
+    if intent.finalizer is True and ours is not None and ours not in current:
+        patch["finalizers"] = [*current, ours]
+    elif intent.finalizer is False and any(f in released for f in current):
+        patch["finalizers"] = [f for f in current if f not in released]  # other controllers' stay
+    have = meta.get("annotations") or {}
+    changes = {k: v for k, v in intent.annotations.items() if have.get(k) != v}
+    if changes:
+        patch["annotations"] = changes
+    if metadata_written and patch:
+        return Writes(status=intent.status, deferred=True)
+    return Writes(metadata=patch or None, status=intent.status, precondition="finalizers" in patch)
