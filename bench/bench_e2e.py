@@ -10,7 +10,10 @@ For each worker count (1, and the controller's default), on loopback only:
     Services with an EndpointSlice each (two ready endpoints), created before the controller starts;
   * then the clock starts and N HTTPRoutes (one rule, the two Services as weighted backends) are
     created concurrently; it stops when every route is Accepted + ResolvedRefs with the
-    `lattice-assigned-domain-name` annotation and the Gateway is Programmed.
+    `lattice-assigned-domain-name` annotation, the Gateway is Programmed, and the emulator's state
+    holds every route's complete desired model (`lattice.desired_state.missing`: service,
+    association, listener, rule, target groups and all their targets) - a route's status alone says
+    only that its service exists.
 
 Prints seconds to converge, AWS calls (the emulator's counters, total and writes), calls per route,
 and the ratios 1 worker / default. Bounded by BENCH_TIMEOUT seconds per run.
@@ -25,9 +28,9 @@ and once more after the records were stripped, which is what the takeover costs 
     BENCH_ROUTES=50 .venv/bin/python bench/bench_e2e.py      # quicker
     BENCH_WORKERS=1,16 BENCH_LATENCY=0.02 BENCH_TIMEOUT=1200 BENCH_TAGGING=0 BENCH_TAKEOVER=0 ...
 
-The controller's client-side AWS rate limits apply as in production (LATTICEGW_AWS_*_QPS/_BURST;
-defaults: writes 8/s burst 16, reads 20/s burst 40, tags 5/s burst 10); set them in the
-environment to see the controller without them.
+The controller's adaptive AWS rates apply as in production (ceilings LATTICEGW_AWS_*_QPS/_BURST;
+defaults: writes 200/s burst 10, reads 200/s burst 20, tags 100/s burst 10). bench_rates.py measures
+them under throttling and storms.
 """
 
 from __future__ import annotations
@@ -53,7 +56,9 @@ from controller import config as config_mod  # noqa: E402
 from controller.observe import logging as logging_mod  # noqa: E402
 from controller.embedded import running_manager  # noqa: E402
 from controller.localkube import LocalKube  # noqa: E402
+from lattice.desired_state import missing  # noqa: E402
 from lattice.emulator import EmulatorControl, run_emulator  # noqa: E402
+from translate import Snapshot, TranslateConfig, translate  # noqa: E402
 
 N = int(os.environ.get("BENCH_ROUTES", "500"))
 LATENCY = float(os.environ.get("BENCH_LATENCY", "0.02"))
@@ -166,6 +171,16 @@ def gateway_objects() -> list[tuple[str, dict]]:
     ]
 
 
+def desired(n: int):
+    """The translation of the bench's objects: what Lattice must hold once the controller is done."""
+    objects = [o for _, o in gateway_objects() + backends(n) + routes(n)]
+    t = translate(Snapshot.of(objects), TranslateConfig(
+        cluster_name=ENV["CLUSTER_NAME"], vpc_id=ENV["CLUSTER_VPC_ID"], account_id=ENV["AWS_ACCOUNT_ID"],
+        region=ENV["REGION"]))
+    assert len(t.services) == n and len(t.target_groups) == 2 * n, "the bench's routes must all translate"
+    return t
+
+
 def _true(conditions, type_: str) -> bool:
     return any(c.get("type") == type_ and c.get("status") == "True" for c in conditions or ())
 
@@ -193,6 +208,7 @@ async def progress(kube: Kube) -> tuple[int, bool]:
 
 
 async def run(workers: int) -> dict:
+    want = desired(N)
     for key, value in {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
                        "AWS_EC2_METADATA_DISABLED": "true"}.items():
         os.environ.setdefault(key, value)
@@ -228,19 +244,21 @@ async def run(workers: int) -> dict:
                     t0 = time.monotonic()
                     await create_all(kube, routes(N))
                     created = time.monotonic() - t0
-                    done, programmed, samples = 0, False, []
+                    done, programmed, samples, gaps = 0, False, [], ["not checked"]
                     while time.monotonic() - t0 < TIMEOUT:
                         done, programmed = await progress(kube)
                         samples.append((time.monotonic() - t0, done))
                         if done == N and programmed:
-                            break
+                            gaps = missing(want.services, want.target_groups, await ctl.partition())
+                            if not gaps:
+                                break
                         await asyncio.sleep(0.5)
                     elapsed = time.monotonic() - t0
                     calls = (await ctl.calls())["calls"]
                     if TAKEOVER:
                         await asyncio.wait_for(_idle(manager, 0), TIMEOUT)  # the last records written
                 result = {"workers": workers, "seconds": elapsed, "done": done, "programmed": programmed,
-                          "timed_out": done < N or not programmed, "created": created, "setup": setup,
+                          "timed_out": done < N or not programmed or bool(gaps), "created": created, "setup": setup,
                           "calls": Counter(calls), "half": next((s for s, d in samples if d >= N / 2), None)}
                 if TAKEOVER and not result["timed_out"]:
                     result["takeover"] = await takeover(cfg, ctl)

@@ -60,6 +60,7 @@ async def _demo(args: argparse.Namespace) -> int:
     from controller.embedded import running_manager
     from controller.localkube import LocalKube
     from controller.cli.manifests import load
+    from controller.reconcilers.context import translate_config
     from lattice.emulator import EmulatorControl, run_emulator
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")
@@ -92,8 +93,9 @@ async def _demo(args: argparse.Namespace) -> int:
                 for obj in manifests:
                     await kube.apply(obj, field_manager="latticegw-demo")
                 print(f"applied {len(manifests)} objects; waiting for Lattice to converge ...", flush=True)
-                ok, problems = await _wait_converged(kube, manifests, args.timeout)
                 async with EmulatorControl(emu.url) as ctl:
+                    ok, problems = await _wait_converged(kube, manifests, args.timeout, ctl,
+                                                         translate_config(cfg))
                     state = await ctl.partition()
                 routes = [await _read(kube, o) for o in manifests if o["kind"] in ROUTE_KINDS]
                 print()
@@ -172,7 +174,13 @@ def problems_of(obj: dict) -> list[str]:
     return []
 
 
-async def _wait_converged(kube, manifests: list[dict], timeout: float) -> tuple[bool, list[str]]:
+async def _wait_converged(kube, manifests: list[dict], timeout: float, ctl, tconfig) -> tuple[bool, list[str]]:
+    """Until every Gateway is Programmed, every route Accepted with its DNS name, and Lattice (the
+    emulator's state) holds the complete model of every route: status alone says only that a
+    route's service exists, not its listeners, rules, target groups and targets."""
+    from lattice.desired_state import missing
+    from translate import Snapshot, translate
+
     watched = [o for o in manifests if o["kind"] == "Gateway" or o["kind"] in ROUTE_KINDS]
     deadline = time.monotonic() + timeout
     problems: list[str] = []
@@ -181,7 +189,12 @@ async def _wait_converged(kube, manifests: list[dict], timeout: float) -> tuple[
         for obj in watched:
             problems += problems_of(await _read(kube, obj))
         if not problems:
-            return True, []
+            # what the controller translates: the objects as the API server holds them
+            want = translate(Snapshot.of([await _read(kube, o) for o in manifests]), tconfig)
+            problems = [f"Lattice: {gap}" for gap in missing(want.services, want.target_groups,
+                                                             await ctl.partition())]
+            if not problems:
+                return True, []
         await asyncio.sleep(0.5)
     return False, problems
 
