@@ -111,7 +111,7 @@ def gateways(snapshot: Snapshot, config: TranslateConfig, class_names: set[str])
         lsts = listeners_mod.analyze(gw, gen, snapshot)
         sn = config.default_service_network if (config.service_network_override and config.default_service_network) else name
         info = GatewayInfo(gw, Source("Gateway", ns, name), gen, lsts, False, sn)
-        valid = [lst for lst in lsts if lst.valid]
+        valid = [lst for lst in lsts if lst.programmed]  # a listener without its certificate is not valid
         infra = spec.get("infrastructure") or {}
         if infra.get("parametersRef"):
             info.conditions.append(false(ACCEPTED, R_INVALID_PARAMETERS, "latticegw Gateways take no parametersRef", gen))

@@ -60,6 +60,7 @@ class GatewayListener:
     certificate: Certificate | None  # the first certificateRefs Secret (when all refs resolve)
     valid: bool  # Accepted and not Conflicted: routes may attach
     conditions: tuple  # without generation-specific attachedRoutes; Condition objects
+    programmed: bool = True  # valid, with a usable certificate: becomes a Lattice listener
 
 
 def _lattice_protocol(listener: Mapping[str, Any]) -> tuple[str, tuple[str, str] | None]:
@@ -166,11 +167,14 @@ def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapsh
             conds.append(true(RESOLVED_REFS, R_RESOLVED_REFS, "", g))
         # A bad certificateRef leaves the listener without its certificate: not programmed (rather
         # than served with another one), unless the certificate-arn option names the certificate.
+        # Routes still attach to it (Gateway API: attachment depends on allowedRoutes and parentRefs
+        # only, not on listener status); they are just not served on it.
         no_certificate = cert_problem is not None and not p["cert"]
-        valid = not p["problem"] and conflict is None and not no_certificate
-        if valid:
+        valid = not p["problem"] and conflict is None
+        programmed = valid and not no_certificate
+        if programmed:
             conds.append(true(PROGRAMMED, R_PROGRAMMED, "", g))
-        elif no_certificate and not p["problem"] and conflict is None:
+        elif valid:
             conds.append(false(PROGRAMMED, R_INVALID, f"listener has no usable certificate: {cert_problem.message}", g))
         else:
             conds.append(false(PROGRAMMED, R_INVALID, "listener is not programmed", g))
@@ -186,6 +190,7 @@ def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapsh
                 certificate_arn=p["cert"],
                 certificate=p["secret_cert"],
                 valid=valid,
+                programmed=programmed,
                 conditions=tuple(conds),
             )
         )

@@ -309,7 +309,8 @@ def _service(
     ports: dict[int, GatewayListener] = {}
     for p in accepted:
         for lst in p.listeners:
-            ports.setdefault(lst.port, lst)
+            if lst.programmed:  # attached to a listener without its certificate: not served there
+                ports.setdefault(lst.port, lst)
     lattice_listeners: list[Listener] = []
     rule_objs = tuple(built.rules)
     for port in sorted(ports):

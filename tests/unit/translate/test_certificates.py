@@ -105,16 +105,22 @@ def test_a_bad_certificate_ref_is_reported_and_the_listener_is_not_programmed(ca
     assert svc.certificate is None
     assert parent_conditions(res)["Accepted"].status == "True"
     attached = {x.name: x.attached_routes for x in res.outcome("Gateway", "default", "lgw").listeners}
-    assert attached == {"http": 1, "https": 0}
+    assert attached == {"http": 1, "https": 1}  # attached to both, served on http only
 
 
-def test_a_route_only_on_the_bad_listener_is_not_accepted():
+def test_a_route_only_on_the_bad_listener_is_attached_but_not_served():
+    """Gateway API: attachment depends on allowedRoutes and parentRefs only, not on listener status.
+    The route is Accepted and counted; its Lattice service gets no listener (no other certificate)."""
     objs = objects(refs=[{"kind": "Secret", "name": "gone"}])
-    objs[-1]["spec"]["parentRefs"] = [{"name": "lgw", "sectionName": "https"}]
+    (r,) = [o for o in objs if o["kind"] == "HTTPRoute"]
+    r["spec"]["parentRefs"] = [{"name": "lgw", "sectionName": "https"}]
     res = run(objs)
     acc = parent_conditions(res)["Accepted"]
-    assert (acc.status, acc.reason) == ("False", "NotAllowedByListeners")
-    assert res.services == ()
+    assert (acc.status, acc.reason) == ("True", "Accepted")
+    (svc,) = res.services
+    assert svc.listeners == () and svc.certificate is None
+    attached = {x.name: x.attached_routes for x in res.outcome("Gateway", "default", "lgw").listeners}
+    assert attached == {"http": 0, "https": 1}
 
 
 def test_a_reference_grant_permits_a_cross_namespace_secret_and_removing_it_revokes():
