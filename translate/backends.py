@@ -28,7 +28,7 @@ from translate.context import Context
 from translate.errors import RuleRejected
 from translate.fingerprint import fingerprint, target_group_fingerprint
 from translate.frozen import FrozenDict, freeze
-from translate.model import ANNOTATION_PREFIX, Source, TargetGroup, TargetGroupLookup
+from translate.model import ANNOTATION_PREFIX, AWS_GROUP, GATEWAY_GROUP, Source, TargetGroup, TargetGroupLookup
 from translate.snapshot import annotations_of, spec_of
 from translate.status.conditions import (
     R_BACKEND_NOT_FOUND,
@@ -39,8 +39,6 @@ from translate.status.conditions import (
     R_UNSUPPORTED_VALUE,
 )
 
-GW_GROUP = "gateway.networking.k8s.io"
-AWS_GROUP = "application-networking.k8s.aws"
 # A ServiceImport backendRef: the AWS controller's group, the MCS API's, or none at all, which is
 # how the AWS controller's own multi-cluster examples write it (it checks the kind only).
 IMPORT_GROUPS = ("", AWS_GROUP, "multicluster.x-k8s.io")
@@ -272,7 +270,7 @@ def forward(
             continue
         if ns != route_ns and not grants.permitted(
             ctx.snapshot,
-            from_group=GW_GROUP,
+            from_group=GATEWAY_GROUP,
             from_kind=route_src.kind,
             from_namespace=route_src.namespace,
             to_group=to_group,

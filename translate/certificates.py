@@ -36,12 +36,11 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from translate import grants
-from translate.model import Certificate, Source
+from translate.model import GATEWAY_GROUP, Certificate, Source
 from translate.snapshot import Snapshot
 from translate.status.conditions import R_INVALID_CERTIFICATE_REF, R_REF_NOT_PERMITTED
 
 TLS_SECRET_TYPE = "kubernetes.io/tls"
-GATEWAY_GROUP = "gateway.networking.k8s.io"
 # "VPC Lattice only supports certificates with 2048-bit RSA keys" (VPC Lattice user guide, Bring
 # Your Own Certificate, limitations). ACM would import more (RSA 1024-4096, ECDSA), Lattice would not
 # serve them; cert-manager issues RSA 2048 by default (`privateKey.algorithm: RSA`, size 2048).

@@ -20,8 +20,9 @@ from translate.config import TranslateConfig
 from translate.context import Context
 from translate.fingerprint import fingerprint
 from translate.frozen import freeze
-from translate.listeners import GW_GROUP, GatewayListener
+from translate.listeners import GatewayListener
 from translate.model import (
+    GATEWAY_GROUP,
     AUTH_IAM,
     AUTH_NONE,
     AccessLogSubscription,
@@ -147,7 +148,7 @@ def outcome(info: GatewayInfo) -> Outcome:
         statuses.append(
             ListenerStatus(
                 name=lst.name,
-                supported_kinds=tuple(freeze({"group": GW_GROUP, "kind": k}) for k in lst.supported_kinds),
+                supported_kinds=tuple(freeze({"group": GATEWAY_GROUP, "kind": k}) for k in lst.supported_kinds),
                 attached_routes=info.attached.get(lst.name, 0),
                 conditions=lst.conditions,
             )

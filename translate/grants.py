@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from translate.snapshot import Snapshot, spec_of
 
-GATEWAY_GROUP = "gateway.networking.k8s.io"
 
 
 def _group(g: object) -> str:

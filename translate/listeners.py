@@ -18,7 +18,7 @@ from typing import Any
 
 from translate import certificates
 from translate.frozen import FrozenDict, freeze
-from translate.model import ANNOTATION_PREFIX, HTTP, HTTPS, TLS_PASSTHROUGH, Certificate
+from translate.model import ANNOTATION_PREFIX, GATEWAY_GROUP, HTTP, HTTPS, TLS_PASSTHROUGH, Certificate
 from translate.snapshot import Snapshot
 from translate.status.conditions import (
     ACCEPTED,
@@ -38,7 +38,6 @@ from translate.status.conditions import (
     true,
 )
 
-GW_GROUP = "gateway.networking.k8s.io"
 CERT_ARN_OPTION = ANNOTATION_PREFIX + "certificate-arn"
 DEFAULT_KINDS = {
     HTTP: ("HTTPRoute",),
@@ -100,8 +99,8 @@ def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapsh
         if kinds_spec:
             kinds = []
             for k in kinds_spec:
-                g, kd = k.get("group", GW_GROUP) or GW_GROUP, k.get("kind")
-                if g == GW_GROUP and kd in defaults:
+                g, kd = k.get("group", GATEWAY_GROUP) or GATEWAY_GROUP, k.get("kind")
+                if g == GATEWAY_GROUP and kd in defaults:
                     if kd not in kinds:
                         kinds.append(kd)
                 else:

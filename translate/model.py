@@ -59,7 +59,11 @@ from translate.frozen import EMPTY, FrozenDict
 # ---------------------------------------------------------------------------------------------
 # Constants shared by plan/apply.
 
-ANNOTATION_PREFIX = "application-networking.k8s.aws/"
+GATEWAY_GROUP = "gateway.networking.k8s.io"  # the Gateway API's kinds
+AWS_GROUP = "application-networking.k8s.aws"  # the AWS controller's CRDs; prefix of its annotations and tags
+ANNOTATION_PREFIX = AWS_GROUP + "/"
+# The AWS controller's policy CRDs, in the order they are resolved (policies.py).
+POLICY_KINDS = ("TargetGroupPolicy", "VpcAssociationPolicy", "AccessLogPolicy", "IAMAuthPolicy")
 # The route kinds that become Lattice services (the one list; controller and lattice import it).
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
 DEFAULT_CONTROLLER_NAME = "application-networking.k8s.aws/gateway-api-controller"

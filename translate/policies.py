@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translate import targetgroups
-from translate.model import AuthPolicy, Outcome, Source, destination_type
+from translate.model import AWS_GROUP, GATEWAY_GROUP, POLICY_KINDS, AuthPolicy, Outcome, Source, destination_type
 from translate.snapshot import Obj, Snapshot, generation_of, meta, name_of, namespace_of, spec_of
 from translate.status.conditions import (
     ACCEPTED,
@@ -29,14 +29,12 @@ from translate.status.conditions import (
     true,
 )
 
-GW_GROUP = "gateway.networking.k8s.io"
-AWS_GROUP = "application-networking.k8s.aws"
 
 VALID_TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
     "TargetGroupPolicy": (("", "Service"), (AWS_GROUP, "ServiceExport")),
-    "VpcAssociationPolicy": ((GW_GROUP, "Gateway"),),
-    "AccessLogPolicy": ((GW_GROUP, "Gateway"), (GW_GROUP, "HTTPRoute"), (GW_GROUP, "GRPCRoute")),
-    "IAMAuthPolicy": ((GW_GROUP, "Gateway"), (GW_GROUP, "HTTPRoute"), (GW_GROUP, "GRPCRoute")),
+    "VpcAssociationPolicy": ((GATEWAY_GROUP, "Gateway"),),
+    "AccessLogPolicy": ((GATEWAY_GROUP, "Gateway"), (GATEWAY_GROUP, "HTTPRoute"), (GATEWAY_GROUP, "GRPCRoute")),
+    "IAMAuthPolicy": ((GATEWAY_GROUP, "Gateway"), (GATEWAY_GROUP, "HTTPRoute"), (GATEWAY_GROUP, "GRPCRoute")),
 }
 SG_RE = re.compile(r"^sg-[0-9a-z]+$")
 # The whole ARN a user may give per destination type (the type itself: model.destination_type).

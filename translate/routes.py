@@ -27,8 +27,9 @@ from translate.fingerprint import service_fingerprint
 from translate.frozen import FrozenDict, freeze
 from translate.gateway import GatewayInfo, access_log
 from translate.hostnames import intersect
-from translate.listeners import GW_GROUP, GatewayListener, selector_matches
+from translate.listeners import GatewayListener, selector_matches
 from translate.model import (
+    GATEWAY_GROUP,
     AUTH_IAM,
     AUTH_NONE,
     TLS_PASSTHROUGH,
@@ -82,7 +83,7 @@ class _Parent:
 
 def _parent_ref(pref: Mapping[str, Any], route_ns: str) -> dict[str, Any]:
     d = dict(pref)
-    d.setdefault("group", GW_GROUP)
+    d.setdefault("group", GATEWAY_GROUP)
     d.setdefault("kind", "Gateway")
     d.setdefault("namespace", route_ns)
     return d
@@ -209,7 +210,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
     parents: list[_Parent] = []
     for pref in spec.get("parentRefs") or ():
         full, frozen_ref = _parent_refs(ctx, pref, ns)
-        if full["group"] != GW_GROUP or full["kind"] != "Gateway":
+        if full["group"] != GATEWAY_GROUP or full["kind"] != "Gateway":
             continue  # mesh (Service parents) is not supported by Lattice's model
         gw = gateways.get((full["namespace"], full.get("name")))
         if gw is None:

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from controller.kube.client import KubeClient, KubeError
+from translate.model import AWS_GROUP, GATEWAY_GROUP
 
-GATEWAY_GROUP = "gateway.networking.k8s.io"
-AWS_GROUP = "application-networking.k8s.aws"
 
 
 @dataclass(frozen=True, order=True)

@@ -16,11 +16,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from controller.kube import keys
-from translate.model import ROUTE_KINDS
+from translate.model import GATEWAY_GROUP, POLICY_KINDS, ROUTE_KINDS
 
-GATEWAY_GROUP = "gateway.networking.k8s.io"
-AWS_GROUP = "application-networking.k8s.aws"
-POLICY_KINDS = ("TargetGroupPolicy", "VpcAssociationPolicy", "AccessLogPolicy", "IAMAuthPolicy")
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 Ref = tuple[str, str, str]  # (kind, namespace, name); namespace "" for cluster-scoped

@@ -31,9 +31,8 @@ from controller.reconcilers.lattice_handle import LatticeHandle
 from controller.reconcilers.released import ReleaseOnly
 from controller.reconcilers.route import RouteReconciler
 from controller.reconcilers.service_network import ServiceNetworkReconciler
-from translate.model import ROUTE_KINDS
+from translate.model import POLICY_KINDS, ROUTE_KINDS
 
-POLICY_KINDS = ("TargetGroupPolicy", "VpcAssociationPolicy", "AccessLogPolicy", "IAMAuthPolicy")
 
 
 def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[None]]:

@@ -107,3 +107,9 @@ def test_conflicted_turns_only_accepted_and_keeps_generations():
         (Condition("Accepted", "False", "Conflicted", "taken by HTTPRoute/ns/old", 3),),
     ]
     assert [(p.parent_ref, p.controller_name) for p in out] == [(ref, "ctl"), (ref, "ctl")]
+
+
+def test_policy_kinds_are_the_kinds_policies_resolves():
+    from translate.model import POLICY_KINDS
+
+    assert tuple(policies.VALID_TARGETS) == POLICY_KINDS
