@@ -31,6 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "1 s worth). Throttled calls answer 429 ThrottlingException with Retry-After")
     parser.add_argument("--delay", action="append", default=[], metavar="NAME=SECONDS",
                         help="override a transition delay (repeatable): create, delete, update, target_health, "
+                             "health_checks (a factor on healthyThresholdCount x healthCheckIntervalSeconds), "
                              "draining")
 
 

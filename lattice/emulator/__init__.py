@@ -20,7 +20,9 @@ In-process use (tests, benchmarks, `latticegw demo`)::
 
 `run_emulator` options are EmulatorConfig fields: region, account, accounts
 ({access key id: account}), delays ({"create", "delete", "update",
-"target_health", "draining"} seconds; default 0 = done by the next request),
+"target_health", "draining"} seconds; default 0 = done by the next request;
+"health_checks": a factor on each target group's healthyThresholdCount x
+healthCheckIntervalSeconds that replaces target_health when > 0),
 quotas ({"services": 2000, ...}), throttle (AWS-like request rates, the same rules as
 faults/throttle below but kept across resets: {"writes": {"rate": 10, "burst": 10}}), strict_output (answer 500 when a response has
 unmodelled members or an error the op does not declare: catches emulator bugs in

@@ -43,6 +43,11 @@ class Delays:
     update: Seconds = 0.0
     # INITIAL -> HEALTHY for targets of an in-use target group with health checks on.
     target_health: float = 0.0
+    # When > 0, INITIAL lasts as long as Lattice's health checks take to pass instead:
+    # healthyThresholdCount x healthCheckIntervalSeconds of the target group (defaults 5 x 30 s),
+    # times this factor (0.01 makes the default 1.5 s), so a target group with a shorter
+    # interval or threshold becomes healthy sooner, as on AWS.
+    health_checks: float = 0.0
     # DRAINING lasts this long after deregistering from an in-use target group.
     draining: float = 0.0
 
@@ -55,7 +60,7 @@ class Delays:
         return value
 
     def set(self, name: str, value: Any) -> None:
-        if name not in ("create", "delete", "update", "target_health", "draining"):
+        if name not in ("create", "delete", "update", "target_health", "health_checks", "draining"):
             raise KeyError(f"delays.{name}")
         if isinstance(value, (list, tuple)):
             if name not in self.RANGED or len(value) != 2 or not 0 <= float(value[0]) <= float(value[1]):

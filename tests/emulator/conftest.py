@@ -55,7 +55,8 @@ async def control_session(emulator):
 @pytest.fixture
 async def ctl(control_session, emulator):
     await control_session.reset()
-    emulator.config.update({"delays": {"create": 0, "delete": 0, "update": 0, "target_health": 0, "draining": 0}})
+    emulator.config.update({"delays": {"create": 0, "delete": 0, "update": 0, "target_health": 0,
+                                      "health_checks": 0, "draining": 0}})
     emulator.config.quotas.clear()
     emulator.config.throttle.clear()
     yield control_session

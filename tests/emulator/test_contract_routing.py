@@ -276,6 +276,31 @@ async def test_targets_register_list_and_status(lattice, ctl):
     assert items[0]["status"] == "UNAVAILABLE"
 
 
+async def test_initial_lasts_as_long_as_the_health_checks_take(lattice, ctl):
+    """With the health-check model on, a target stays INITIAL for healthyThresholdCount x
+    healthCheckIntervalSeconds (scaled), so each target group's own settings decide."""
+    await ctl.configure(delays={"health_checks": 0.1})
+    fast = await tg(lattice, "fast-tg", healthCheck={"enabled": True, "healthCheckIntervalSeconds": 10,
+                                                     "healthyThresholdCount": 2})
+    slow = await tg(lattice, "slow-tg")  # Lattice's defaults: every 30 s, healthy after 5
+    for name, group in (("fast", fast), ("slow", slow)):
+        svc = await lattice.create_service(name=f"{name}-svc")
+        await lattice.create_listener(serviceIdentifier=svc["id"], name="http", protocol="HTTP",
+                                      defaultAction=forward(group["id"]))
+        await lattice.register_targets(targetGroupIdentifier=group["id"], targets=[{"id": "10.0.0.1"}])
+
+    async def status(group):
+        return (await lattice.list_targets(targetGroupIdentifier=group["id"]))["items"][0]["status"]
+
+    assert (await status(fast), await status(slow)) == ("INITIAL", "INITIAL")
+    await ctl.advance_clock(2.1)  # 0.1 x 10 s x 2
+    assert (await status(fast), await status(slow)) == ("HEALTHY", "INITIAL")
+    await ctl.advance_clock(13)  # 0.1 x 30 s x 5 = 15 s in all
+    assert await status(slow) == "HEALTHY"
+    await ctl.set_target_health(slow["id"], "10.0.0.1", "UNHEALTHY")  # on demand
+    assert await status(slow) == "UNHEALTHY"
+
+
 async def test_target_quota(lattice, ctl):
     await ctl.configure(quotas={"targets_per_target_group": 2})
     group = await tg(lattice, "quota-tg")

@@ -29,9 +29,24 @@ def target_status(ctx: Ctx, tg: Record, target: dict[str, Any]) -> tuple[str, st
     if target.get("health"):
         return target["health"], target.get("reasonCode") or "Target.ResponseCodeMismatch"
     since = max(target["registeredAt"], tg.get("_healthSince", 0))
-    if ctx.now < since + ctx.config.delays.target_health:
+    if ctx.now < since + initial_seconds(ctx, health):
         return "INITIAL", "Elb.RegistrationInProgress"
     return "HEALTHY", None
+
+
+# Lattice's health check defaults (CreateTargetGroup's healthCheck members, when not given).
+DEFAULT_INTERVAL_SECONDS = 30
+DEFAULT_HEALTHY_THRESHOLD = 5
+
+
+def initial_seconds(ctx: Ctx, health: dict[str, Any]) -> float:
+    """How long a new target stays INITIAL: a fixed delay, or the health checks it must pass."""
+    scale = ctx.config.delays.health_checks
+    if scale <= 0:
+        return ctx.config.delays.target_health
+    interval = health.get("healthCheckIntervalSeconds") or DEFAULT_INTERVAL_SECONDS
+    threshold = health.get("healthyThresholdCount") or DEFAULT_HEALTHY_THRESHOLD
+    return scale * interval * threshold
 
 
 def _bad_id(tg: Record, target_id: str) -> str | None:
