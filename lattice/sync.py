@@ -62,7 +62,7 @@ from opentelemetry import trace
 from lattice.apply import Applier, ApplyOutcome, OpError
 from lattice.certificates import CertificateFinder, CertificateImporter
 from lattice.client import CallTally, LatticeClient, record_calls
-from lattice.errors import LatticeError, RetryLater
+from lattice.errors import LatticeError, NotFound, RetryLater
 from lattice.inventory import Inventory
 from lattice.networks import SN_LOOKUP_INTERVAL, SN_RELIST_INTERVAL, NetworkResult, ServiceNetworks
 from lattice.observed import IN_PROGRESS, ServiceRec, TargetGroupRec, service_source, target_group_source
@@ -425,6 +425,18 @@ class LatticeSync:
                     result.errors.append(_error(("tg", tg.name), exc.operation, exc))
             result.calls = calls
         return result
+
+    async def target_health(self, tg_name: str) -> dict[tuple[str, int | None], str] | None:
+        """Lattice's status of every target in one of our target groups ((id, port) -> status), from one
+        paginated ListTargets; None when the target group does not exist (yet)."""
+        rec = self.inventory.target_groups.get(tg_name)
+        if rec is None:
+            return None
+        try:
+            items = await self.client.paginate("ListTargets", targetGroupIdentifier=rec.id)
+        except NotFound:
+            return None
+        return {(t["id"], t.get("port")): t.get("status", "") for t in items}
 
     # -- service networks ------------------------------------------------------------------------------
     async def ensure_service_network(self, sn: ServiceNetwork) -> NetworkResult:

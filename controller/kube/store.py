@@ -43,8 +43,13 @@ def project(obj: dict, api_version: str, kind: str) -> dict:
                 del meta["annotations"]
     if kind == "EndpointSlice":
         for ep in obj.get("endpoints") or ():
+            ref = ep.get("targetRef")
             for k in ENDPOINT_DROP:
                 ep.pop(k, None)
+            # A pod that is not ready may be waiting for our readiness gate: keep which pod it is
+            # (only then, and only its name) so the gate can be set from its target's health.
+            if ref and ref.get("kind") == "Pod" and (ep.get("conditions") or {}).get("ready") is False:
+                ep["targetRef"] = {"kind": "Pod", "name": ref.get("name", "")}
     elif kind == "Secret":
         data = obj.get("data")
         if data:

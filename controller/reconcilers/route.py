@@ -43,6 +43,7 @@ from controller.reconcilers import route_events, scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
 from controller.reconcilers.dns_endpoints import DnsEndpoints
 from controller.reconcilers.drift import DriftClock
+from controller.reconcilers.readiness_gates import ReadinessGates
 from controller.reconcilers.finalizers import being_deleted, held
 from controller.reconcilers.status_merge import route_status
 from controller.reconcilers.writes import NOTHING, Intent, decide
@@ -64,6 +65,10 @@ class RouteReconciler:
     @cached_property
     def dns_endpoints(self) -> DnsEndpoints:
         return DnsEndpoints(self.ctx.runtime.kube)
+
+    @cached_property
+    def readiness_gates(self) -> ReadinessGates:
+        return ReadinessGates(self.ctx.runtime.kube, self.ctx.event)
 
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
@@ -89,8 +94,10 @@ class RouteReconciler:
         desired = _desired_fingerprints(outcome, services, target_groups, lookups)
         refresh = self.drift.due(source)
         if not refresh and progress.is_current(route, *desired):
-            await self._publish_dns(route, services, None)  # e.g. ExternalDNS's CRD installed since
-            return Result()  # this very model was applied (perhaps by an earlier leader)
+            # This very model was applied (perhaps by an earlier leader); what depends on Lattice's
+            # answers rather than on the model (gated pods' health, ExternalDNS) still moves on.
+            await self._publish_dns(route, services, None)
+            return _sooner(Result(), await self._sync_readiness_gates(target_groups))
         # Our finalizer goes on before the first AWS call. Writing it spends this pass's metadata
         # patch: the output annotations then wait for the next pass (see controller.reconcilers.writes).
         finalizer = decide(route, Intent(finalizer=True)) if services or target_groups else NOTHING
@@ -113,7 +120,8 @@ class RouteReconciler:
                      records_progress=not writes.deferred)
         await self.ctx.write(route, writes)
         await self._publish_dns(route, services, result)
-        return _result_of(result, annotations_deferred=writes.deferred)
+        out = _result_of(result, annotations_deferred=writes.deferred)  # (raises on errors: gated pods wait)
+        return _sooner(out, await self._sync_readiness_gates(target_groups))
 
     async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
         self.drift.forget(source)
@@ -137,6 +145,11 @@ class RouteReconciler:
                 )
             await self.ctx.write(route, decide(route, intent))
         return Result()
+
+    async def _sync_readiness_gates(self, target_groups) -> float | None:
+        if not target_groups:
+            return None
+        return await self.readiness_gates.sync(target_groups, self.ctx.view.endpoint_slices, await self.ctx.lattice())
 
     async def _publish_dns(self, route: Mapping[str, Any], services, result) -> None:
         """ExternalDNS: the custom domain as a CNAME of the service's Lattice DNS name, once known
@@ -197,6 +210,13 @@ def _result_of(result, *, annotations_deferred: bool = False) -> Result:
     if annotations_deferred:
         return Result(requeue_after=FOLLOW_UP)
     return Result()
+
+
+def _sooner(result: Result, recheck: float | None) -> Result:
+    """`result`, looking again after `recheck` seconds if that is sooner than it would."""
+    if recheck is None or result.requeue or (result.requeue_after is not None and result.requeue_after <= recheck):
+        return result
+    return Result(requeue_after=recheck)
 
 
 def _used_by(lookup_name: str, services) -> bool:

@@ -129,6 +129,18 @@ def test_endpoint_slices_keep_what_translation_reads():
     assert p["ports"] == [{"port": 80}]
 
 
+def test_a_not_ready_endpoint_keeps_the_name_of_its_pod_for_the_readiness_gate():
+    eps = {"metadata": {"name": "s"}, "addressType": "IPv4", "ports": [{"port": 80}],
+           "endpoints": [{"addresses": ["10.0.0.2"], "conditions": {"ready": False}, "nodeName": "n1",
+                          "targetRef": {"kind": "Pod", "name": "p2", "namespace": "app", "uid": "u"}},
+                         {"addresses": ["10.0.0.3"], "conditions": {"ready": False},
+                          "targetRef": {"kind": "Node", "name": "n"}}]}
+    p = project(eps, "discovery.k8s.io/v1", "EndpointSlice")
+    assert p["endpoints"] == [{"addresses": ["10.0.0.2"], "conditions": {"ready": False},
+                               "targetRef": {"kind": "Pod", "name": "p2"}},
+                              {"addresses": ["10.0.0.3"], "conditions": {"ready": False}}]
+
+
 def test_project_keeps_only_the_certificate_and_key_of_a_secret():
     o = {"metadata": {"name": "t"}, "type": "kubernetes.io/tls",
          "data": {"tls.crt": "Y3J0", "tls.key": "a2V5", "ca.crt": "Y2E=", "password": "cw=="}}
