@@ -64,6 +64,11 @@ class Config:
     queue_qps: float = 10.0
     queue_burst: int = 100
     watch_sock_read: float = 90.0
+    # --- the pod readiness gate webhook (every replica serves it; "" = not served)
+    webhook_address: str = ""  # HOST:PORT, e.g. 0.0.0.0:9443 (the chart's default)
+    webhook_cert_dir: str = ""  # tls.crt/tls.key kept by cert-manager; empty: latticegw keeps them itself
+    webhook_secret: str = "latticegw-webhook-cert"  # ... in this Secret of `namespace`
+    webhook_configuration: str = "latticegw-pod-readiness-gate"  # whose caBundle latticegw then sets
 
     @property
     def queue_store_kind(self) -> str:
@@ -102,6 +107,10 @@ ENV: list[tuple[str, tuple[str, ...], str]] = [
     ("queue_qps", ("LATTICEGW_QUEUE_QPS",), "nonneg_float"),
     ("queue_burst", ("LATTICEGW_QUEUE_BURST",), "pos_int"),
     ("watch_sock_read", ("LATTICEGW_WATCH_SOCK_READ",), "pos_float"),
+    ("webhook_address", ("LATTICEGW_WEBHOOK_ADDRESS",), "address"),
+    ("webhook_cert_dir", ("LATTICEGW_WEBHOOK_CERT_DIR",), "str"),
+    ("webhook_secret", ("LATTICEGW_WEBHOOK_SECRET",), "str"),
+    ("webhook_configuration", ("LATTICEGW_WEBHOOK_CONFIGURATION",), "str"),
 ]
 
 
@@ -156,6 +165,10 @@ def _parse(kind: str, name: str, raw: Any) -> Any:
     if kind == "url":
         if s and not (s.startswith("http://") or s.startswith("https://")):
             raise ConfigError(f"{name}: want an http(s) URL, got {raw!r}")
+        return s
+    if kind == "address":
+        if s:
+            parse_address(name, s)
         return s
     if kind == "queue_store":
         if s in ("kube", "memory") or (s.startswith("sqlite:") and len(s) > len("sqlite:")):

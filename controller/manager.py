@@ -30,7 +30,7 @@ import structlog
 
 from controller.kube import keys
 from controller.kube.cache import Cache
-from controller.config import Config
+from controller.config import Config, parse_address
 from controller.kube.discovery import FIELD_SELECTORS, Resource, discover
 from controller.events import EventRecorder
 from controller.leader.fence import AlwaysLeader, Fence
@@ -47,6 +47,8 @@ from controller.observe.sidecar import Sidecar
 from controller.kube.snapshot import SnapshotView
 from controller.status import StatusWriter
 from controller.observe.tracing import Tracing
+from controller.webhook.certs import FileCerts, SecretCerts
+from controller.webhook.server import WebhookServer
 from controller.workers import WorkerPool
 
 log = structlog.get_logger("latticegw.manager")
@@ -114,11 +116,31 @@ class Manager:
             config.sidecar_host, config.sidecar_port, metrics=self.metrics, tracing=self.tracing,
             ready_checks=self.ready_checks, status=self.debug_status,
         )
+        self.webhook = self._webhook(config, kube)
         self.elector: LeaderElector | None = None
         self.leading = False
         self.term_started: float | None = None
         self.discovered = asyncio.Event()
         self.stop_event = asyncio.Event()
+
+    def _webhook(self, config: Config, kube: KubeClient) -> WebhookServer | None:
+        if not config.webhook_address:
+            return None
+        certs = (FileCerts(config.webhook_cert_dir) if config.webhook_cert_dir else
+                 SecretCerts(kube, config.namespace, config.webhook_secret, config.webhook_configuration))
+        host, port = parse_address("LATTICEGW_WEBHOOK_ADDRESS", config.webhook_address)
+        return WebhookServer(host, port, certs, self.view, config.controller_name, self.synced)
+
+    async def _serve_webhook(self) -> None:
+        """Every replica serves the webhook; until its certificate can be had, /readyz says so."""
+        assert self.webhook is not None
+        while True:
+            try:
+                await self.webhook.start()
+                return
+            except Exception as exc:
+                log.warning("webhook not serving yet; retrying", error=str(exc))
+                await asyncio.sleep(5.0)
 
     # --------------------------------------------------------------- events
     def on_change(self, kind: str, old: dict | None, new: dict | None, initial: bool) -> None:
@@ -195,6 +217,8 @@ class Manager:
         checks = {"discovery": self.discovered.is_set()}
         for kind, inf in self.informers.items():
             checks[f"informer-{kind}"] = inf.synced.is_set()
+        if self.webhook is not None:
+            checks["webhook"] = self.webhook.bound_port is not None
         return checks
 
     def debug_status(self) -> dict:
@@ -280,6 +304,7 @@ class Manager:
         await self.sidecar.start()
         log.info("sidecar listening", host=cfg.sidecar_host, port=self.sidecar.bound_port)
         disco = asyncio.create_task(self._discovery_loop(), name="discovery")
+        webhook = asyncio.create_task(self._serve_webhook() if self.webhook else asyncio.sleep(0), name="webhook")
         freezer = asyncio.create_task(self._freeze_after_sync() if self.freeze_gc else asyncio.sleep(0),
                                       name="gc-freeze")
         try:
@@ -297,6 +322,10 @@ class Manager:
         finally:
             disco.cancel()
             freezer.cancel()
+            webhook.cancel()
+            await asyncio.gather(webhook, return_exceptions=True)
+            if self.webhook is not None:
+                await self.webhook.stop()
             for t in self._informer_tasks.values():
                 t.cancel()
             await asyncio.gather(disco, *self._informer_tasks.values(), return_exceptions=True)

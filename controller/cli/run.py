@@ -41,12 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--renew-deadline", type=str)
     a("--retry-period", type=str)
     a("--log-level", help="debug, info, warning, error (env LOG_LEVEL)")
+    a("--webhook-address", help="HOST:PORT of the pod readiness gate webhook, served by every replica "
+                                "(env LATTICEGW_WEBHOOK_ADDRESS; default: not served)")
     a("--reconcilers", default=None, help="module with register(registry, runtime) (env LATTICEGW_RECONCILERS)")
 
 
 def _flags(args: argparse.Namespace) -> dict:
     names = ["kubeconfig", "kube_context", "namespace", "identity", "sidecar_address", "workers", "leader_elect",
-             "queue_store", "lease_duration", "renew_deadline", "retry_period", "log_level"]
+             "queue_store", "lease_duration", "renew_deadline", "retry_period", "log_level", "webhook_address"]
     return {n: getattr(args, n, None) for n in names}
 
 
