@@ -39,8 +39,12 @@ from translate.status.conditions import (
 )
 
 CERT_ARN_OPTION = ANNOTATION_PREFIX + "certificate-arn"
+# GRPCRoute on HTTP listeners too: "VPC Lattice can listen on HTTP, HTTPS, HTTP/1.1, and HTTP/2 ...
+# We do not require that the listener and target group protocols match" (VPC Lattice user guide,
+# Listeners); gRPC over a plain HTTP listener is HTTP/2 with prior knowledge (h2c), which gRPC
+# clients use for insecure channels. The AWS controller admits GRPCRoutes on HTTPS listeners only.
 DEFAULT_KINDS = {
-    HTTP: ("HTTPRoute",),
+    HTTP: ("HTTPRoute", "GRPCRoute"),
     HTTPS: ("HTTPRoute", "GRPCRoute"),
     TLS_PASSTHROUGH: ("TLSRoute",),
 }

@@ -249,7 +249,12 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
         )
     if kind == "TLSRoute" and hostnames and domain is None and route_problem is None:
         # TLS_PASSTHROUGH listeners need the service's custom domain, which cannot be a wildcard.
-        route_problem = (R_UNSUPPORTED_VALUE, "a TLSRoute needs a non-wildcard hostname for Lattice TLS passthrough")
+        # "TLS listeners route requests using the SNI field ... if the matching condition is an exact
+        # match to the client-hello" (VPC Lattice user guide, TLS listeners): wildcard SNI routing
+        # does not exist in Lattice.
+        route_problem = (R_UNSUPPORTED_VALUE, "Lattice TLS passthrough routes on an exact SNI match with the "
+                         "service's custom domain, so a TLSRoute needs a non-wildcard hostname (or a listener "
+                         "hostname that narrows its wildcard to one name)")
     common_tags = tags.managed_only(user_tags, ctx.managed_by)
     built = rules.build(ctx, src, route, user_tags, domain, common_tags)
     valid = built.valid

@@ -139,3 +139,24 @@ def _only(t, src):
     from dataclasses import replace
 
     return replace(t, services=t.services_of(src), target_groups=t.target_groups_of(src))
+
+
+async def test_a_grpc_route_on_an_http_listener_converges(make_sync, ctl):
+    """GRPCRoute on a plain HTTP Gateway listener (Lattice listens on HTTP/2 there too): an HTTP
+    Lattice listener forwarding to a GRPC target group, accepted by the emulator's model checks."""
+    from tests.unit.translate.builders import endpoints, gateway, gatewayclass, service
+    from tests.unit.translate.builders import route as k8s_route
+
+    grpc = k8s_route("echo", kind="GRPCRoute", annotations={"application-networking.k8s.aws/standalone": "true"},
+                     rules=[{"matches": [{"method": {"service": "echo.Echo", "method": "Say"}}],
+                             "backendRefs": [{"name": "svc", "port": 80}]}])
+    translation = translate_objects([gatewayclass(), gateway(), service(), endpoints(), grpc])
+    sync = await make_sync()
+    await sync.client.call("CreateServiceNetwork", name="lgw")
+    await converge(sync, translation)
+    state = await ctl.partition()
+    (lst,) = state["listeners"]
+    (tg,) = state["targetGroups"]
+    assert lst["protocol"] == "HTTP" and tg["config"]["protocolVersion"] == "GRPC"
+    (rule,) = [r for r in state["rules"] if not r.get("isDefault")]
+    assert rule["match"]["httpMatch"]["method"] == "POST"

@@ -215,3 +215,17 @@ def test_a_gateway_without_a_valid_listener_is_not_accepted_with_listeners_not_v
     c = conds(res, "Gateway", "default", "lgw")
     assert (c["Accepted"].status, c["Accepted"].reason) == ("False", "ListenersNotValid")
     assert (c["Programmed"].status, c["Programmed"].reason) == ("False", "Invalid")
+
+
+def test_grpc_routes_attach_to_http_listeners_too():
+    """VPC Lattice listens on HTTP/2 over plain HTTP as well (user guide, Listeners): a GRPCRoute on an
+    HTTP listener is programmed as a Lattice HTTP listener with gRPC target groups (issue 10, item 7)."""
+    res = run(base(route(kind="GRPCRoute", rules=[{"backendRefs": [backend("svc")]}])))
+    c = parent_conditions(res, kind="GRPCRoute")
+    assert (c["Accepted"].status, c["ResolvedRefs"].status) == ("True", "True")
+    (svc,) = res.services
+    assert [(lst.port, lst.protocol) for lst in svc.listeners] == [(80, "HTTP")]
+    (tg,) = res.target_groups
+    assert tg.config["protocolVersion"] == "GRPC"
+    kinds = [k["kind"] for k in res.outcome("Gateway", "default", "lgw").listeners[0].supported_kinds]
+    assert kinds == ["HTTPRoute", "GRPCRoute"]

@@ -123,3 +123,17 @@ def test_tlsroute_with_only_wildcard_hostnames_is_refused():
     res = run(tls_world(r))
     c = parent_conditions(res, kind="TLSRoute")["Accepted"]
     assert c.status == "False" and "non-wildcard" in c.message
+
+
+def test_a_wildcard_tlsroute_is_served_through_a_listener_hostname_that_names_one_host():
+    """Lattice TLS passthrough matches the SNI exactly against the custom domain: a wildcard route
+    hostname works when the listener's hostname narrows it to one name (issue 10, item 7)."""
+    gw = gateway(listeners=[listener("tls", "TLS", 443, hostname="db.example.com", tls={"mode": "Passthrough"})])
+    r = route(kind="TLSRoute", hostnames=["*.example.com"], rules=[{"backendRefs": [backend("svc")]}])
+    res = run([gatewayclass(), gw, service(), endpoints(), r])
+    assert parent_conditions(res, kind="TLSRoute")["Accepted"].status == "True"
+    (svc,) = res.services
+    assert svc.custom_domain_name == "db.example.com" and svc.listeners[0].protocol == "TLS_PASSTHROUGH"
+    alone = run(tls_world(r))
+    c = parent_conditions(alone, kind="TLSRoute")["Accepted"]
+    assert (c.status, c.reason) == ("False", "UnsupportedValue") and "exact SNI match" in c.message
