@@ -41,6 +41,9 @@ class Config:
     resync_seconds: float = 600.0  # RECONCILE_DEFAULT_RESYNC_SECONDS; 0 = no drift resync
     lattice_endpoint: str = ""
     controller_name: str = DEFAULT_CONTROLLER_NAME
+    # Previous owners (ManagedBy values, comma-separated, or "*") whose services routes may take over
+    # on every Gateway (the route's allow-takeover-from annotation alone is not enough).
+    allowed_takeover_from: str = ""
 
     # --- process and runtime
     kubeconfig: str | None = None
@@ -88,6 +91,7 @@ ENV: list[tuple[str, tuple[str, ...], str]] = [
     ("resync_seconds", ("RECONCILE_DEFAULT_RESYNC_SECONDS",), "resync"),
     ("lattice_endpoint", ("LATTICE_ENDPOINT",), "url"),
     ("controller_name", ("LATTICEGW_CONTROLLER_NAME",), "str"),
+    ("allowed_takeover_from", ("LATTICEGW_ALLOWED_TAKEOVER_FROM",), "str"),
     ("kubeconfig", ("KUBECONFIG",), "str"),
     ("namespace", ("LATTICEGW_NAMESPACE", "POD_NAMESPACE"), "str"),
     ("identity", ("LATTICEGW_IDENTITY", "POD_NAME"), "str"),

@@ -45,6 +45,7 @@ class NetworkResult(CallTally):
     calls: Counter[str] = field(default_factory=Counter)
     retry_after: float | None = None
     operations: list[str] = field(default_factory=list)
+    owned: bool = False  # a managed network carrying our ManagedBy (created by us, or handed over by tag)
 
     @property
     def converged(self) -> bool:
@@ -182,8 +183,12 @@ class _Net:
                 self.r.conflicts.append(PlanConflict("service_network", sn.name, owner,
                                                      f"service network {sn.name} is managed by {owner}"))
                 return
+            # An untagged network of that name is someone's we did not create: used as it is, never
+            # tagged (adopting it would make it ours to delete with its object). Whoever owns it can
+            # hand it over explicitly by tagging it with our ManagedBy.
+            self.r.owned = owner is not None
             add = {k: v for k, v in sn.tags.items() if (rec.tags or {}).get(k) != v}
-            if add:
+            if add and self.r.owned:
                 await self.write("sn", "TagResource", resourceArn=rec.arn, tags=add)
         await self.auth(rec)
         await self.vpc_association(rec)
@@ -202,7 +207,7 @@ class _Net:
                     return
             if rec.auth_type != AUTH_IAM and sn.auth_type == AUTH_IAM:
                 await self.write("sn", "UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=AUTH_IAM)
-        elif sn.managed and rec.auth_type not in (None, sn.auth_type):
+        elif sn.managed and self.ours(rec.tags) and rec.auth_type not in (None, sn.auth_type):
             await self.write("sn", "UpdateServiceNetwork", serviceNetworkIdentifier=rec.id, authType=sn.auth_type)
             if rec.auth_policy is not None:
                 await self.write("sn", "DeleteAuthPolicy", resourceIdentifier=rec.id)

@@ -21,6 +21,7 @@ ENV_REGION = "REGION"
 ENV_DEFAULT_SERVICE_NETWORK = "DEFAULT_SERVICE_NETWORK"
 ENV_SERVICE_NETWORK_OVERRIDE = "ENABLE_SERVICE_NETWORK_OVERRIDE"
 ENV_CONTROLLER_NAME = "GATEWAY_CONTROLLER_NAME"  # latticegw addition; default is the AWS one
+ENV_ALLOWED_TAKEOVER_FROM = "LATTICEGW_ALLOWED_TAKEOVER_FROM"  # latticegw addition (see allowed_takeover_from)
 
 # Lattice allows priorities 1..2000 but the AWS controller (and the console) use 1..100.
 MAX_RULE_PRIORITY = 100
@@ -37,6 +38,10 @@ class TranslateConfig:
     service_network_override: bool = False
     controller_name: str = DEFAULT_CONTROLLER_NAME
     max_rule_priority: int = MAX_RULE_PRIORITY
+    # Previous owners (ManagedBy values, or "*" for any) whose Lattice services a route may take over
+    # with the allow-takeover-from annotation, for every Gateway. The cluster operator decides this,
+    # not route authors; a Gateway can also allow owners for its own routes (gateway.TAKEOVER_ALLOWED).
+    allowed_takeover_from: frozenset[str] = frozenset()
 
     @property
     def managed_by(self) -> str:
@@ -56,6 +61,12 @@ class TranslateConfig:
             "service_network_override": (env.get(ENV_SERVICE_NETWORK_OVERRIDE, "") or "").strip().lower()
             == "true",
             "controller_name": env.get(ENV_CONTROLLER_NAME) or base.controller_name,
+            "allowed_takeover_from": owners(env.get(ENV_ALLOWED_TAKEOVER_FROM, "")),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+def owners(text: str | None) -> frozenset[str]:
+    """A comma-separated list of ManagedBy values (`<account>/<cluster>/<vpc>`, or `*`)."""
+    return frozenset(p.strip() for p in str(text or "").split(",") if p.strip())

@@ -16,7 +16,7 @@ from typing import Any
 
 from translate import listeners as listeners_mod
 from translate import naming, policies, tags
-from translate.config import TranslateConfig
+from translate.config import TranslateConfig, owners
 from translate.context import Context
 from translate.fingerprint import fingerprint
 from translate.frozen import freeze
@@ -47,6 +47,11 @@ from translate.status.conditions import (
 )
 
 CONFIG_SOURCE = Source("Config", "", "DEFAULT_SERVICE_NETWORK")
+# On a Gateway (set by whoever runs it, not by route authors): the previous owners (ManagedBy values,
+# comma-separated, or "*") whose Lattice services its routes may take over with the route annotation
+# application-networking.k8s.aws/allow-takeover-from. Without it (or the controller-wide
+# LATTICEGW_ALLOWED_TAKEOVER_FROM), a route's takeover annotation alone takes nothing over.
+TAKEOVER_ALLOWED = "latticegw.io/allow-takeover-from"
 # Gateway API features latticegw implements on Lattice (published in GatewayClass status).
 # Deliberately conservative: nothing that needs filters, query matching or per-request rewriting.
 SUPPORTED_FEATURES = tuple(
@@ -76,6 +81,11 @@ class GatewayInfo:
     attached: dict[str, int] = field(default_factory=dict)  # listener name → attached routes
     sn_valid: bool = True  # False when the name cannot be a Lattice SN name or id (never looked up)
     _standalone: bool | None = field(default=None, init=False, repr=False)
+
+    @property
+    def takeover_allowed(self) -> frozenset[str]:
+        """Previous owners the Gateway's operator lets its routes take over (TAKEOVER_ALLOWED)."""
+        return owners(annotations_of(self.obj).get(TAKEOVER_ALLOWED))
 
     @property
     def standalone(self) -> bool:

@@ -25,7 +25,7 @@ from translate import naming, policies, rules, tags
 from translate.context import Context
 from translate.fingerprint import service_fingerprint
 from translate.frozen import FrozenDict, freeze
-from translate.gateway import GatewayInfo, access_log
+from translate.gateway import TAKEOVER_ALLOWED, GatewayInfo, access_log
 from translate.hostnames import intersect
 from translate.listeners import GatewayListener, selector_matches
 from translate.model import (
@@ -198,6 +198,25 @@ def _standalone(ann: Mapping[str, Any], gw: GatewayInfo) -> bool:
     return gw.standalone
 
 
+def _takeover(ctx: Context, ann: Mapping[str, Any], accepted: list[_Parent]) -> tuple[str | None, str | None]:
+    """(the owner the route may take over, or why its allow-takeover-from annotation is refused).
+
+    A route author alone must not be able to take another cluster's Lattice service: the owner
+    named by the route must also be allowed by the cluster operator, controller-wide
+    (LATTICEGW_ALLOWED_TAKEOVER_FROM) or on one of the route's accepted Gateways."""
+    wanted = str(ann.get(_TAKEOVER) or "").strip()
+    if not wanted:
+        return None, None
+    allowed = set(ctx.config.allowed_takeover_from)
+    for p in accepted:
+        allowed |= p.gateway.takeover_allowed
+    if wanted in allowed or "*" in allowed:
+        return wanted, None
+    gws = ", ".join(f"{p.gateway.source.namespace}/{p.gateway.source.name}" for p in accepted)
+    return None, (f"allow-takeover-from {wanted!r} is not allowed by the cluster operator: list it in the "
+                  f"{TAKEOVER_ALLOWED} annotation of Gateway {gws} (or in LATTICEGW_ALLOWED_TAKEOVER_FROM)")
+
+
 def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways: Mapping[tuple[str, str], GatewayInfo]) -> RouteResult:
     md = route.get("metadata") or {}
     ns, name = md.get("namespace") or "default", md.get("name") or ""
@@ -292,7 +311,10 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
                 res.attachments.append(((p.gateway.source.namespace, p.gateway.source.name), lst.name))
         statuses.append(RouteParentStatus(parent_ref=p.ref, controller_name=controller_name, conditions=tuple(conds)))
     if accepted:
-        res.service = _service(ctx, src, ann, svc_name, domain, accepted, built, user_tags, common_tags)
+        takeover, refused = _takeover(ctx, ann, accepted)
+        if refused:
+            events.append(Event("Warning", "TakeoverNotAllowed", refused))
+        res.service = _service(ctx, src, ann, svc_name, domain, accepted, built, user_tags, common_tags, takeover)
         if res.service is not None:
             res.target_groups = sorted(built.target_groups.values(), key=_by_name)
             res.lookups = sorted(built.lookups.values(), key=_by_name)
@@ -310,6 +332,7 @@ def _service(
     built: rules.RouteRules,
     user_tags: FrozenDict,
     common_tags: FrozenDict,
+    takeover: str | None,
 ) -> Service:
     # Lattice listeners: one per port, first Gateway listener (in parent order) wins a port.
     ports: dict[int, GatewayListener] = {}
@@ -358,7 +381,6 @@ def _service(
         if p.gateway.sn_valid and not _standalone(ann, p.gateway) and p.gateway.service_network not in sns:
             sns.append(p.gateway.service_network)
     assoc = tuple([ServiceNetworkAssociation(service_network=sn, tags=common_tags) for sn in sorted(sns)])
-    takeover = ann.get(_TAKEOVER) or None
     fields: dict[str, Any] = dict(
         name=svc_name,
         source=src,

@@ -17,6 +17,7 @@ from controller.kube.client import KubeError
 from controller.reconcile import Runtime, TemporaryError
 from controller.reconcilers.writes import Writes
 from translate import Snapshot, TranslateConfig, Translation, translate
+from translate.config import owners
 
 
 # The AWS identity the ownership tag is made of (ManagedBy = account/cluster/vpc), and the
@@ -45,6 +46,7 @@ def translate_config(config: Config) -> TranslateConfig:
         default_service_network=config.default_service_network or None,
         service_network_override=config.enable_service_network_override,
         controller_name=config.controller_name or None,
+        allowed_takeover_from=owners(config.allowed_takeover_from),
     )
 
 

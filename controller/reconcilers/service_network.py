@@ -1,7 +1,8 @@
 """ServiceNetwork (application-networking.k8s.aws): a service network we create and own.
 
-Created (or adopted, when an untagged one of that name exists) while the object
-exists; deleted with it, through our finalizer, once Lattice lets us: a service
+Created while the object exists (an existing one of that name carrying our ManagedBy
+is ours too; an untagged one is used but never adopted, so never deleted); deleted
+with it, through our finalizer, once Lattice lets us: a service
 network that still has associations cannot be deleted, so the object reports
 Programmed=False/DeleteBlocked and we look again shortly. Deletion needs no
 model: the object's name is the service network's name.
@@ -69,7 +70,10 @@ class ServiceNetworkReconciler:
                                    generation)
                 requeue_after = result.requeue_after or 2.0
             else:
-                programmed = true(PROGRAMMED, R_PROGRAMMED, f"aws-service-network-arn: {result.arn}", generation)
+                note = "" if result.owned else (
+                    " (found without an owner tag: used as it is, never deleted by latticegw; tag it with our "
+                    "ManagedBy to hand it over)")
+                programmed = true(PROGRAMMED, R_PROGRAMMED, f"aws-service-network-arn: {result.arn}{note}", generation)
             conditions = [c for c in conditions if c.type != PROGRAMMED] + [programmed]
         new_status = conditions_status(obj.get("status"), conditions, now_rfc3339(), generation)
         await self.ctx.write(obj, decide(obj, Intent(status=new_status)))

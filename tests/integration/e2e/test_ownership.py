@@ -19,6 +19,7 @@ from translate import Snapshot, TranslateConfig, translate
 pytestmark = pytest.mark.integration
 
 TAKEOVER = "application-networking.k8s.aws/allow-takeover-from"
+OPERATOR_ALLOWS = "latticegw.io/allow-takeover-from"  # on the Gateway
 THEIRS = "210987654321/other-cluster/vpc-0fedcba9876543210"
 VPC = ENV["CLUSTER_VPC_ID"]
 
@@ -148,6 +149,8 @@ async def test_takeover_annotation_adopts_the_service(controller_env):
 
     inventory = find(objs, "HTTPRoute", "inventory")
     inventory["metadata"].setdefault("annotations", {})[TAKEOVER] = THEIRS
+    # the cluster operator allows taking over from THEIRS on this Gateway
+    find(objs, "Gateway", "my-hotel")["metadata"].setdefault("annotations", {})[OPERATOR_ALLOWS] = THEIRS
     await env.apply(objs)
 
     async def adopted():
@@ -183,6 +186,37 @@ async def test_takeover_annotation_adopts_the_service(controller_env):
     await env.wait_until(lambda: conflicted(env, find(objs, "HTTPRoute", "rates")), "rates still Conflicted")
     assert snapshot_of(await env.state(), set(), {tg_id}) == bystander_before
     assert duplicates(state) == {}
+
+
+async def test_a_route_author_alone_cannot_take_over_another_clusters_service(controller_env):
+    """Anyone who can create a route could otherwise take over another cluster's Lattice service by
+    naming it (service-name-override) and its owner (allow-takeover-from). Without the operator's
+    opt-in on the Gateway nothing is taken over: Conflicted, their service untouched."""
+    env = controller_env
+    objs = env.example("my-hotel")
+    await env.create_service_networks(objs)
+    async with env.aws() as aws:
+        svc_id = await create_foreign_service(aws, "payments-prod", "payments-prod-80-http",
+                                              {MANAGED_BY: THEIRS, "team": "payments"})
+    theirs_before = snapshot_of(await env.state(), {svc_id}, set())
+
+    intruder = find(objs, "HTTPRoute", "inventory")
+    intruder["metadata"].setdefault("annotations", {}).update({
+        TAKEOVER: THEIRS, "application-networking.k8s.aws/service-name-override": "payments-prod"})
+    await env.apply(objs)
+    await env.wait_until(lambda: conflicted(env, intruder), "the route reports Accepted=False/Conflicted")
+    await env.wait_until(lambda: warning_events(env, intruder, "TakeoverNotAllowed"),
+                         "a TakeoverNotAllowed Warning names what the operator must allow")
+    await env.quiesce()
+    assert snapshot_of(await env.state(), {svc_id}, set()) == theirs_before
+
+    # The operator allows a different owner: still nothing.
+    gateway = find(objs, "Gateway", "my-hotel")
+    gateway["metadata"].setdefault("annotations", {})[OPERATOR_ALLOWS] = "111111111111/third/vpc-1"
+    await env.apply([gateway])
+    await env.quiesce()
+    assert snapshot_of(await env.state(), {svc_id}, set()) == theirs_before
+    assert await conflicted(env, intruder)
 
 
 def live_arn(live: dict) -> str | None:

@@ -109,13 +109,25 @@ async def test_managed_network_of_another_owner_is_a_conflict(make_sync, ctl):
     assert len((await ctl.partition())["serviceNetworks"]) == 1
 
 
-async def test_untagged_managed_network_is_adopted(make_sync, ctl):
+async def test_untagged_managed_network_is_used_but_never_adopted_or_deleted(make_sync, ctl):
+    """Someone's network without an owner tag, same name as a ServiceNetwork object: used, but not
+    tagged (adopting it made it ours, and deleting the object then deleted their network)."""
     sync = await make_sync()
     await sync.client.call("CreateServiceNetwork", name="team-net")
     fresh = await make_sync()
     res = await fresh.ensure_service_network(managed_sn())
-    assert res.converged and res.calls["TagResource"] == 1
-    assert (await ctl.partition())["serviceNetworks"][0]["tags"][MB] == MANAGED_BY
+    assert res.converged and not res.owned and res.calls["TagResource"] == 0
+    assert MB not in (await ctl.partition())["serviceNetworks"][0]["tags"]
+    res = await fresh.delete_service_network(managed_sn())
+    assert "DeleteServiceNetwork" not in res.calls
+    assert [n["name"] for n in (await ctl.partition())["serviceNetworks"]] == ["team-net"]
+    # tagged with our ManagedBy by its owner (the explicit hand-over): ours from then on
+    (net,) = (await ctl.partition())["serviceNetworks"]
+    await sync.client.call("TagResource", resourceArn=net["arn"], tags={MB: MANAGED_BY})
+    handed = await make_sync()
+    assert (await handed.ensure_service_network(managed_sn())).owned
+    await handed.delete_service_network(managed_sn())
+    assert (await ctl.partition())["serviceNetworks"] == []
 
 
 async def test_vpc_already_associated_elsewhere_is_a_conflict(make_sync, ctl):

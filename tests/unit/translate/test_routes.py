@@ -1,5 +1,6 @@
 """Routes: attachment, listeners, rules, priorities, hostnames, tags, annotations."""
 
+from dataclasses import replace
 import pytest
 
 from translate.frozen import thaw
@@ -217,9 +218,33 @@ def test_service_name_override(override, ok):
         assert parent_conditions(res)["Accepted"].reason == "UnsupportedValue"
 
 
-def test_takeover_annotation_is_carried():
+def test_takeover_annotation_is_carried_when_the_operator_allows_that_owner():
+    theirs = "999/other/vpc-1"
+    wants = route(annotations={A + "allow-takeover-from": theirs})
+    # a Gateway that allows it (its operator's annotation)...
+    objs = base(wants)
+    gw = next(o for o in objs if o["kind"] == "Gateway")
+    gw["metadata"]["annotations"] = {"latticegw.io/allow-takeover-from": f"111/x/vpc-2, {theirs}"}
+    assert only_service(run(objs)).allow_takeover_from == theirs
+    gw["metadata"]["annotations"] = {"latticegw.io/allow-takeover-from": "*"}
+    assert only_service(run(objs)).allow_takeover_from == theirs
+    # ... or the controller-wide setting
+    cfg = replace(CONFIG, allowed_takeover_from=frozenset({theirs}))
+    assert only_service(run(base(wants), cfg)).allow_takeover_from == theirs
+
+
+def test_a_route_author_alone_cannot_take_over_another_owners_service():
+    """The annotation is the route author's; which previous owners may be taken over is the cluster
+    operator's decision. Without it the route is programmed as usual (a foreign service of that name
+    stays a conflict) and a Warning says what the operator must allow."""
     res = run(base(route(annotations={A + "allow-takeover-from": "999/other/vpc-1"})))
-    assert only_service(res).allow_takeover_from == "999/other/vpc-1"
+    assert only_service(res).allow_takeover_from is None
+    (ev,) = [e for e in res.outcome("HTTPRoute", "default", "r").events if e.reason == "TakeoverNotAllowed"]
+    assert "999/other/vpc-1" in ev.message and "latticegw.io/allow-takeover-from" in ev.message
+    objs = base(route(annotations={A + "allow-takeover-from": "999/other/vpc-1"}))
+    gw = next(o for o in objs if o["kind"] == "Gateway")
+    gw["metadata"]["annotations"] = {"latticegw.io/allow-takeover-from": "111/someone/vpc-2"}
+    assert only_service(run(objs)).allow_takeover_from is None
 
 
 def test_service_name_collision_oldest_wins():
