@@ -6,9 +6,11 @@ the event handlers ignore them and our own writes do not wake the object again.
 
 from controller.progress import ANNOTATION as PROGRESS
 from translate.model import ROUTE_KINDS
+from translate.gateway import DOMAIN_ANNOTATION
 
-# Written on routes, as the AWS controller does.
-LATTICE_DOMAIN = "application-networking.k8s.aws/lattice-assigned-domain-name"
+# Written on routes, as the AWS controller does. The DNS name is also the Gateway's address
+# (translate reads it for that), so a change of it wakes the route's Gateways, not the route.
+LATTICE_DOMAIN = DOMAIN_ANNOTATION
 LATTICE_SERVICE_ARN = "application-networking.k8s.aws/lattice-service-arn"
 
 OUTPUT_ANNOTATIONS = frozenset({PROGRESS, LATTICE_DOMAIN, LATTICE_SERVICE_ARN})

@@ -13,6 +13,11 @@ Two questions per change:
 2. `affected_keys(kind, old, new, view)`: the keys to reconcile. Reverse
    lookups use the indexes, and old *and* new references count: a route moved
    from Gateway A to Gateway B must wake both.
+
+One output is also an input: a route's Lattice DNS name (`LATTICE_DOMAIN`) is its
+Gateways' address. `keys_for` is the handlers' entry point: the keys of a relevant
+change, or, when only that annotation moved, the route's Gateways (never the route,
+which wrote it).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from controller.kube.indexes import (
     route_parents,
     slice_service,
 )
-from controller.annotations import OUTPUT_ANNOTATIONS
+from controller.annotations import LATTICE_DOMAIN, OUTPUT_ANNOTATIONS
 from controller.reconcilers.finalizers import releasable
 from controller.kube.snapshot import SnapshotView
 from translate.exports import exported_service
@@ -58,6 +63,19 @@ def relevant(old: Mapping | None, new: Mapping | None) -> bool:
     if old is None or new is None:
         return True
     return essence(old) != essence(new)
+
+
+def keys_for(kind: str, old: Mapping | None, new: Mapping | None, view: SnapshotView) -> set[str]:
+    """The keys a cache change must wake (empty for our own bookkeeping writes)."""
+    if relevant(old, new):
+        return affected_keys(kind, old, new, view)
+    if kind in ROUTE_KINDS and old is not None and new is not None and _dns_name(old) != _dns_name(new):
+        return {_k("Gateway", ref) for o in (old, new) for ref in route_parents(o)}
+    return set()
+
+
+def _dns_name(obj: Mapping[str, Any]) -> str | None:
+    return ((obj.get("metadata") or {}).get("annotations") or {}).get(LATTICE_DOMAIN)
 
 
 def _k(kind: str, ref: tuple[str, str, str]) -> str:

@@ -34,7 +34,7 @@ from controller.config import Config, parse_address
 from controller.kube.discovery import FIELD_SELECTORS, Resource, discover
 from controller.events import EventRecorder
 from controller.leader.fence import AlwaysLeader, Fence
-from controller.handlers import affected_keys, relevant
+from controller.handlers import keys_for
 from controller.kube.informer import Informer
 from controller.kube.client import KubeClient, KubeError
 from controller.leader.lease import ElectionConfig, LeaderElector
@@ -144,10 +144,10 @@ class Manager:
 
     # --------------------------------------------------------------- events
     def on_change(self, kind: str, old: dict | None, new: dict | None, initial: bool) -> None:
-        if not self.leading or not relevant(old, new):
+        if not self.leading:
             return
         prio = LOW if initial else HIGH
-        for key in affected_keys(kind, old, new, self.view):
+        for key in keys_for(kind, old, new, self.view):
             if keys.kind_of(key) in self.registry:
                 self.queue.add(key, prio)
 

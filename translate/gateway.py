@@ -52,18 +52,22 @@ CONFIG_SOURCE = Source("Config", "", "DEFAULT_SERVICE_NETWORK")
 # application-networking.k8s.aws/allow-takeover-from. Without it (or the controller-wide
 # LATTICEGW_ALLOWED_TAKEOVER_FROM), a route's takeover annotation alone takes nothing over.
 TAKEOVER_ALLOWED = "latticegw.io/allow-takeover-from"
-# Gateway API features latticegw implements on Lattice (published in GatewayClass status).
-# Deliberately conservative: nothing that needs filters, query matching or per-request rewriting.
+# Written by the controller on a route once Lattice assigned its service a DNS name (as the
+# AWS controller does); read here because a Gateway's address is one of those names.
+DOMAIN_ANNOTATION = tags.A + "lattice-assigned-domain-name"
+# Gateway API features latticegw claims in GatewayClass `status.supportedFeatures`: exactly those
+# the official conformance suite shows passing (`make conformance`, docs/conformance/). Features
+# whose every conformance test sends traffic (GRPCRoute, HTTPRouteMethodMatching) cannot be shown
+# without a VPC Lattice data plane, and TLSRoute fails TLSRouteInvalidReferenceGrant (issue 10), so
+# they are not claimed although routes of those kinds are programmed. Claim a feature here only
+# with its conformance tests passing: the suite reads this list and runs them.
 SUPPORTED_FEATURES = tuple(
     sorted(
         {
             "Gateway",
             "GatewayPort8080",
-            "GRPCRoute",
             "HTTPRoute",
-            "HTTPRouteMethodMatching",
             "ReferenceGrant",
-            "TLSRoute",
         }
     )
 )
@@ -79,6 +83,9 @@ class GatewayInfo:
     service_network: str
     conditions: list = field(default_factory=list)
     attached: dict[str, int] = field(default_factory=dict)  # listener name → attached routes
+    # `status.addresses`: a Lattice Gateway has no address of its own; like the AWS controller we
+    # publish one service's DNS name (that of the oldest attached route that has one).
+    hostname: str | None = None
     sn_valid: bool = True  # False when the name cannot be a Lattice SN name or id (never looked up)
     _standalone: bool | None = field(default=None, init=False, repr=False)
 
@@ -163,7 +170,8 @@ def outcome(info: GatewayInfo) -> Outcome:
                 conditions=lst.conditions,
             )
         )
-    return Outcome(info.source, info.generation, tuple(info.conditions), listeners=tuple(statuses))
+    return Outcome(info.source, info.generation, tuple(info.conditions), listeners=tuple(statuses),
+                   hostnames=(info.hostname,) if info.hostname else ())
 
 
 def _sn_parts(ctx: Context, gw_infos: list[GatewayInfo]) -> dict[str, Any]:

@@ -529,6 +529,8 @@ class Outcome:
     events: tuple[Event, ...] = ()
     # GatewayClass only: `status.supportedFeatures` (Gateway API feature names), sorted.
     supported_features: tuple[str, ...] = ()
+    # Gateway only: `status.addresses`, as hostnames (type Hostname).
+    hostnames: tuple[str, ...] = ()
 
     def condition(self, type_: str) -> Condition | None:
         for c in self.conditions:
@@ -543,6 +545,8 @@ class Outcome:
             d["parents"] = [p.to_dict() for p in self.parents]
         if self.source.kind == "Gateway":
             d["listeners"] = [lst.to_dict() for lst in self.listeners]
+            if self.hostnames:
+                d["addresses"] = [{"type": "Hostname", "value": h} for h in self.hostnames]
         if self.supported_features:
             d["supportedFeatures"] = [{"name": f} for f in self.supported_features]
         if self.events:

@@ -1,7 +1,7 @@
 """`translate(snapshot, config) -> Translation`: the single entry point.
 
 Order of work: GatewayClasses → policies → Gateways (listeners) → routes (attach, rules, service,
-TGs) → contested service names and custom domains (claims.py) → Gateway status (attachedRoutes) →
+TGs) → contested service names and custom domains (claims.py) → Gateway status (attachedRoutes, address) →
 service networks → ServiceExport TGs → sort everything. Each step is a pure function of the snapshot and what came before.
 """
 
@@ -15,7 +15,7 @@ from translate.config import TranslateConfig
 from translate.context import Context
 from translate.exports import translate_exports
 from translate.model import ROUTE_KINDS, Outcome, Translation
-from translate.snapshot import Snapshot
+from translate.snapshot import Snapshot, annotations_of
 
 
 def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
@@ -46,6 +46,11 @@ def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
             info.attached[listener] = info.attached.get(listener, 0) + 1
         assert r.outcome is not None
         outcomes.append(r.outcome)
+    # A Gateway's address: the Lattice DNS name of its oldest attached route that has one.
+    for route, r in sorted(results, key=lambda t: claims.precedence(t[0])):
+        dns = annotations_of(route).get(gateway.DOMAIN_ANNOTATION)
+        for gw_key, _ in r.attachments if dns else ():
+            gws[gw_key].hostname = gws[gw_key].hostname or str(dns)
     outcomes.extend(gateway.outcome(gws[k]) for k in sorted(gws))
 
     sns, sn_outcomes = gateway.service_networks(ctx, gws)

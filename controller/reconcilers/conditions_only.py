@@ -1,6 +1,6 @@
 """Reconcilers for kinds whose only output is their own `status.conditions`.
 
-GatewayClass (Accepted) and the four policy kinds (Accepted). A policy's effect
+GatewayClass (Accepted, plus `status.supportedFeatures`) and the four policy kinds (Accepted). A policy's effect
 on Lattice is applied by the reconcile of the object it targets (the event
 handlers enqueue that object whenever the policy changes), so here we only tell
 the user whether the policy was accepted. Events: a Warning when a policy is
@@ -43,7 +43,9 @@ class ConditionsReconciler:
         outcome = translation.outcome(k.kind, k.namespace, k.name)
         if outcome is None:  # e.g. a GatewayClass of another controller: never touch it
             return Result()
-        new_status = conditions_status(obj.get("status"), outcome.conditions, now_rfc3339(), outcome.generation)
+        features = outcome.supported_features if k.kind == "GatewayClass" else None
+        new_status = conditions_status(obj.get("status"), outcome.conditions, now_rfc3339(), outcome.generation,
+                                       features)
         await self.ctx.write(obj, decide(obj, Intent(status=new_status)))
         if new_status is not None:
             for cond in outcome.conditions:

@@ -92,7 +92,7 @@ class GatewayReconciler:
         if programmed is not None and all(c.type != PROGRAMMED for c in conditions):
             conditions += (programmed,)
         new_status = gateway_status(gw.get("status"), conditions, outcome.listeners, now_rfc3339(),
-                                    outcome.generation)
+                                    outcome.generation, outcome.hostnames)
         done = programmed is not None and programmed.status == "True" and not errors and requeue_after is None
         record = progress.next_record(gw, desired, done=done, verified=True)
         await self.ctx.write(gw, decide(gw, Intent(annotations={progress.ANNOTATION: record}, status=new_status)))

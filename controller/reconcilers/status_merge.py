@@ -74,14 +74,22 @@ def _same_conditions(a: Iterable[Mapping[str, Any]] | None, b: Iterable[Mapping[
 
 
 def conditions_status(
-    current_status: Mapping[str, Any] | None, desired: Sequence[Condition], now: str, generation: int | None
+    current_status: Mapping[str, Any] | None, desired: Sequence[Condition], now: str, generation: int | None,
+    supported_features: Sequence[str] | None = None,
 ) -> dict[str, Any] | None:
-    """For kinds whose status is only `conditions` (GatewayClass, policies, ServiceNetwork)."""
-    current = (current_status or {}).get("conditions")
+    """For kinds whose status is only `conditions` (policies, ServiceNetwork), and GatewayClass,
+    which also publishes `supportedFeatures` (pass them; None leaves the field alone)."""
+    current_status = current_status or {}
+    current = current_status.get("conditions")
     merged = merge_conditions(current, desired, now, generation)
-    if _same_conditions(current, merged):
+    features = None if supported_features is None else [{"name": f} for f in supported_features]
+    same_features = features is None or _plain(current_status.get("supportedFeatures") or []) == features
+    if _same_conditions(current, merged) and same_features:
         return None
-    return {"conditions": merged}
+    out: dict[str, Any] = {"conditions": merged}
+    if features is not None:
+        out["supportedFeatures"] = features or None  # a merge patch removes the field with null
+    return out
 
 
 def gateway_status(
@@ -90,8 +98,10 @@ def gateway_status(
     listeners: Sequence[ListenerStatus],
     now: str,
     generation: int | None,
+    hostnames: Sequence[str] = (),
 ) -> dict[str, Any] | None:
     current = current_status or {}
+    addresses = [{"type": "Hostname", "value": h} for h in hostnames]
     merged = merge_conditions(current.get("conditions"), conditions, now, generation)
     old_listeners = {item.get("name"): item for item in current.get("listeners") or ()}
     new_listeners = []
@@ -105,12 +115,15 @@ def gateway_status(
                 "conditions": merge_conditions(old.get("conditions"), listener.conditions, now, generation),
             }
         )
-    unchanged = _same_conditions(current.get("conditions"), merged) and _same_listeners(
-        current.get("listeners"), new_listeners
+    unchanged = (
+        _same_conditions(current.get("conditions"), merged)
+        and _same_listeners(current.get("listeners"), new_listeners)
+        and _plain(current.get("addresses") or []) == addresses
     )
     if unchanged:
         return None
-    return {"conditions": merged, "listeners": new_listeners}
+    # A merge patch removes the field with null (the CRD allows no empty Hostname list entry).
+    return {"conditions": merged, "listeners": new_listeners, "addresses": addresses or None}
 
 
 def _same_listeners(a, b) -> bool:

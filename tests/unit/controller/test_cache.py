@@ -1,7 +1,7 @@
 """Stores, indexes, the snapshot view and the event -> keys handlers."""
 
 from controller.kube.cache import Cache
-from controller.handlers import affected_keys, relevant
+from controller.handlers import affected_keys, keys_for, relevant
 from controller.kube.snapshot import SnapshotView
 from controller.kube.store import LAST_APPLIED, project
 
@@ -187,3 +187,18 @@ def test_a_deleting_service_wakes_itself_only_when_it_holds_the_legacy_finalizer
     deleting["metadata"]["finalizers"] = ["example.com/other"]
     assert "Service/default/svc" not in affected_keys("Service", None, deleting, v)
     assert "Service/default/svc" not in affected_keys("Service", None, obj("Service", "svc"), v)
+
+
+def test_a_routes_dns_name_wakes_its_gateways_only():
+    # The DNS name is the Gateways' address (status.addresses), but the route wrote it itself.
+    c, v = setup()
+    before = route("r1", parents=[{"name": "gw"}, {"name": "gw2", "namespace": "other"}])
+    c.upsert("HTTPRoute", before)
+    after = route("r1", parents=[{"name": "gw"}, {"name": "gw2", "namespace": "other"}], rv="2")
+    after["metadata"]["annotations"] = {"application-networking.k8s.aws/lattice-assigned-domain-name": "r1.lattice"}
+    assert not relevant(before, after)
+    assert keys_for("HTTPRoute", before, after, v) == {"Gateway/default/gw", "Gateway/other/gw2"}
+    progress_only = route("r1", parents=[{"name": "gw"}, {"name": "gw2", "namespace": "other"}], rv="3")
+    progress_only["metadata"]["annotations"] = {"latticegw.io/applied": "1:x::u"}
+    assert keys_for("HTTPRoute", before, progress_only, v) == set()
+    assert keys_for("HTTPRoute", None, before, v) == affected_keys("HTTPRoute", None, before, v)

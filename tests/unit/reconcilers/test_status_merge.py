@@ -79,3 +79,25 @@ def test_gateway_status_listeners_and_attached_routes():
     assert gateway_status(first, [cond()], [lst], T1, 1) is None
     more = ListenerStatus("http", kinds, 3, (cond(),))
     assert gateway_status(first, [cond()], [more], T1, 1)["listeners"][0]["attachedRoutes"] == 3
+
+
+def test_gateway_status_addresses():
+    kinds = (freeze({"group": "gateway.networking.k8s.io", "kind": "HTTPRoute"}),)
+    lst = ListenerStatus("http", kinds, 1, (cond(),))
+    first = gateway_status(None, [cond()], [lst], T0, 1, ("a.lattice.aws",))
+    assert first["addresses"] == [{"type": "Hostname", "value": "a.lattice.aws"}]
+    assert gateway_status(first, [cond()], [lst], T1, 1, ("a.lattice.aws",)) is None
+    moved = gateway_status(first, [cond()], [lst], T1, 1, ("b.lattice.aws",))
+    assert moved["addresses"] == [{"type": "Hostname", "value": "b.lattice.aws"}]
+    gone = gateway_status(first, [cond()], [lst], T1, 1, ())
+    assert gone is not None and gone["addresses"] is None  # null removes the field in a merge patch
+    assert gateway_status({**first, "addresses": None}, [cond()], [lst], T1, 1, ()) is None
+
+
+def test_gateway_class_status_publishes_supported_features():
+    first = conditions_status(None, [cond()], T0, 1, ("Gateway", "HTTPRoute"))
+    assert first["supportedFeatures"] == [{"name": "Gateway"}, {"name": "HTTPRoute"}]
+    assert conditions_status(first, [cond()], T1, 1, ("Gateway", "HTTPRoute")) is None
+    assert conditions_status(first, [cond()], T1, 1, ("Gateway",))["supportedFeatures"] == [{"name": "Gateway"}]
+    # Kinds without supportedFeatures leave the field alone.
+    assert "supportedFeatures" not in conditions_status(None, [cond()], T0, 1)

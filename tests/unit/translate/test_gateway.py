@@ -229,3 +229,30 @@ def test_grpc_routes_attach_to_http_listeners_too():
     assert tg.config["protocolVersion"] == "GRPC"
     kinds = [k["kind"] for k in res.outcome("Gateway", "default", "lgw").listeners[0].supported_kinds]
     assert kinds == ["HTTPRoute", "GRPCRoute"]
+
+def _dns(name):
+    return {A + "lattice-assigned-domain-name": name}
+
+
+def test_gateway_address_is_the_dns_name_of_its_oldest_attached_route():
+    # As the AWS controller does: a Lattice Gateway has no address of its own, so it publishes a
+    # service's DNS name (type Hostname). The oldest route wins, so a new route never moves it.
+    newer = route("newer", annotations=_dns("newer.lattice.aws"), created="2026-01-02T00:00:00Z")
+    older = route("older", annotations=_dns("older.lattice.aws"), created="2026-01-01T00:00:00Z")
+    res = run(base(newer, older))
+    gw = res.outcome("Gateway", "default", "lgw")
+    assert gw.hostnames == ("older.lattice.aws",)
+    assert gw.to_dict()["addresses"] == [{"type": "Hostname", "value": "older.lattice.aws"}]
+
+
+def test_gateway_address_only_from_routes_attached_to_it():
+    # Not yet named, rejected by the listener, or attached elsewhere: no address from them.
+    unnamed = route("unnamed")
+    rejected = route("rejected", hostnames=["x.example.com"], annotations=_dns("rej.lattice.aws"))
+    other_gw = route("other", parents=[{"name": "other"}], annotations=_dns("other.lattice.aws"))
+    gw = gateway("lgw", listeners=[listener(hostname="y.example.com")])
+    res = run([gatewayclass(), gw, gateway("other"), service(), endpoints(), unnamed, rejected, other_gw])
+    assert parent_conditions(res, "rejected")["Accepted"].status == "False"
+    assert res.outcome("Gateway", "default", "lgw").hostnames == ()
+    assert "addresses" not in res.outcome("Gateway", "default", "lgw").to_dict()
+    assert res.outcome("Gateway", "default", "other").hostnames == ("other.lattice.aws",)
