@@ -2,7 +2,11 @@
 
 Multi-document YAML (and JSON, which is YAML), directories recursively (`*.yaml`, `*.yml`,
 `*.json`, in sorted order), `kind: List` expanded; kinds translate does not read are skipped. Anything unreadable raises `ManifestError`
-naming the file and the zero-based document index, so the CLI can exit 2 with a useful message.
+naming the file and the zero-based document index, so the CLI can exit 2 with a useful message:
+broken YAML, a document that is not an object, `kind`/`apiVersion`/`metadata.name` that are not
+strings, a List whose `items` is not a list, nesting deeper than `MAX_DEPTH` and aliases that
+expand past `MAX_NODES` values (both checked on the parser's event stream, which is iterative,
+before PyYAML's recursive composer could overflow the stack or an alias bomb the memory).
 """
 
 from __future__ import annotations
@@ -20,6 +24,9 @@ EXTENSIONS = (".yaml", ".yml", ".json")
 # Kinds that may appear in a walkthrough directory, mean nothing to the translation and are not
 # worth listing as skipped (every other unknown kind is listed: a typo in a kind shows there).
 IGNORED_KINDS = frozenset({"CustomResourceDefinition"})
+# Deeper than any Kubernetes object (a CRD schema nests ~30 levels); far below Python's recursion limit.
+MAX_DEPTH = 100
+MAX_NODES = 1_000_000
 
 
 class ManifestError(Exception):
@@ -77,7 +84,43 @@ def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bo
 _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
+def _check_shape(path: str, text: str) -> None:
+    """Refuse what would exhaust the stack or memory before composing it: nesting deeper than
+    MAX_DEPTH, or aliases expanding to more than MAX_NODES nodes ("billion laughs")."""
+    index = 0
+    stack: list[list] = [[None, 0]]  # [anchor, expanded node count] per open collection
+    sizes: dict[str, int] = {}
+    try:
+        for event in yaml.parse(text, Loader=_StrictLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                stack.append([event.anchor, 1])
+                if len(stack) - 1 > MAX_DEPTH:
+                    raise ManifestError(path, index, f"nested deeper than {MAX_DEPTH} levels "
+                                                     f"(line {event.start_mark.line + 1})")
+                continue
+            if isinstance(event, yaml.CollectionEndEvent):
+                anchor, size = stack.pop()
+            elif isinstance(event, yaml.ScalarEvent):
+                anchor, size = event.anchor, 1
+            elif isinstance(event, yaml.AliasEvent):
+                anchor, size = None, sizes.get(event.anchor, 1)
+            else:
+                if isinstance(event, yaml.DocumentEndEvent):
+                    index += 1
+                    stack, sizes = [[None, 0]], {}
+                continue
+            if anchor is not None:
+                sizes[anchor] = size
+            stack[-1][1] += size
+            if stack[0][1] + sum(n for _, n in stack[1:]) > MAX_NODES:
+                raise ManifestError(path, index, f"expands to more than {MAX_NODES:,} values "
+                                                 f"(YAML aliases?) (line {event.start_mark.line + 1})")
+    except yaml.YAMLError:
+        return  # said with its document index by _documents
+
+
 def _documents(path: str, text: str) -> Iterable[tuple[int, Any]]:
+    _check_shape(path, text)
     try:
         for i, doc in enumerate(yaml.load_all(text, Loader=_StrictLoader)):  # noqa: S506 (safe loader)
             yield i, doc
@@ -109,6 +152,8 @@ def load(paths: Sequence[str], stdin_text: str | None = None,
             if doc is None:
                 continue
             items = doc.get("items") if isinstance(doc, dict) and doc.get("kind") == "List" else [doc]
+            if items is not None and not isinstance(items, list):
+                raise ManifestError(label, index, f"List items must be a list, got {_type(items)}")
             for obj in items or ():
                 _check(label, index, obj)
                 if obj["kind"] not in KNOWN_KINDS:
@@ -116,6 +161,10 @@ def load(paths: Sequence[str], stdin_text: str | None = None,
                         skipped.append(obj)
                     continue
                 if obj["kind"] == "Secret":
+                    for field in ("data", "stringData"):
+                        if obj.get(field) is not None and not isinstance(obj[field], dict):
+                            raise ManifestError(label, index, f"Secret {field} must be a mapping, "
+                                                              f"got {_type(obj[field])}")
                     obj = _as_stored_secret(obj)
                 objects.append(obj)
     return objects
@@ -133,12 +182,23 @@ def _as_stored_secret(obj: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _type(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean", int: "a number",
+            float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
 def _check(path: str, index: int, obj: Any) -> None:
     if not isinstance(obj, dict):
-        raise ManifestError(path, index, "a document must be a mapping (a Kubernetes object)")
+        raise ManifestError(path, index, f"a document must be a mapping (a Kubernetes object), got {_type(obj)}")
     kind = obj.get("kind")
     if not kind or not obj.get("apiVersion"):
         raise ManifestError(path, index, "missing apiVersion or kind")
+    for field in ("apiVersion", "kind"):
+        if not isinstance(obj[field], str):
+            raise ManifestError(path, index, f"{field} must be a string, got {_type(obj[field])}")
     meta = obj.get("metadata")
     if not isinstance(meta, dict) or not meta.get("name"):
         raise ManifestError(path, index, f"{kind} without metadata.name")
+    for field in ("name", "namespace"):
+        if field in meta and not isinstance(meta[field], str):
+            raise ManifestError(path, index, f"{kind} metadata.{field} must be a string, got {_type(meta[field])}")
