@@ -50,6 +50,7 @@ ENV PATH=/opt/latticegw/bin:$PATH \
 USER 65532:65532
 WORKDIR /tmp
 VOLUME ["/tmp"]
-EXPOSE 8080
+# metrics, health probes (the status page stays on loopback)
+EXPOSE 8080 8081
 ENTRYPOINT ["/opt/latticegw/bin/latticegw"]
 CMD ["run"]

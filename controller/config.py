@@ -50,8 +50,11 @@ class Config:
     kube_context: str | None = None
     namespace: str = "latticegw-system"  # where the Lease and the HA queue objects live
     identity: str = field(default_factory=lambda: socket.gethostname())
-    sidecar_host: str = "0.0.0.0"
-    sidecar_port: int = 8080
+    # controller-runtime's layout: metrics :8080, health probes :8081; the status page and debug
+    # endpoints on loopback (unauthenticated; reach them with kubectl port-forward). "0" = off.
+    metrics_address: str = ":8080"
+    health_address: str = ":8081"
+    status_address: str = "127.0.0.1:8082"
     leader_elect: bool = True
     lease_name: str = "latticegw-leader"
     lease_duration: float = 15.0
@@ -77,6 +80,11 @@ class Config:
     def queue_store_kind(self) -> str:
         return self.queue_store.split(":", 1)[0]
 
+    def endpoints(self) -> dict[str, tuple[str, int] | None]:
+        """The sidecar's roles (metrics, health, status) -> (host, port), None when off."""
+        return {role: None if raw == "0" else parse_address(role, raw) for role, raw in
+                (("metrics", self.metrics_address), ("health", self.health_address), ("status", self.status_address))}
+
 
 # (Config field, environment variable(s) in order of preference, parser name)
 ENV: list[tuple[str, tuple[str, ...], str]] = [
@@ -95,7 +103,9 @@ ENV: list[tuple[str, tuple[str, ...], str]] = [
     ("kubeconfig", ("KUBECONFIG",), "str"),
     ("namespace", ("LATTICEGW_NAMESPACE", "POD_NAMESPACE"), "str"),
     ("identity", ("LATTICEGW_IDENTITY", "POD_NAME"), "str"),
-    ("sidecar_host", (), "str"),
+    ("metrics_address", ("LATTICEGW_METRICS_BIND_ADDRESS",), "address"),
+    ("health_address", ("LATTICEGW_HEALTH_PROBE_BIND_ADDRESS",), "address"),
+    ("status_address", ("LATTICEGW_STATUS_BIND_ADDRESS",), "address"),
     ("leader_elect", ("LATTICEGW_LEADER_ELECT",), "bool"),
     ("lease_name", ("LATTICEGW_LEASE_NAME",), "str"),
     ("lease_duration", ("LATTICEGW_LEASE_DURATION",), "pos_float"),
@@ -171,7 +181,7 @@ def _parse(kind: str, name: str, raw: Any) -> Any:
             raise ConfigError(f"{name}: want an http(s) URL, got {raw!r}")
         return s
     if kind == "address":
-        if s:
+        if s and s != "0":  # "" or "0": not served
             parse_address(name, s)
         return s
     if kind == "queue_store":
@@ -201,10 +211,13 @@ def load(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | No
             if env in environ:
                 values[fname] = _parse(kind, env, environ[env])
                 break
+    # One address for all three roles (one listener): handy for tests and a single port-forward.
     addr = flags.get("sidecar_address") or environ.get("LATTICEGW_SIDECAR_ADDRESS")
     if addr:
         src = "--sidecar-address" if flags.get("sidecar_address") else "LATTICEGW_SIDECAR_ADDRESS"
-        values["sidecar_host"], values["sidecar_port"] = parse_address(src, addr)
+        addr = _parse("address", src, addr)
+        for fname in ("metrics_address", "health_address", "status_address"):
+            values.setdefault(fname, addr)
     if values.get("enable_service_network_override") and not values.get("default_service_network"):
         raise ConfigError("ENABLE_SERVICE_NETWORK_OVERRIDE: needs DEFAULT_SERVICE_NETWORK to be set")
     cfg = Config(**values)

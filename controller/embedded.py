@@ -42,8 +42,8 @@ async def running_manager(cfg: Config, reconcilers: str = "controller.reconciler
 
 
 async def _started(manager: Manager, task: asyncio.Task) -> None:
-    """Wait for the sidecar to listen (so callers can print its port) or the manager to fail."""
-    while manager.sidecar.bound_port is None and not task.done():
+    """Wait for the sidecar to listen (so callers can print its ports) or the manager to fail."""
+    while not manager.sidecar.started and not task.done():
         await asyncio.sleep(0.02)
     if task.done():
         task.result()  # re-raise the start-up failure

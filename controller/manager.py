@@ -113,7 +113,7 @@ class Manager:
         self.persister = Persister(self.queue, self.store, interval=interval, metrics=self.metrics)
         self.workers: WorkerPool | None = None
         self.sidecar = Sidecar(
-            config.sidecar_host, config.sidecar_port, metrics=self.metrics, tracing=self.tracing,
+            config.endpoints(), metrics=self.metrics, tracing=self.tracing,
             ready_checks=self.ready_checks, status=self.debug_status,
         )
         self.webhook = self._webhook(config, kube)
@@ -124,7 +124,7 @@ class Manager:
         self.stop_event = asyncio.Event()
 
     def _webhook(self, config: Config, kube: KubeClient) -> WebhookServer | None:
-        if not config.webhook_address:
+        if config.webhook_address in ("", "0"):
             return None
         certs = (FileCerts(config.webhook_cert_dir) if config.webhook_cert_dir else
                  SecretCerts(kube, config.namespace, config.webhook_secret, config.webhook_configuration))
@@ -302,7 +302,7 @@ class Manager:
     async def run(self) -> int:
         cfg = self.config
         await self.sidecar.start()
-        log.info("sidecar listening", host=cfg.sidecar_host, port=self.sidecar.bound_port)
+        log.info("sidecar listening", **{role: f"{h}:{p}" for role, (h, p) in self.sidecar.bound.items()})
         disco = asyncio.create_task(self._discovery_loop(), name="discovery")
         webhook = asyncio.create_task(self._serve_webhook() if self.webhook else asyncio.sleep(0), name="webhook")
         freezer = asyncio.create_task(self._freeze_after_sync() if self.freeze_gc else asyncio.sleep(0),

@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import sys
 import tempfile
 import time
@@ -37,11 +38,45 @@ DEMO_ENV = {
 }
 
 
+# The production layout (controller.config), all on loopback: a laptop exposes nothing.
+DEMO_ADDRESSES = {"metrics": "127.0.0.1:8080", "health": "127.0.0.1:8081", "status": "127.0.0.1:8082"}
+
+
+def free_addresses(wanted: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """`wanted` with each busy default replaced by port 0 (the kernel picks a free one), and a
+    note per replacement. Only the defaults move: an address the user chose is theirs to fix."""
+    out, notes = {}, []
+    for role, addr in wanted.items():
+        host, port = config_mod.parse_address(role, addr)
+        if addr == DEMO_ADDRESSES[role] and not _can_bind(host, port):
+            out[role] = f"{host}:0"
+            notes.append(f"port {port} is busy; {role} uses a free port instead")
+        else:
+            out[role] = addr
+    return out, notes
+
+
+def _can_bind(host: str, port: int) -> bool:
+    # The same options aiohttp's TCPSite uses (reuse_address), so the answer is the one it gets.
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     a = parser.add_argument
     a("-f", "--filename", action="append", dest="examples",
       help="manifests to apply (file or directory; repeatable; default: the seed examples)")
-    a("--sidecar-address", default="0.0.0.0:8080", help="HOST:PORT for /healthz /readyz /metrics /debug/traces")
+    a("--metrics-bind-address", dest="metrics_address", default=DEMO_ADDRESSES["metrics"],
+      help=f"HOST:PORT for /metrics (default {DEMO_ADDRESSES['metrics']}; a free port if busy)")
+    a("--health-probe-bind-address", dest="health_address", default=DEMO_ADDRESSES["health"],
+      help=f"HOST:PORT for /healthz /readyz (default {DEMO_ADDRESSES['health']}; a free port if busy)")
+    a("--status-bind-address", dest="status_address", default=DEMO_ADDRESSES["status"],
+      help=f"HOST:PORT for the status page (default {DEMO_ADDRESSES['status']}; a free port if busy)")
     a("--once", action="store_true", help="exit after the examples converged (for scripts and CI)")
     a("--timeout", type=float, default=180.0, help="seconds to wait for convergence (default 180)")
     a("--workers", default="16", help="concurrent reconciles (default 16)")
@@ -49,11 +84,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
+    from controller.cli.manifests import ManifestError
+    from controller.localkube.artifacts import ArtifactsError
+    from controller.observe.sidecar import BindError
+
     logging_mod.configure(args.log_level)
     try:
         return asyncio.run(_demo(args))
     except KeyboardInterrupt:
         return 0
+    except (ManifestError, config_mod.ConfigError, BindError, ArtifactsError) as exc:
+        print(f"latticegw demo: {' '.join(str(exc).split())}", file=sys.stderr)
+        return 2
 
 
 async def _demo(args: argparse.Namespace) -> int:
@@ -68,6 +110,10 @@ async def _demo(args: argparse.Namespace) -> int:
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
     os.environ["NO_PROXY"] = os.environ["no_proxy"] = "127.0.0.1,localhost,::1"
     manifests = load(args.examples or DEFAULT_EXAMPLES)
+    addresses, notes = free_addresses({"metrics": args.metrics_address, "health": args.health_address,
+                                       "status": args.status_address})
+    for note in notes:
+        print(note)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="latticegw-demo-") as tmp:
         workdir = Path(tmp)
@@ -81,15 +127,17 @@ async def _demo(args: argparse.Namespace) -> int:
             os.environ.setdefault("LATTICEGW_TAGGING_ENDPOINT", emu.url)
             os.environ.setdefault("LATTICEGW_ACM_ENDPOINT", emu.url)  # and ACM (listener certificates)
             cfg = config_mod.load(
-                {"kubeconfig": str(kube.kubeconfig_path), "sidecar_address": args.sidecar_address,
+                {"kubeconfig": str(kube.kubeconfig_path), "metrics_address": addresses["metrics"],
+                 "health_address": addresses["health"], "status_address": addresses["status"],
                  "leader_elect": "false", "queue_store": f"sqlite:{workdir / 'queue.sqlite3'}",
                  "workers": args.workers, "log_level": args.log_level},
                 env,
             )
             await create_service_networks(emu, manifests, DEMO_ENV["CLUSTER_VPC_ID"])
             async with running_manager(cfg) as manager:
-                print(f"  controller  sidecar on {cfg.sidecar_host}:{manager.sidecar.bound_port}"
-                      " (/healthz /readyz /metrics /debug/traces)")
+                side = manager.sidecar
+                print(f"  controller  status page {side.url('status')}/  metrics {side.url('metrics')}/metrics"
+                      f"  probes {side.url('health')}/readyz")
                 for obj in manifests:
                     await kube.apply(obj, field_manager="latticegw-demo")
                 print(f"applied {len(manifests)} objects; waiting for Lattice to converge ...", flush=True)

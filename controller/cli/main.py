@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -46,7 +47,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         build_parser().print_help()
         return 0
-    return importlib.import_module(SUBCOMMANDS[args.command][0]).main(args)
+    try:
+        return importlib.import_module(SUBCOMMANDS[args.command][0]).main(args)
+    except Exception as exc:  # noqa: BLE001 - the last resort: one line, not a traceback
+        if os.environ.get("LATTICEGW_DEBUG"):
+            raise
+        print(f"latticegw {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+              "(set LATTICEGW_DEBUG=1 to see the traceback, and please report it)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ does not exist), every watched kind gets the *logging no-op reconciler*, which
 only logs.
 
 Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 2 for a configuration
-error (the message names the variable), 1 for anything else.
+error (the message names the variable or flag; also: no usable kubeconfig, an
+address already in use), 1 for anything else. Errors are one line on stderr,
+never a traceback.
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     a("--context", dest="kube_context", help="kubeconfig context")
     a("--namespace", help="namespace for the Lease and the HA queue store (env LATTICEGW_NAMESPACE, POD_NAMESPACE)")
     a("--identity", help="this replica's name in the Lease (env LATTICEGW_IDENTITY, POD_NAME; default hostname)")
-    a("--sidecar-address", help="HOST:PORT for /healthz /readyz /metrics /debug/traces (default 0.0.0.0:8080)")
+    a("--metrics-bind-address", dest="metrics_address",
+      help="HOST:PORT for /metrics, 0 = off (env LATTICEGW_METRICS_BIND_ADDRESS; default :8080)")
+    a("--health-probe-bind-address", dest="health_address",
+      help="HOST:PORT for /healthz /readyz (env LATTICEGW_HEALTH_PROBE_BIND_ADDRESS; default :8081)")
+    a("--status-bind-address", dest="status_address",
+      help="HOST:PORT for the status page / and /debug/* (env LATTICEGW_STATUS_BIND_ADDRESS; "
+           "default 127.0.0.1:8082, loopback: unauthenticated)")
+    a("--sidecar-address", help="one HOST:PORT for all three of the above (env LATTICEGW_SIDECAR_ADDRESS)")
     a("--workers", type=str, help="concurrent reconciles (env ROUTE_MAX_CONCURRENT_RECONCILES; default 16)")
     a("--leader-elect", dest="leader_elect", default=None, choices=["true", "false"],
       help="use a Lease so only one replica works (default true)")
@@ -47,7 +56,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _flags(args: argparse.Namespace) -> dict:
-    names = ["kubeconfig", "kube_context", "namespace", "identity", "sidecar_address", "workers", "leader_elect",
+    names = ["kubeconfig", "kube_context", "namespace", "identity", "sidecar_address", "metrics_address",
+             "health_address", "status_address", "workers", "leader_elect",
              "queue_store", "lease_duration", "renew_deadline", "retry_period", "log_level", "webhook_address"]
     return {n: getattr(args, n, None) for n in names}
 
@@ -59,7 +69,9 @@ def load_reconcilers(module_name: str | None, registry, runtime, log):
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if explicit or exc.name != module_name:
+        if explicit:
+            raise config_mod.ConfigError(f"--reconcilers / LATTICEGW_RECONCILERS {module_name}: {exc}") from None
+        if exc.name != module_name:
             raise
         log.warning("no reconcilers module; every kind gets the logging no-op reconciler", module=module_name)
         return None
@@ -76,11 +88,16 @@ def load_reconcilers(module_name: str | None, registry, runtime, log):
 
 
 async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
-    from controller.kube.client import KubeClient, load_configuration
+    from controller.kube.client import KubeClient, KubeConfigError, load_configuration
     from controller.manager import Manager
+    from controller.observe.sidecar import BindError
 
     log = structlog.get_logger("latticegw")
-    kcfg = await load_configuration(cfg.kubeconfig, cfg.kube_context)
+    try:
+        kcfg = await load_configuration(cfg.kubeconfig, cfg.kube_context)
+    except KubeConfigError as exc:
+        print(f"latticegw run: {exc}", file=sys.stderr)
+        return 2
     kube = KubeClient(kcfg)
     try:
         manager = Manager(cfg, kube)
@@ -99,6 +116,9 @@ async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
                  queue_store=cfg.queue_store, workers=cfg.workers)
         try:
             return await manager.run()
+        except BindError as exc:
+            print(f"latticegw run: {exc}", file=sys.stderr)
+            return 2
         finally:
             if callable(closer):
                 await closer()

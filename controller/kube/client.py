@@ -14,12 +14,14 @@ client-side `sock_read` guard so a half-open connection cannot blind an informer
 from __future__ import annotations
 
 import asyncio
+import os
 import contextlib
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
+import yaml
 import orjson
 from kubernetes_asyncio import client as k8s_client
 from kubernetes_asyncio import config as k8s_config
@@ -55,8 +57,13 @@ class KubeError(Exception):
         return self.status == 410
 
 
+class KubeConfigError(Exception):
+    """No usable way to reach the API server: the message says what was tried and what to do."""
+
+
 async def load_configuration(kubeconfig: str | None = None, context: str | None = None) -> k8s_client.Configuration:
     """In-cluster config when running in a pod and no kubeconfig is given, else kubeconfig.
+    Raises KubeConfigError (never the library's exceptions) when neither works.
 
     The configuration object is passed explicitly everywhere: a client built from
     the *default* configuration copies it, and the in-cluster token refresh hook
@@ -69,7 +76,19 @@ async def load_configuration(kubeconfig: str | None = None, context: str | None 
             return cfg
         except k8s_config.ConfigException:
             pass
-    loader = await k8s_config.load_kube_config(config_file=kubeconfig, context=context, client_configuration=cfg)
+        default = os.path.expanduser(k8s_config.KUBE_CONFIG_DEFAULT_LOCATION)
+        if not os.environ.get("KUBECONFIG") and not os.path.exists(default):
+            raise KubeConfigError(f"not running in a cluster and no kubeconfig at {default}; "
+                                  "pass --kubeconfig FILE or set KUBECONFIG")
+    path = kubeconfig or os.environ.get("KUBECONFIG", "")
+    if path and os.pathsep not in path and not os.path.exists(os.path.expanduser(path)):
+        raise KubeConfigError(f"kubeconfig {path}: no such file; pass --kubeconfig FILE or set KUBECONFIG")
+    try:
+        loader = await k8s_config.load_kube_config(config_file=kubeconfig, context=context,
+                                                   client_configuration=cfg)
+    except (k8s_config.ConfigException, OSError, ValueError, TypeError, AttributeError, yaml.YAMLError) as exc:
+        where = kubeconfig or os.environ.get("KUBECONFIG") or k8s_config.KUBE_CONFIG_DEFAULT_LOCATION
+        raise KubeConfigError(f"cannot use kubeconfig {where}: {' '.join(str(exc).split())}") from None
     # Exec-plugin tokens (EKS `aws eks get-token`) expire; KubeClient keeps them fresh.
     cfg.latticegw_loader = loader
     return cfg

@@ -1,20 +1,31 @@
-"""The operator-facing HTTP server: health, readiness, metrics, recent traces.
+"""The operator-facing HTTP endpoints: metrics, health probes, status and debugging.
 
-It runs on its own address (`--sidecar-address`, default 0.0.0.0:8080) in the
-same event loop as the controller, which is the point of `/healthz`: it can
-only answer if the loop is responsive. A heartbeat task also measures loop lag
-and `/healthz` fails when the loop stalled for longer than `max_lag`.
+Three roles, each on its own address as controller-runtime lays them out, so each can be
+exposed (or not) on its own:
 
-`/readyz` is *not* leader-gated (standbys are ready too, as in
-controller-runtime): it turns 200 once every started informer has synced.
-`/readyz?verbose` lists the checks.
+| role      | default          | paths                                              |
+|-----------|------------------|----------------------------------------------------|
+| `metrics` | `:8080`          | `/metrics` (Prometheus scrapes it)                 |
+| `health`  | `:8081`          | `/healthz`, `/readyz`, `/readyz/NAME` (the kubelet) |
+| `status`  | `127.0.0.1:8082` | `/` status page, `/debug/status`, `/debug/traces`   |
+
+The status role answers questions about the cluster and Lattice without authentication,
+so it binds loopback by default (`kubectl port-forward` reaches it). Roles given the same
+address share one listener; a role whose address is None is not served.
+
+It runs in the same event loop as the controller, which is the point of `/healthz`: it can
+only answer if the loop is responsive. A heartbeat task also measures loop lag and `/healthz`
+fails when the loop stalled for longer than `max_lag`.
+
+`/readyz` is *not* leader-gated (standbys are ready too, as in controller-runtime): it turns
+200 once every started informer has synced. `/readyz?verbose` lists the checks.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import orjson
 from aiohttp import web
@@ -22,20 +33,31 @@ from aiohttp import web
 CONTENT_TYPE_PROM = "text/plain; version=0.0.4; charset=utf-8"
 
 
+ROLES = ("metrics", "health", "status")
+FLAGS = {"metrics": "--metrics-bind-address", "health": "--health-probe-bind-address",
+         "status": "--status-bind-address"}
+
+Address = tuple[str, int]
+
+
+class BindError(Exception):
+    """A role's address cannot be listened on (in use, not ours, no permission)."""
+
+
 class Sidecar:
     def __init__(
         self,
-        host: str,
-        port: int,
+        addresses: dict[str, Address | None],
         *,
         metrics=None,
         tracing=None,
         ready_checks: Callable[[], dict[str, bool]] | None = None,
         max_lag: float = 10.0,
         status: Callable[[], dict] | None = None,
+        page: Callable[[web.Request], Awaitable[web.StreamResponse]] | None = None,
     ) -> None:
-        self.host = host
-        self.port = port
+        self.addresses = {role: addresses.get(role) for role in ROLES}
+        self.page = page
         self.metrics = metrics
         self.tracing = tracing
         self.ready_checks = ready_checks or (lambda: {})
@@ -43,35 +65,72 @@ class Sidecar:
         self.max_lag = max_lag
         self.lag = 0.0
         self._last_beat = time.monotonic()
-        self._runner: web.AppRunner | None = None
+        self._runners: list[web.AppRunner] = []
         self._beat: asyncio.Task | None = None
-        self.bound_port: int | None = None
+        self.bound: dict[str, Address] = {}  # role -> (host, port) actually listened on
+        self.started = False
 
-    def app(self) -> web.Application:
-        app = web.Application()
-        app.router.add_get("/healthz", self.healthz)
-        app.router.add_get("/readyz", self.readyz)
-        app.router.add_get("/readyz/{name}", self.readyz_one)
-        app.router.add_get("/metrics", self.metrics_handler)
-        app.router.add_get("/debug/traces", self.traces)
-        app.router.add_get("/debug/status", self.debug_status)
-        return app
+    def port(self, role: str) -> int | None:
+        return self.bound[role][1] if role in self.bound else None
+
+    def url(self, role: str) -> str | None:
+        if role not in self.bound:
+            return None
+        host, port = self.bound[role]
+        host = "127.0.0.1" if host in ("0.0.0.0", "") else ("[::1]" if host == "::" else host)
+        return f"http://{host}:{port}"
+
+    def _add_routes(self, app: web.Application, role: str) -> None:
+        get = app.router.add_get
+        if role == "metrics":
+            get("/metrics", self.metrics_handler)
+        elif role == "health":
+            get("/healthz", self.healthz)
+            get("/readyz", self.readyz)
+            get("/readyz/{name}", self.readyz_one)
+        else:
+            if self.page is not None:
+                get("/", self.page)
+            get("/debug/traces", self.traces)
+            get("/debug/status", self.debug_status)
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
-        await site.start()
-        sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - to learn port 0's choice
-        self.bound_port = sockets[0].getsockname()[1] if sockets else self.port
+        groups: dict[Address, list[str]] = {}
+        for role, addr in self.addresses.items():
+            if addr is not None:
+                groups.setdefault(addr, []).append(role)
+        try:
+            for (host, port), roles in groups.items():
+                app = web.Application()
+                for role in roles:
+                    self._add_routes(app, role)
+                runner = web.AppRunner(app, access_log=None, handle_signals=False)
+                await runner.setup()
+                self._runners.append(runner)
+                site = web.TCPSite(runner, host, port, reuse_address=True)
+                try:
+                    await site.start()
+                except OSError as exc:
+                    flags = " / ".join(FLAGS[r] for r in roles)
+                    raise BindError(f"cannot listen on {host}:{port} for {' and '.join(roles)}: "
+                                    f"{exc.strerror or exc}; choose another address with {flags}") from None
+                sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - to learn port 0's choice
+                bound = sockets[0].getsockname()[1] if sockets else port
+                for role in roles:
+                    self.bound[role] = (host, bound)
+        except BaseException:
+            await self.stop()
+            raise
         self._beat = asyncio.create_task(self._heartbeat(), name="sidecar-heartbeat")
+        self.started = True
 
     async def stop(self) -> None:
         if self._beat is not None:
             self._beat.cancel()
             await asyncio.gather(self._beat, return_exceptions=True)
-        if self._runner is not None:
-            await self._runner.cleanup()
+        runners, self._runners = self._runners, []
+        for runner in runners:
+            await runner.cleanup()
 
     async def _heartbeat(self, period: float = 1.0) -> None:
         while True:

@@ -6,7 +6,10 @@ from controller.config import ConfigError, load
 def test_defaults():
     cfg = load({}, {})
     assert cfg.workers == 16 and cfg.leader_elect and cfg.lease_duration == 15 and cfg.renew_deadline == 10
-    assert cfg.retry_period == 2 and cfg.sidecar_port == 8080 and cfg.sidecar_host == "0.0.0.0"
+    assert cfg.retry_period == 2
+    # controller-runtime's ports; the unauthenticated status/debug endpoints on loopback only
+    assert cfg.endpoints() == {"metrics": ("0.0.0.0", 8080), "health": ("0.0.0.0", 8081),
+                               "status": ("127.0.0.1", 8082)}
     assert cfg.controller_name == "application-networking.k8s.aws/gateway-api-controller"
     assert cfg.queue_store_kind == "sqlite"
 
@@ -27,7 +30,16 @@ def test_reference_variable_names_are_accepted():
 
 def test_flags_beat_environment():
     cfg = load({"workers": "3", "sidecar_address": "127.0.0.1:9090"}, {"ROUTE_MAX_CONCURRENT_RECONCILES": "7"})
-    assert cfg.workers == 3 and (cfg.sidecar_host, cfg.sidecar_port) == ("127.0.0.1", 9090)
+    assert cfg.workers == 3 and set(cfg.endpoints().values()) == {("127.0.0.1", 9090)}
+
+
+def test_each_endpoint_has_its_own_address_and_0_turns_it_off():
+    cfg = load({"status_address": "0.0.0.0:9000"}, {"LATTICEGW_METRICS_BIND_ADDRESS": "0",
+                                                    "LATTICEGW_HEALTH_PROBE_BIND_ADDRESS": "[::1]:9001"})
+    assert cfg.endpoints() == {"metrics": None, "health": ("::1", 9001), "status": ("0.0.0.0", 9000)}
+    # the one-address shorthand fills only what was not given
+    cfg = load({"sidecar_address": "127.0.0.1:0"}, {"LATTICEGW_STATUS_BIND_ADDRESS": "127.0.0.1:7"})
+    assert cfg.endpoints()["status"] == ("127.0.0.1", 7) and cfg.endpoints()["metrics"] == ("127.0.0.1", 0)
 
 
 @pytest.mark.parametrize(
@@ -43,6 +55,8 @@ def test_flags_beat_environment():
         ({"ENABLE_SERVICE_NETWORK_OVERRIDE": "true"}, "ENABLE_SERVICE_NETWORK_OVERRIDE"),
         ({"LATTICE_ENDPOINT": "vpc-lattice"}, "LATTICE_ENDPOINT"),
         ({"LATTICEGW_SIDECAR_ADDRESS": "nope"}, "LATTICEGW_SIDECAR_ADDRESS"),
+        ({"LATTICEGW_METRICS_BIND_ADDRESS": "8080"}, "LATTICEGW_METRICS_BIND_ADDRESS"),
+        ({"LATTICEGW_STATUS_BIND_ADDRESS": "host:port"}, "LATTICEGW_STATUS_BIND_ADDRESS"),
         ({"LATTICEGW_QUEUE_STORE": "redis"}, "LATTICEGW_QUEUE_STORE"),
         ({"LATTICEGW_LEASE_DURATION": "5"}, "LATTICEGW_LEASE_DURATION"),
         ({"LATTICEGW_QUEUE_STORE": "kube", "LATTICEGW_LEADER_ELECT": "false"}, "LATTICEGW_QUEUE_STORE"),

@@ -64,9 +64,10 @@ async def test_endpoints():
     with tracing.tracer.start_as_current_span("reconcile HTTPRoute"):
         pass
     synced = {"informer-Gateway": False}
-    sc = Sidecar("127.0.0.1", 0, metrics=m, tracing=tracing, ready_checks=lambda: dict(synced))
+    sc = Sidecar(dict.fromkeys(("metrics", "health", "status"), ("127.0.0.1", 0)), metrics=m, tracing=tracing,
+                 ready_checks=lambda: dict(synced))
     await sc.start()
-    base = f"http://127.0.0.1:{sc.bound_port}"
+    base = f"http://127.0.0.1:{sc.port('metrics')}"
     try:
         async with aiohttp.ClientSession() as s:
             async with s.get(base + "/healthz") as r:
@@ -104,11 +105,48 @@ async def test_endpoints():
 
 
 async def test_readyz_not_ready_without_checks():
-    sc = Sidecar("127.0.0.1", 0, ready_checks=lambda: {})
+    sc = Sidecar({"health": ("127.0.0.1", 0)}, ready_checks=lambda: {})
     await sc.start()
     try:
         async with aiohttp.ClientSession() as s:
-            async with s.get(f"http://127.0.0.1:{sc.bound_port}/readyz") as r:
+            async with s.get(f"http://127.0.0.1:{sc.port('health')}/readyz") as r:
                 assert r.status == 503
     finally:
         await sc.stop()
+
+
+async def test_each_role_on_its_own_port_serves_only_its_paths():
+    separate = Sidecar({"metrics": ("127.0.0.1", 0), "health": ("127.0.0.2", 0), "status": ("127.0.0.3", 0)},
+                       metrics=Metrics(), ready_checks=lambda: {"x": True})
+    await separate.start()
+    try:
+        assert len({separate.bound[r] for r in ("metrics", "health", "status")}) == 3
+        async with aiohttp.ClientSession() as s:
+            for role, ok, refused in (("metrics", "/metrics", "/debug/status"),
+                                      ("health", "/readyz", "/metrics"),
+                                      ("status", "/debug/status", "/healthz")):
+                async with s.get(separate.url(role) + ok) as r:
+                    assert r.status == 200, (role, ok)
+                async with s.get(separate.url(role) + refused) as r:
+                    assert r.status == 404, (role, refused)
+    finally:
+        await separate.stop()
+
+
+async def test_a_busy_address_is_one_line_naming_the_flag():
+    import socket
+
+    import pytest
+
+    from controller.observe.sidecar import BindError
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        sc = Sidecar({"metrics": ("127.0.0.1", 0), "health": ("127.0.0.1", port)}, ready_checks=lambda: {})
+        with pytest.raises(BindError) as info:
+            await sc.start()
+    message = str(info.value)
+    assert f"127.0.0.1:{port} for health" in message and "--health-probe-bind-address" in message
+    assert "\n" not in message and not sc.started and sc._runners == []  # noqa: SLF001 - the metrics one closed

@@ -76,16 +76,24 @@ def test_renders_the_ha_pod_set():
     assert sc["capabilities"]["drop"] == ["ALL"] and sc["runAsNonRoot"] is True
     assert sc["seccompProfile"]["type"] == "RuntimeDefault"
     assert c["args"] == ["run"]
-    assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
-    assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert c["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "health"}
+    assert c["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
+    assert c["startupProbe"]["httpGet"] == {"path": "/healthz", "port": "health"}
     assert c["resources"]["requests"] and c["resources"]["limits"]["memory"]
     assert [m["mountPath"] for m in c["volumeMounts"]] == ["/tmp"]
     assert pod["volumes"][0]["emptyDir"] is not None
     env = {e["name"]: e.get("value") for e in c["env"]}
     assert env["LATTICEGW_LEADER_ELECT"] == "true" and env["LATTICEGW_QUEUE_STORE"] == "kube"
     assert "POD_NAME" in env and "POD_NAMESPACE" in env
+    ports = {p["name"]: p["containerPort"] for p in c["ports"]}
     port = c["ports"][0]
-    assert env["LATTICEGW_SIDECAR_ADDRESS"] == f"0.0.0.0:{port['containerPort']}"
+    # controller-runtime's layout: metrics :8080 and probes :8081 on the pod IP; the status page
+    # and debug endpoints (unauthenticated) on loopback only, with no container port.
+    assert ports == {"http-metrics": 8080, "health": 8081}
+    assert env["LATTICEGW_METRICS_BIND_ADDRESS"] == "0.0.0.0:8080"
+    assert env["LATTICEGW_HEALTH_PROBE_BIND_ADDRESS"] == "0.0.0.0:8081"
+    assert env["LATTICEGW_STATUS_BIND_ADDRESS"] == "127.0.0.1:8082"
+    assert "LATTICEGW_SIDECAR_ADDRESS" not in env
     pdb = one(docs, "PodDisruptionBudget")
     assert pdb["spec"]["maxUnavailable"] == 1
     assert pdb["spec"]["selector"]["matchLabels"] == spec["selector"]["matchLabels"]
@@ -98,7 +106,7 @@ def test_every_env_var_the_chart_sets_is_one_the_controller_reads():
                    "aws.disableTaggingServiceApi": True})
     (c,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
     known = {e for _, names, _ in config.ENV for e in names} | {
-        "LATTICEGW_SIDECAR_ADDRESS", "OTEL_EXPORTER_OTLP_ENDPOINT", "DISABLE_TAGGING_SERVICE_API"}
+        "OTEL_EXPORTER_OTLP_ENDPOINT", "DISABLE_TAGGING_SERVICE_API"}
     env = {e["name"]: e.get("value") for e in c["env"]}
     assert set(env) <= known, sorted(set(env) - known)
     # The values parse: the rendered environment is a valid configuration.
@@ -108,6 +116,8 @@ def test_every_env_var_the_chart_sets_is_one_the_controller_reads():
     assert cfg.leader_elect and cfg.queue_store == "kube" and cfg.workers == 16
     assert cfg.lease_name == config.Config().lease_name
     assert cfg.controller_name == config.DEFAULT_CONTROLLER_NAME
+    assert cfg.endpoints() == {"metrics": ("0.0.0.0", 8080), "health": ("0.0.0.0", 8081),
+                               "status": ("127.0.0.1", 8082)}
 
 
 def test_cluster_role_is_least_privilege_and_covers_what_the_code_does():
