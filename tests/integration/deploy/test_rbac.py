@@ -60,7 +60,11 @@ def chart_env(deployment: dict, namespace: str, identity: str, sidecar: str) -> 
         else:
             path = e["valueFrom"]["fieldRef"]["fieldPath"]
             env[e["name"]] = {"metadata.name": identity, "metadata.namespace": namespace}[path]
-    env["LATTICEGW_SIDECAR_ADDRESS"] = sidecar  # a free loopback port instead of the pod's 0.0.0.0:8080
+    # One free loopback port for metrics, probes and status instead of the pod's 8080/8081/8082.
+    for name in ("LATTICEGW_METRICS_BIND_ADDRESS", "LATTICEGW_HEALTH_PROBE_BIND_ADDRESS",
+                 "LATTICEGW_STATUS_BIND_ADDRESS"):
+        assert env.pop(name), name
+    env["LATTICEGW_SIDECAR_ADDRESS"] = sidecar
     return env
 
 
