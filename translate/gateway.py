@@ -27,6 +27,7 @@ from translate.model import (
     AUTH_NONE,
     AccessLogSubscription,
     AuthPolicy,
+    Event,
     ListenerStatus,
     Outcome,
     ServiceNetwork,
@@ -42,6 +43,7 @@ from translate.status.conditions import (
     R_INVALID_PARAMETERS,
     R_LISTENERS_NOT_VALID,
     R_PENDING,
+    RESOLVED_REFS,
     false,
     true,
 )
@@ -170,7 +172,13 @@ def outcome(info: GatewayInfo) -> Outcome:
                 conditions=lst.conditions,
             )
         )
-    return Outcome(info.source, info.generation, tuple(info.conditions), listeners=tuple(statuses),
+    # A Warning per listener reference that does not resolve (certificates, route kinds): status says
+    # it on the listener, the Event makes it visible in `kubectl describe gateway` and alerting.
+    events = tuple(
+        Event("Warning", c.reason, f"listener {lst.name}: {c.message}")
+        for lst in info.listeners for c in lst.conditions if c.type == RESOLVED_REFS and c.status == "False"
+    )
+    return Outcome(info.source, info.generation, tuple(info.conditions), listeners=tuple(statuses), events=events,
                    hostnames=(info.hostname,) if info.hostname else ())
 
 

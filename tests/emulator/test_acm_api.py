@@ -106,3 +106,19 @@ async def test_state_dump_lists_certificates_without_their_pem(acm, ctl):
     (cert,) = (await ctl.partition())["certificates"]
     assert cert["CertificateArn"] == arn and cert["tags"] == {"ManagedBy": "us"}
     assert not any("BEGIN" in str(v) for v in cert.values())
+
+
+async def test_lattice_services_take_only_known_rsa_2048_certificates(acm, lattice, emulator):
+    good = await imported(acm)
+    ec = await imported(acm, ("ec.example.com",), kind="ec")
+    missing = good.rsplit("/", 1)[0] + "/00000000-0000-4000-8000-000000000000"
+    for bad in (ec, missing):
+        async with raises("ValidationException"):
+            await lattice.create_service(name="bad-cert", customDomainName=HOST, certificateArn=bad)
+    svc = await lattice.create_service(name="good-cert", customDomainName=HOST, certificateArn=good)
+    await lattice.list_services()  # ACTIVE at the next request (delay 0)
+    async with raises("ValidationException"):
+        await lattice.update_service(serviceIdentifier=svc["id"], certificateArn=ec)
+    # another account's certificate cannot be checked from here: accepted as before
+    other = "arn:aws:acm:us-west-2:999999999999:certificate/00000000-0000-4000-8000-000000000001"
+    await lattice.update_service(serviceIdentifier=svc["id"], certificateArn=other)

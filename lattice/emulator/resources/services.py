@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import Conflict
+from ..errors import Conflict, ValidationError
 from ..ids import LISTENER, SERVICE, arn, service_dns
 from ..lifecycle import require_settled, start_create, start_delete
 from ..ops import Ctx, check_name_free, check_quota, check_tags, lookup, op, touch, view
@@ -13,9 +13,26 @@ from .cleanup import drop_attachments
 from .listeners import remove_listener
 
 
+def _check_certificate(ctx: Ctx, certificate_arn: str | None) -> None:
+    """A certificate of this account and region must exist in ACM (acm_api/, same partition) and
+    have a 2048-bit RSA key: "VPC Lattice only supports certificates with 2048-bit RSA keys" (user
+    guide, Bring Your Own Certificate). Other accounts' certificates cannot be checked here."""
+    if not certificate_arn or not certificate_arn.startswith(f"arn:aws:acm:{ctx.region}:{ctx.account}:"):
+        return
+    cert = ctx.part.certificates.get(certificate_arn)
+    if cert is None:
+        raise ValidationError(f"Certificate {certificate_arn[:200]} not found",
+                              field_list=[{"name": "certificateArn", "message": "certificate not found"}])
+    if cert.get("KeyAlgorithm") != "RSA_2048":
+        raise ValidationError(f"Certificate {certificate_arn[:200]} has a {cert.get('KeyAlgorithm')} key; "
+                              "only RSA_2048 certificates are supported",
+                              field_list=[{"name": "certificateArn", "message": "unsupported key algorithm"}])
+
+
 @op("CreateService")
 def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     name = p["name"]
+    _check_certificate(ctx, p.get("certificateArn"))
     name_key = f"svc/{name}"
     check_name_free(ctx, SERVICE, name_key, name)
     check_quota(ctx, "services", ctx.part.count("service"), SERVICE)
@@ -54,6 +71,7 @@ def update(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     require_settled(SERVICE, rec, "update")
     if rec["status"] != "ACTIVE":
         raise Conflict(SERVICE.resource_type, rec["id"], f"Service {rec['id']} is in status {rec['status']}")
+    _check_certificate(ctx, p.get("certificateArn"))
     for key in ("certificateArn", "authType", "idleTimeoutSeconds"):
         if p.get(key) is not None:
             rec[key] = p[key] or None

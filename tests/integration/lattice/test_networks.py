@@ -175,15 +175,22 @@ async def test_service_auth_policy_and_access_logs(make_sync, ctl):
         pass
 
 
-async def test_certificate_discovery_for_custom_domain(make_sync, ctl):
-    cert = "arn:aws:acm:us-west-2:123456789012:certificate/0123-abcd"
+async def test_certificate_discovery_for_custom_domain(make_sync, ctl, lattice_emulator):
+    """ACM discovery against the emulator's ACM: a real certificate for the custom domain is found
+    and set on the service (no ARN given anywhere)."""
+    import aioboto3
 
-    class Finder:
-        async def find(self, domain):
-            return cert if domain == "rates.example.com" else None
+    from lattice.certificates import CertificateFinder
+    from tests.tlsmaterial import certificate
 
-    sync = await make_sync()
-    sync.certificates = Finder()
+    crt, key = certificate(("rates.example.com",))
+    async with aioboto3.Session().client("acm", **lattice_emulator.client_kwargs()) as acm:
+        cert = (await acm.import_certificate(Certificate=crt.encode(), PrivateKey=key.encode()))["CertificateArn"]
+    sync = await make_sync(acm_endpoint_url=lattice_emulator.url)
+    await sync.client.close()
+    sync.client.with_acm = True
+    await sync.client.open()
+    sync.certificates = CertificateFinder(sync.client)
     t = translate_objects(example_objects("my-hotel"))
     src = route("default", "rates")
     (svc,) = t.services_of(src)
@@ -192,6 +199,7 @@ async def test_certificate_discovery_for_custom_domain(make_sync, ctl):
     await converge(sync, replace(t, services=(svc,), target_groups=t.target_groups_of(src), service_networks=()))
     (s,) = (await ctl.partition())["services"]
     assert s["certificateArn"] == cert and s["customDomainName"] == "rates.example.com"
+    assert sync.client.calls["ListCertificates"] == 1
 
 
 async def test_managed_network_delete_waits_for_associations(make_sync, ctl):

@@ -182,3 +182,11 @@ def test_parse_is_memoised_by_content():
     certificates.parse(b64(crt), b64(key))
     certificates.parse(b64(crt), b64(key))
     assert certificates.parse.cache_info().hits == 1
+
+
+def test_a_bad_certificate_ref_is_also_a_warning_event_on_the_gateway():
+    res = run(objects(refs=[{"kind": "Secret", "name": "gone"}]))
+    (ev,) = res.outcome("Gateway", "default", "lgw").events
+    assert (ev.type, ev.reason) == ("Warning", "InvalidCertificateRef")
+    assert ev.message.startswith("listener https: Secret default/gone does not exist")
+    assert run(objects(tls_secret(domains=(HOST,)))).outcome("Gateway", "default", "lgw").events == ()
