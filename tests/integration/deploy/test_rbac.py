@@ -17,6 +17,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import pytest_asyncio
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -65,7 +66,21 @@ def chart_env(deployment: dict, namespace: str, identity: str, sidecar: str) -> 
                  "LATTICEGW_STATUS_BIND_ADDRESS"):
         assert env.pop(name), name
     env["LATTICEGW_SIDECAR_ADDRESS"] = sidecar
+    if "LATTICEGW_WEBHOOK_ADDRESS" in env:  # ... and for the webhook, instead of 0.0.0.0:9443
+        env["LATTICEGW_WEBHOOK_ADDRESS"] = f"127.0.0.1:{free_port()}"
     return env
+
+
+@pytest_asyncio.fixture(autouse=True, loop_scope="session")
+async def no_webhook_configuration_outlives_the_test(kube):
+    """The chart's MutatingWebhookConfiguration is cluster-scoped: left behind, it would refuse pods
+    in other tests' opted-in namespaces (failurePolicy Fail, a Service nobody serves)."""
+    yield
+    path = "/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations"
+    status, body = await kube.request("GET", f"{path}?labelSelector=app.kubernetes.io%2Fpart-of%3Dlatticegw")
+    assert status == 200, body
+    for item in body.get("items") or ():
+        await kube.request("DELETE", f"{path}/{item['metadata']['name']}")
 
 
 def walkthrough(namespace: str) -> list[dict]:
@@ -216,10 +231,14 @@ async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespa
         await kube.request("POST", f"/api/v1/namespaces/{namespace}/configmaps",
                            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "not-ours"}})
         refused = [
-            # Secrets are read-only (listener certificateRefs): never written or deleted
-            ("POST", f"/api/v1/namespaces/{namespace}/secrets",
+            # Secrets are read-only (listener certificateRefs), except the webhook's own certificate in
+            # the release namespace: nothing else is ever written or deleted
+            ("POST", "/api/v1/namespaces/default/secrets",
+             {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "planted"}, "type": "Opaque"}),
+            ("PUT", f"/api/v1/namespaces/{namespace}/secrets/planted",
              {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "planted"}, "type": "Opaque"}),
             ("DELETE", f"/api/v1/namespaces/{namespace}/secrets/planted", None),
+            ("DELETE", f"/api/v1/namespaces/{namespace}/secrets/{one(docs, 'Secret')['metadata']['name']}", None),
             ("GET", "/api/v1/pods", None),
             ("GET", f"/api/v1/namespaces/{namespace}/configmaps/not-ours", None),
             ("DELETE", f"/api/v1/namespaces/{namespace}/configmaps/not-ours", None),

@@ -59,7 +59,8 @@ def test_renders_the_ha_pod_set():
     docs = render()
     kinds = sorted({d["kind"] for d in docs})
     assert kinds == sorted(["CustomResourceDefinition", "ServiceAccount", "ClusterRole", "ClusterRoleBinding",
-                            "Role", "RoleBinding", "Deployment", "PodDisruptionBudget", "Service", "GatewayClass"])
+                            "Role", "RoleBinding", "Deployment", "PodDisruptionBudget", "Service", "GatewayClass",
+                            "MutatingWebhookConfiguration", "Secret"])
     dep = one(docs, "Deployment")
     spec = dep["spec"]
     assert spec["replicas"] == 3
@@ -97,7 +98,7 @@ def test_renders_the_ha_pod_set():
     pdb = one(docs, "PodDisruptionBudget")
     assert pdb["spec"]["maxUnavailable"] == 1
     assert pdb["spec"]["selector"]["matchLabels"] == spec["selector"]["matchLabels"]
-    svc = one(docs, "Service")
+    svc = next(d for d in docs if d["kind"] == "Service" and d["metadata"]["name"].endswith("-metrics"))
     assert svc["spec"]["ports"][0]["targetPort"] == "http-metrics" == port["name"]
 
 
@@ -127,7 +128,10 @@ def test_cluster_role_is_least_privilege_and_covers_what_the_code_does():
         assert "*" not in r["verbs"] and "*" not in r["resources"] and "*" not in r["apiGroups"]
         assert not {"delete", "deletecollection", "escalate", "bind", "impersonate"} & set(r["verbs"])
     resources = {res for r in rules for res in r["resources"]}
-    assert not {"pods", "configmaps", "leases"} & resources
+    assert not {"configmaps", "leases"} & resources
+    # Pods: only get (a gated pod) and the patch of its status (the readiness gate's condition)
+    assert [r["verbs"] for r in rules if "pods" in r["resources"]] == [["get"]]
+    assert [r["verbs"] for r in rules if "pods/status" in r["resources"]] == [["patch"]]
     # Secrets: read only (listener certificates), never written
     assert all(set(r["verbs"]) <= {"get", "list", "watch"} for r in rules if "secrets" in r["resources"])
     # informers: list + watch on every kind discovery asks for
@@ -283,3 +287,56 @@ def test_rbac_reference_page_matches_the_rendered_roles():
                     res = ".../status of all seven" if res.split("/")[0] in aws_plurals().values() else res
                 assert res in rows, f"{role} resource {res} is not in docs/reference/rbac.md"
                 assert set(rule["verbs"]) <= rows[res], (role, res, rule["verbs"], rows[res])
+
+
+def test_webhook_is_served_by_every_replica_with_a_certificate_latticegw_keeps():
+    from controller.reconcilers.readiness_gates import GATE
+    from controller.webhook.inject import NAMESPACE_LABEL
+
+    docs = render()
+    hook = one(docs, "MutatingWebhookConfiguration")
+    (w,) = hook["webhooks"]
+    svc = next(d for d in docs if d["kind"] == "Service" and d["metadata"]["name"].endswith("-webhook"))
+    dep = one(docs, "Deployment")
+    (c,) = dep["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    # every replica: the Service selects the Deployment's pods, no leader-only label
+    assert svc["spec"]["selector"] == dep["spec"]["selector"]["matchLabels"]
+    assert w["clientConfig"]["service"] == {"name": svc["metadata"]["name"], "namespace": svc["metadata"]["namespace"],
+                                            "path": "/mutate-pod", "port": 443}
+    assert {p["name"]: p["containerPort"] for p in c["ports"]}["webhook"] == 9443
+    assert env["LATTICEGW_WEBHOOK_ADDRESS"] == "0.0.0.0:9443"
+    assert env["LATTICEGW_WEBHOOK_CONFIGURATION"] == hook["metadata"]["name"]
+    # the AWS controller's opt-in label, pod CREATE only, Fail, never our own pods
+    assert w["namespaceSelector"]["matchExpressions"] == [{"key": NAMESPACE_LABEL, "operator": "In",
+                                                           "values": ["enabled"]}]
+    assert w["rules"][0]["operations"] == ["CREATE"] and w["rules"][0]["resources"] == ["pods"]
+    assert (w["failurePolicy"], w["timeoutSeconds"], w["sideEffects"]) == ("Fail", 10, "None")
+    assert dep["spec"]["template"]["metadata"]["labels"]["app.kubernetes.io/name"] in \
+        w["objectSelector"]["matchExpressions"][0]["values"]
+    assert GATE.startswith("application-networking.k8s.aws/")
+    # self-managed certificate: a Secret latticegw fills; RBAC for exactly it and the configuration
+    secret = one(docs, "Secret")
+    assert env["LATTICEGW_WEBHOOK_SECRET"] == secret["metadata"]["name"] and secret["type"] == "kubernetes.io/tls"
+    role = one(docs, "Role")["rules"]
+    assert {"apiGroups": [""], "resources": ["secrets"], "resourceNames": [secret["metadata"]["name"]],
+            "verbs": ["get", "update"]} in role
+    cluster = one(docs, "ClusterRole")["rules"]
+    assert {"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingwebhookconfigurations"],
+            "resourceNames": [hook["metadata"]["name"]], "verbs": ["get", "update"]} in cluster
+
+
+def test_webhook_with_cert_manager_and_without_the_webhook():
+    docs = render({"webhook.certManager.enabled": True})
+    kinds = {d["kind"] for d in docs}
+    assert {"Issuer", "Certificate"} <= kinds and "Secret" not in kinds
+    hook = one(docs, "MutatingWebhookConfiguration")
+    cert = one(docs, "Certificate")
+    assert hook["metadata"]["annotations"]["cert-manager.io/inject-ca-from"].endswith("/" + cert["metadata"]["name"])
+    (c,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert {"name": "LATTICEGW_WEBHOOK_CERT_DIR", "value": "/etc/webhook-cert"} in c["env"]
+    assert not [r for r in one(docs, "Role")["rules"] if "secrets" in r["resources"]]
+    off = render({"webhook.enabled": False})
+    assert not {"MutatingWebhookConfiguration", "Secret"} & {d["kind"] for d in off}
+    (c,) = one(off, "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert not [e for e in c["env"] if e["name"].startswith("LATTICEGW_WEBHOOK")]
