@@ -90,7 +90,7 @@ def test_renders_the_ha_pod_set():
     port = c["ports"][0]
     # controller-runtime's layout: metrics :8080 and probes :8081 on the pod IP; the status page
     # and debug endpoints (unauthenticated) on loopback only, with no container port.
-    assert ports == {"http-metrics": 8080, "health": 8081}
+    assert ports == {"http-metrics": 8080, "health": 8081, "webhook": 9443}
     assert env["LATTICEGW_METRICS_BIND_ADDRESS"] == "0.0.0.0:8080"
     assert env["LATTICEGW_HEALTH_PROBE_BIND_ADDRESS"] == "0.0.0.0:8081"
     assert env["LATTICEGW_STATUS_BIND_ADDRESS"] == "127.0.0.1:8082"
