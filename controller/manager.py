@@ -301,6 +301,8 @@ class Manager:
     # ------------------------------------------------------------------ run
     async def run(self) -> int:
         cfg = self.config
+        for kind in self.registry.kinds():  # standbys too: dashboards see every controller at 0
+            self.metrics.init_controller(kind.lower(), cfg.workers)
         await self.sidecar.start()
         log.info("sidecar listening", **{role: f"{h}:{p}" for role, (h, p) in self.sidecar.bound.items()})
         disco = asyncio.create_task(self._discovery_loop(), name="discovery")

@@ -24,13 +24,20 @@ import itertools
 import os
 import time
 
+import aiohttp
 import structlog
 from opentelemetry.trace import Status, StatusCode
 
 from controller.kube import keys
+from controller.kube.client import KubeError
+from controller.observe.metrics import RESULTS
 from controller.leader.fence import Fence, LostLeadership, bind_fence, reset_fence
 from controller.queue.workqueue import WorkQueue
 from controller.reconcile import Registry, Result, TemporaryError, TerminalError
+from lattice.errors import LatticeError
+
+# Failures of the API server, AWS or the network, not of our code: errors, never panics.
+TRANSPORT_ERRORS = (KubeError, LatticeError, aiohttp.ClientError, ConnectionError)
 
 log = structlog.get_logger("latticegw.worker")
 
@@ -60,8 +67,7 @@ class WorkerPool:
         self._m: dict[str, tuple] = {}  # controller -> its metric children (labels() is slow)
         if metrics is not None:
             for kind in registry.kinds():
-                metrics.max_concurrent.labels(kind.lower()).set(workers)
-                metrics.active_workers.labels(kind.lower()).set(0)
+                metrics.init_controller(kind.lower(), workers)
 
     def start(self, fence: Fence) -> None:
         self._stopping = False
@@ -95,8 +101,7 @@ class WorkerPool:
             children = self._m[controller] = (
                 m.active_workers.labels(controller),
                 m.reconcile_time.labels(controller),
-                {r: m.reconcile_total.labels(controller, r) for r in
-                 ("success", "error", "requeue", "requeue_after")},
+                {r: m.reconcile_total.labels(controller, r) for r in RESULTS},
             )
         return children
 
@@ -173,14 +178,17 @@ class WorkerPool:
                 except Exception as exc:  # noqa: BLE001 - a reconcile must never kill its worker
                     result_label = "error"
                     floor = exc.retry_after if isinstance(exc, TemporaryError) and exc.retry_after else 0.0
+                    # A bug is a panic (and worth a traceback); the API server or the network
+                    # failing (an outage, a 5xx, a reset connection) is an error like any other.
+                    expected = isinstance(exc, (TemporaryError, *TRANSPORT_ERRORS))
                     if m is not None:
                         m.reconcile_errors.labels(controller).inc()
-                        if not isinstance(exc, TemporaryError):
+                        if not expected:
                             m.reconcile_panics.labels(controller).inc()
                     delay = self.queue.add_rate_limited(key, floor)
                     log.warning("reconcile failed", error=str(exc) or type(exc).__name__,
                                 error_type=type(exc).__name__, retry_in=round(delay, 3),
-                                exc_info=not isinstance(exc, TemporaryError))
+                                exc_info=not expected)
                     _span_error(span, str(exc))
                 finally:
                     if m is not None:

@@ -27,9 +27,17 @@ RECONCILE_BUCKETS = (
 QUEUE_BUCKETS = tuple(10.0**e for e in range(-8, 2))
 
 
+RESULTS = ("success", "error", "requeue", "requeue_after")
+
+
 class Metrics:
     def __init__(self) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
+        # process_* (CPU, memory, fds), python_info and python_gc_*: what every dashboard's
+        # resource panels read (the global registry has them; ours is our own).
+        prometheus_client.ProcessCollector(registry=r)
+        prometheus_client.PlatformCollector(registry=r)
+        prometheus_client.GCCollector(registry=r)
         self.reconcile_total = Counter(
             "controller_runtime_reconcile_total", "Total reconciliations per controller",
             ["controller", "result"], registry=r)
@@ -105,6 +113,18 @@ class Metrics:
                                ["kind", "reason"], registry=r)
         self.queue_store_writes = Counter(
             "latticegw_queue_store_writes_total", "Durable queue batches written, by outcome", ["outcome"], registry=r)
+
+    def init_controller(self, controller: str, workers: int) -> None:
+        """Every per-controller series at its starting value, as controller-runtime's initMetrics
+        does, so `rate(controller_runtime_reconcile_errors_total[5m])` is 0, not absent, before
+        the first error."""
+        for result in RESULTS:
+            self.reconcile_total.labels(controller, result).inc(0)
+        for counter in (self.reconcile_errors, self.terminal_errors, self.reconcile_panics, self.reconcile_timeouts):
+            counter.labels(controller).inc(0)
+        self.reconcile_time.labels(controller)
+        self.max_concurrent.labels(controller).set(workers)
+        self.active_workers.labels(controller).set(0)
 
     # ------------------------------------------------------------- adapters
     def queue_metrics(self, queue_name: str, controller: str | None = None) -> QueueMetrics:

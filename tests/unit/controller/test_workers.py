@@ -220,3 +220,73 @@ async def test_reconcile_log_lines_carry_key_and_trace_id():
     assert inside and inside[0]["key"] == KEY and len(inside[0]["trace_id"]) == 32
     assert inside[0]["controller"] == "httproute" and inside[0]["reconcile_id"]
     assert tracing.recent()[0]["trace_id"] == inside[0]["trace_id"]
+
+
+def test_default_process_and_platform_collectors_are_served():
+    from prometheus_client.parser import text_string_to_metric_families
+
+    names = {s.name for fam in text_string_to_metric_families(Metrics().render().decode()) for s in fam.samples}
+    for name in ("process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds",
+                 "python_info", "python_gc_objects_collected_total"):
+        assert name in names, name
+
+
+def test_every_controller_runtime_series_starts_at_zero_per_controller():
+    m = Metrics()
+    reg = Registry()
+    for kind in ("HTTPRoute", "Gateway"):
+        reg.register(kind, Scripted())
+    WorkerPool(WorkQueue(bucket_qps=0), reg, workers=4, metrics=m)
+    text = m.render().decode()
+    for controller in ("httproute", "gateway"):
+        for line in (f'controller_runtime_reconcile_errors_total{{controller="{controller}"}} 0.0',
+                     f'controller_runtime_terminal_reconcile_errors_total{{controller="{controller}"}} 0.0',
+                     f'controller_runtime_reconcile_panics_total{{controller="{controller}"}} 0.0',
+                     f'controller_runtime_reconcile_timeouts_total{{controller="{controller}"}} 0.0',
+                     f'controller_runtime_max_concurrent_reconciles{{controller="{controller}"}} 4.0',
+                     f'controller_runtime_active_workers{{controller="{controller}"}} 0.0',
+                     f'controller_runtime_reconcile_time_seconds_count{{controller="{controller}"}} 0.0'):
+            assert line in text, line
+        for result in ("success", "error", "requeue", "requeue_after"):
+            assert f'controller_runtime_reconcile_total{{controller="{controller}",result="{result}"}} 0.0' in text
+
+
+async def test_an_api_server_outage_is_errors_not_panics():
+    """A real request to an API server that is not there (connection refused), as in an outage."""
+    import socket
+
+    from kubernetes_asyncio import client as k8s_client
+
+    from controller.kube.client import KubeClient
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = k8s_client.Configuration()
+    cfg.host = f"http://127.0.0.1:{port}"
+    kube = KubeClient(cfg)
+
+    class WritesStatus:
+        async def reconcile(self, key):
+            await kube.request("PATCH", "/apis/x/v1/namespaces/a/things/b/status", body={})
+
+    try:
+        m = Metrics()
+        q, wp = pool(WritesStatus(), metrics=m)
+        for _ in range(3):
+            q.add("HTTPRoute/a/b")
+            key = await q.get()
+            assert await wp.process(key, AlwaysLeader()) == "error"
+            q.forget(key)
+    finally:
+        await kube.close()
+    assert m.reconcile_errors.labels("httproute")._value.get() == 3  # noqa: SLF001
+    assert m.reconcile_panics.labels("httproute")._value.get() == 0  # noqa: SLF001
+
+
+async def test_a_bug_is_still_a_panic():
+    m = Metrics()
+    q, wp = pool(Scripted(KeyError("oops")), metrics=m)
+    q.add("HTTPRoute/a/b")
+    assert await wp.process(await q.get(), AlwaysLeader()) == "error"
+    assert m.reconcile_panics.labels("httproute")._value.get() == 1  # noqa: SLF001
