@@ -34,8 +34,10 @@ Requests need a SigV4 `Authorization` header (any credentials); the account
 comes from the access key id, the region from the credential scope, and state
 is partitioned by (account, region).
 
-The same port also serves the Resource Groups Tagging API's GetResources (JSON 1.1:
-`POST /` with `X-Amz-Target: ResourceGroupsTaggingAPI_20170126.GetResources`), so
+The same port also serves the Resource Groups Tagging API's GetResources, TagResources and
+UntagResources (JSON 1.1: `POST /` with `X-Amz-Target: ResourceGroupsTaggingAPI_20170126.<Op>`;
+the batch tagging calls tag each ARN as Lattice's TagResource/UntagResource would and report the
+ones that fail in FailedResourcesMap), so
 `session.client("resourcegroupstaggingapi", **emu.client_kwargs())` works too. It
 lists this partition's resources that have or had tags, filtered by
 ResourceTypeFilters (`vpc-lattice`, `vpc-lattice:service`, `vpc-lattice:targetgroup`,
@@ -72,7 +74,8 @@ POST   /_emulator/faults/throttle           {"operation": op|class|"*", "rate": 
                                              ThrottlingException, Retry-After = whole seconds to the next
                                              token (>= 1) unless retryAfter is given
 POST   /_emulator/faults/errors             {"operation": op|"*", "code": "ConflictException", "count": n |
-                                             "probability": p, "message"?, "retryAfter"?, "status"?}
+                                             "probability": p, "message"?, "retryAfter"?, "status"?}; a rule
+                                             of the wrong types or with unknown keys is a 400
 POST   /_emulator/faults/consistency        {"seconds": s, "operations": [Create ops] | null}: created
                                              resources stay invisible to Get/List for s seconds
 POST   /_emulator/faults/lifecycle          {"operation": "CreateService", "count": n, "failureCode",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -11,9 +12,12 @@ from aiohttp import web
 from .dump import dump_partition
 from .errors import ApiError
 from .ids import TARGET_GROUP
-from .faults import ANY, CLASSES
+from .faults import ANY, CLASSES, number
 from .ops import HANDLERS, Ctx, lookup
 from .tagging_api import model as tagging_model
+from .wire import client_gone
+
+log = logging.getLogger("latticegw.emulator")
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -53,6 +57,8 @@ async def handle(emu: "Emulator", request: web.Request, path: str) -> web.Respon
         return _json(exc.body(), exc.status)
     except (BadRequest, KeyError, ValueError, TypeError) as exc:
         return _json({"message": f"bad control request: {exc!r}"}, 400)
+    except ConnectionError:  # the client hung up: not a crash
+        return client_gone(log, f"control {path}")
     return _json(result if result is not None else {})
 
 
@@ -130,14 +136,14 @@ async def errors(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
 
 @route("POST", "faults/consistency")
 async def consistency(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
-    emu.faults.consistency = {"seconds": float(body.get("seconds", 0)), "operations": body.get("operations")}
+    emu.faults.set_consistency(body.get("seconds", 0), body.get("operations"))
     return emu.faults.to_json()
 
 
 @route("POST", "faults/lifecycle")
 async def lifecycle(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
     emu.faults.set_lifecycle_failure(
-        body["operation"], int(body.get("count", 1)),
+        body["operation"], body.get("count", 1),
         body.get("failureCode", "InjectedFailure"), body.get("failureMessage", "Injected by the emulator"),
     )
     return emu.faults.to_json()
@@ -177,7 +183,7 @@ async def patch_config(emu: "Emulator", body: dict[str, Any], _: web.Request) ->
 @route("POST", "clock")
 async def clock(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
     """{"advance": seconds}: move the emulator's clock forward (transitions, health, visibility)."""
-    return {"now": emu.advance_clock(float(body.get("advance", 0)))}
+    return {"now": emu.advance_clock(number("advance", body.get("advance", 0)))}
 
 
 @route("POST", "save")

@@ -20,10 +20,10 @@ from .tagging_api import model as tagging_model
 
 ANY = "*"
 # Operation classes, as AWS throttles them: a token bucket per account and class (and per operation,
-# and account-wide, when a rule names those). The Tagging API's GetResources counts as tagging.
+# and account-wide, when a rule names those). The Tagging API's operations count as tagging.
 WRITES, READS, TAGGING = "writes", "reads", "tagging"
 CLASSES = (WRITES, READS, TAGGING)
-TAGGING_OPERATIONS = frozenset({"TagResource", "UntagResource", "GetResources"})
+TAGGING_OPERATIONS = frozenset({"TagResource", "UntagResource", "GetResources", "TagResources", "UntagResources"})
 
 
 def operation_class(operation: str) -> str:
@@ -51,15 +51,40 @@ def parse_throttle(spec: str) -> dict[str, dict[str, float]]:
     return rules
 
 
+def number(name: str, value: Any, *, minimum: float = 0.0, maximum: float = math.inf) -> float:
+    """A fault parameter that must be a finite JSON number in [minimum, maximum]. Checked when the
+    rule is set, so a wrong type is a 400 for the test that sent it, never a 500 on every later call."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
+            or not minimum <= value <= maximum:
+        raise ValueError(f"{name} must be a number in [{minimum:g}, {maximum:g}], got {value!r}")
+    return float(value)
+
+
+def whole(name: str, value: Any) -> int:
+    """A positive integer fault parameter (a count)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def text(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
 def throttle_rule(rate: float, burst: float | None = None, retry_after: float | None = None) -> dict[str, float]:
-    if rate < 0 or (burst is not None and burst < 0):
-        raise ValueError("throttle: rate and burst must not be negative")
+    rate = number("throttle rate", rate)
+    if burst is not None:
+        burst = number("throttle burst", burst)
     if burst is None:
         burst = max(rate, 1) if rate > 0 else 0  # 1 s worth; a storm (rate 0) has no burst either
     rule = {"rate": float(rate), "burst": float(burst)}
     if retry_after is not None:
-        rule["retryAfter"] = float(retry_after)
+        rule["retryAfter"] = number("throttle retryAfter", retry_after)
     return rule
+ERROR_RULE_KEYS = frozenset({"operation", "code", "count", "probability", "message", "retryAfter", "resourceId",
+                             "resourceType", "quotaCode", "status"})
 ALL_MODELLED = frozenset({
     "ValidationException", "AccessDeniedException", "ResourceNotFoundException", "ConflictException",
     "ServiceQuotaExceededException", "ThrottlingException", "InternalServerException",
@@ -125,7 +150,18 @@ class Faults:
             return
         if len(spec) != 1 or next(iter(spec)) not in ("fixed", "uniform", "normal", "exponential"):
             raise ValueError("latency needs exactly one of fixed, uniform, normal, exponential")
-        self.latency[operation] = spec
+        text("latency operation", operation)
+        kind, arg = next(iter(spec.items()))
+        if kind in ("uniform", "normal"):
+            if not isinstance(arg, list) or len(arg) != 2:
+                raise ValueError(f"latency {kind} needs [a, b], got {arg!r}")
+            a, b = number(f"latency {kind}[0]", arg[0]), number(f"latency {kind}[1]", arg[1])
+            if kind == "uniform" and a > b:
+                raise ValueError(f"latency uniform needs [low, high], got {arg!r}")
+            arg = [a, b]
+        else:
+            arg = number(f"latency {kind}", arg)
+        self.latency[operation] = {kind: arg}
 
     def set_throttle(self, operation: str, rate: float | None, burst: float | None = None,
                      retry_after: float | None = None) -> None:
@@ -138,12 +174,37 @@ class Faults:
     def add_error(self, rule: dict[str, Any]) -> None:
         if "operation" not in rule or "code" not in rule:
             raise ValueError("an error rule needs operation and code")
-        if rule.get("count") is None and rule.get("probability") is None:
-            rule = {**rule, "count": 1}
-        self.errors.append(dict(rule))
+        unknown = set(rule) - ERROR_RULE_KEYS
+        if unknown:
+            raise ValueError(f"an error rule has no {', '.join(sorted(unknown))} (known: {', '.join(sorted(ERROR_RULE_KEYS))})")
+        checked: dict[str, Any] = {"operation": text("operation", rule["operation"]), "code": text("code", rule["code"])}
+        for key in ("message", "resourceId", "resourceType", "quotaCode"):
+            if rule.get(key) is not None:
+                checked[key] = text(key, rule[key])
+        if rule.get("status") is not None:
+            checked["status"] = whole("status", rule["status"])
+            number("status", checked["status"], minimum=400, maximum=599)
+        if rule.get("retryAfter") is not None:
+            number("retryAfter", rule["retryAfter"])
+            checked["retryAfter"] = rule["retryAfter"]  # as given: the Retry-After header renders it
+        if rule.get("probability") is not None:
+            checked["probability"] = number("probability", rule["probability"], maximum=1.0)
+        if rule.get("count") is not None:
+            checked["count"] = whole("count", rule["count"])
+        elif "probability" not in checked:
+            checked["count"] = 1
+        self.errors.append(checked)
+
+    def set_consistency(self, seconds: Any, operations: Any = None) -> None:
+        if operations is not None and (not isinstance(operations, list)
+                                       or not all(isinstance(o, str) for o in operations)):
+            raise ValueError(f"consistency operations must be a list of operation names, got {operations!r}")
+        self.consistency = {"seconds": number("consistency seconds", seconds), "operations": operations}
 
     def set_lifecycle_failure(self, operation: str, count: int, code: str, message: str) -> None:
-        self.lifecycle[operation] = {"count": count, "failureCode": code, "failureMessage": message}
+        self.lifecycle[text("operation", operation)] = {
+            "count": whole("count", count), "failureCode": text("failureCode", code),
+            "failureMessage": text("failureMessage", message)}
 
     # -- per-call hooks ---------------------------------------------------------------
     def delay_for(self, operation: str) -> float:

@@ -32,7 +32,7 @@ from .errors import ApiError
 from .lifecycle import apply_transition
 from .ops import Ctx
 from .validation import input_problems, output_problems
-from .wire import credentials, dumps
+from .wire import CLIENT_GONE, client_gone, credentials, dumps
 
 if TYPE_CHECKING:
     from .server import Emulator
@@ -87,6 +87,9 @@ async def handle(emu: "Emulator", svc: JsonService, request: web.Request) -> web
         err = svc.from_shared(exc)
         emu.calls.record(op_name, err.code, _elapsed(started))
         return _response(err.status, dumps(err.body()), request_id)
+    except ConnectionError:  # the client hung up (reading its body): not a crash
+        emu.calls.record(op_name, CLIENT_GONE, _elapsed(started))
+        return client_gone(log, op_name)
     except Exception as exc:  # noqa: BLE001 - bad input must never take the server down
         log.exception("emulator handler crashed on %s", op_name)
         err = svc.error(f"Internal error: {type(exc).__name__}", code=svc.internal_code, status=500)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import uuid
 from pathlib import Path
@@ -42,7 +43,7 @@ from . import json_front
 from .acm_api import SERVICE as ACM_SERVICE
 from .tagging_api import SERVICE as TAGGING_SERVICE
 from .validation import check_output, validate_input
-from .wire import credentials, dumps, error_headers, match, parse_params
+from .wire import CLIENT_GONE, client_gone, credentials, dumps, error_headers, match, parse_params
 
 if TYPE_CHECKING:
     from .client import EmulatorControl
@@ -132,8 +133,9 @@ class Emulator:
         return time.time() + self.clock_offset
 
     def advance_clock(self, seconds: float) -> float:
-        if seconds < 0:
-            raise ValueError("the clock only moves forward")
+        if not math.isfinite(seconds) or seconds < 0:
+            # NaN would poison every later timestamp (creates 500 yet still create); inf likewise.
+            raise ValueError(f"the clock only moves forward by a finite number of seconds, not {seconds!r}")
         self.clock_offset += seconds
         self.tick_all()
         return self.now()
@@ -191,6 +193,9 @@ class Emulator:
                 exc = InternalError(f"Emulator raised {exc.code} ({exc.message}), which {op_name} does not declare")
             self.calls.record(op_name, exc.code, _elapsed(started))
             return web.Response(status=exc.status, body=dumps(exc.body()), headers=error_headers(exc, request_id))
+        except ConnectionError:  # the client hung up (reading its body): not a crash
+            self.calls.record(op_name, CLIENT_GONE, _elapsed(started))
+            return client_gone(log, op_name)
         except Exception as exc:  # noqa: BLE001 - bad input must never take the server down
             log.exception("emulator handler crashed on %s", op_name)
             err = InternalError(f"Internal error: {type(exc).__name__}")

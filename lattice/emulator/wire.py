@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import orjson
+from aiohttp import web
 
 from .errors import ApiError, UnknownOperation, ValidationError
 from .model import Route, body_members, input_locations, routes
@@ -119,3 +120,13 @@ def error_headers(exc: ApiError, request_id: str) -> dict[str, str]:
 
 def dumps(body: Any) -> bytes:
     return orjson.dumps(body)
+
+
+# The outcome recorded for a call whose client hung up before it was answered (a timeout, a
+# cancelled task): not an emulator failure, so never logged as a crash nor counted as a 500.
+CLIENT_GONE = "ClientDisconnected"
+
+
+def client_gone(log: Any, operation: str) -> web.Response:
+    log.info("client disconnected before %s was answered", operation)
+    return web.Response(status=400, body=b"")  # nobody reads it

@@ -53,8 +53,13 @@ async def test_auth_policy_state_follows_auth_type(lattice):
     assert got["state"] == "Active" and got["policy"] == policy
     async with raises("ValidationException"):
         await lattice.put_auth_policy(resourceIdentifier=svc["id"], policy="{not json")
-    async with raises("ValidationException"):  # the model documents: no newlines
-        await lattice.put_auth_policy(resourceIdentifier=svc["id"], policy='{\n  "Statement": []\n}')
+    # Multi-line JSON (as the AWS controller sends an IAMAuthPolicy): accepted, stored and answered
+    # minified, key order kept (the model's "must not contain newlines" is not what Lattice does).
+    pretty = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {"Effect": "Allow", "Action": "*"}\n  ]\n}'
+    put = await lattice.put_auth_policy(resourceIdentifier=svc["id"], policy=pretty)
+    minified = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*"}]}'
+    assert put["policy"] == minified
+    assert (await lattice.get_auth_policy(resourceIdentifier=svc["id"]))["policy"] == minified
     async with raises("ValidationException"):  # 10 KB quota
         await lattice.put_auth_policy(resourceIdentifier=svc["id"], policy='{"a":"' + "x" * 11000 + '"}')
     out = await lattice.delete_auth_policy(resourceIdentifier=svc["id"])

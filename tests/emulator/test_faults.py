@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import aioboto3
@@ -253,3 +254,80 @@ def test_throttle_spec_parsing():
     for bad in ("writes", "writes=fast", "=3", "reads=-1"):
         with pytest.raises(ValueError):
             parse_throttle(bad)
+
+
+@pytest.mark.parametrize("path,body", [
+    ("faults/errors", {"operation": "*", "code": "InternalServerException", "count": "2"}),
+    ("faults/errors", {"operation": "ListServices", "code": "ThrottlingException", "probability": "0.5"}),
+    ("faults/errors", {"operation": "ListServices", "code": "ThrottlingException", "count": True}),
+    ("faults/errors", {"operation": "ListServices", "code": 500}),
+    ("faults/errors", {"operation": "ListServices", "code": "ThrottlingException", "probabilty": 0.5}),
+    ("faults/errors", {"operation": "ListServices", "code": "ThrottlingException", "retryAfter": "soon"}),
+    ("faults/latency", {"operation": "ListServices", "uniform": 5}),
+    ("faults/latency", {"operation": "ListServices", "fixed": "1"}),
+    ("faults/latency", {"operation": "ListServices", "normal": [0.1, "x"]}),
+    ("faults/throttle", {"operation": "ListServices", "rate": "fast"}),
+    ("faults/throttle", {"operation": "ListServices", "rate": 1, "burst": float("inf")}),
+    ("faults/consistency", {"seconds": "2"}),
+    ("faults/consistency", {"seconds": 1, "operations": "CreateService"}),
+    ("faults/lifecycle", {"operation": "CreateService", "count": "3"}),
+])
+async def test_a_fault_rule_of_the_wrong_type_is_refused_and_later_calls_still_work(lattice, ctl, path, body):
+    """A wrong type used to be stored and blow up in every later call (500); now the rule is a 400."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as http:
+        raw = {k: v for k, v in body.items()}
+        data = json.dumps(raw, allow_nan=True)
+        async with http.post(ctl.base + path, data=data, headers={"Content-Type": "application/json"}) as resp:
+            assert resp.status == 400, await resp.text()
+    faults = await ctl.faults()
+    assert faults["errors"] == [] and faults["latency"] == {} and faults["throttle"] == {}
+    assert faults["consistency"] == {} and faults["lifecycle"] == {}
+    await lattice.list_services()
+    await lattice.create_service(name="still-fine")
+    assert (await ctl.calls())["outcomes"].get("ListServices") == {"OK": 1}
+
+
+@pytest.mark.parametrize("advance", ["nan", "inf", float("nan"), -1, "5", True])
+async def test_a_clock_advance_that_is_not_a_finite_forward_number_is_refused(lattice, ctl, advance):
+    import aiohttp
+
+    before = (await ctl.faults(), time.time())
+    async with aiohttp.ClientSession() as http:
+        async with http.post(ctl.base + "clock", data=json.dumps({"advance": advance}, allow_nan=True),
+                             headers={"Content-Type": "application/json"}) as resp:
+            assert resp.status == 400, await resp.text()
+    assert before
+    created = await lattice.create_service(name="after-clock")
+    assert (await lattice.get_service(serviceIdentifier=created["id"]))["status"] == "ACTIVE"
+    assert await ctl.advance_clock(1) > 0
+
+
+async def test_a_client_that_hangs_up_is_not_a_server_crash(emulator, ctl, caplog):
+    """A client timing out mid-request (its body never arrives) is logged as a disconnect and
+    counted as such, not as an emulator crash answering 500."""
+    import asyncio
+    import logging
+
+    from .test_contract_misc import SIGNED
+
+    host, port = emulator.url.split("//")[1].rsplit(":", 1)
+    with caplog.at_level(logging.INFO, logger="latticegw.emulator"):
+        for path, target in (("/services", None), ("/", "ResourceGroupsTaggingAPI_20170126.TagResources")):
+            reader, writer = await asyncio.open_connection(host, int(port))
+            extra = f"X-Amz-Target: {target}\r\n" if target else ""
+            writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: {SIGNED['Authorization']}\r\n{extra}"
+                         "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"name\":".encode())
+            await writer.drain()
+            await asyncio.sleep(0.2)
+            writer.close()
+        for _ in range(50):
+            outcomes = (await ctl.calls())["outcomes"]
+            if outcomes.get("CreateService") and outcomes.get("TagResources"):
+                break
+            await asyncio.sleep(0.05)
+    assert outcomes["CreateService"] == {"ClientDisconnected": 1}
+    assert outcomes["TagResources"] == {"ClientDisconnected": 1}
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], [r.getMessage() for r in caplog.records]
+    assert any("client disconnected" in r.getMessage() for r in caplog.records)

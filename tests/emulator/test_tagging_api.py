@@ -191,7 +191,7 @@ async def test_wire_answers(emulator, ctl):
     assert status == 400 and ctype == JSON11
     assert body["__type"] == "MissingAuthenticationTokenException" and body["Message"]
 
-    for target in (TARGET + "NoSuchOperation", TARGET + "TagResources", "DynamoDB_20120810.GetItem", TARGET):
+    for target in (TARGET + "NoSuchOperation", TARGET + "GetTagKeys", "DynamoDB_20120810.GetItem", TARGET):
         status, _, body = await _post(emulator, target)
         assert (status, body["__type"]) == (400, "UnknownOperationException"), target
 
@@ -248,3 +248,51 @@ async def test_eventual_consistency_applies(lattice, tagging, ctl):
     assert arns(await tagging.get_resources()) == set()  # a read, so it sees what Get/List see
     await ctl.advance_clock(6)
     assert arns(await tagging.get_resources()) == {svc["arn"]}
+
+
+async def test_tag_resources_and_untag_resources_per_arn(lattice, tagging):
+    """The AWS controller's additional-tags annotation tags through TagResources / UntagResources:
+    each ARN on its own, failures in FailedResourcesMap, the others still done."""
+    svc = await lattice.create_service(name="batch-svc", tags=OURS)
+    group = await tg(lattice, "batch-tg")
+    missing = svc["arn"].replace(svc["id"], "svc-0123456789abcdef0")
+    got = await tagging.tag_resources(ResourceARNList=[svc["arn"], group["arn"], missing],
+                                      Tags={"team": "payments", "env": "prod"})
+    failed = got["FailedResourcesMap"]
+    assert set(failed) == {missing}
+    assert failed[missing]["StatusCode"] == 404 and failed[missing]["ErrorCode"] == "InvalidParameterException"
+    assert (await lattice.list_tags_for_resource(resourceArn=svc["arn"]))["tags"] == {
+        **OURS, "team": "payments", "env": "prod"}
+    assert (await lattice.list_tags_for_resource(resourceArn=group["arn"]))["tags"] == {"team": "payments", "env": "prod"}
+    assert tags(await tagging.get_resources(ResourceARNList=[group["arn"]]))[group["arn"]]["team"] == "payments"
+
+    # Lattice's own rules apply per resource: a reserved key fails that call's resources, not the call.
+    got = await tagging.tag_resources(ResourceARNList=[svc["arn"]], Tags={"aws:owner": "x"})
+    assert got["FailedResourcesMap"][svc["arn"]]["ErrorCode"] == "InvalidParameterException"
+    assert got["FailedResourcesMap"][svc["arn"]]["StatusCode"] == 400
+
+    got = await tagging.untag_resources(ResourceARNList=[svc["arn"], group["arn"]], TagKeys=["env", "absent"])
+    assert got["FailedResourcesMap"] == {}
+    assert (await lattice.list_tags_for_resource(resourceArn=svc["arn"]))["tags"] == {**OURS, "team": "payments"}
+    assert (await lattice.list_tags_for_resource(resourceArn=group["arn"]))["tags"] == {"team": "payments"}
+
+
+async def test_tag_resources_input_is_validated_from_the_model(tagging):
+    from botocore.exceptions import ClientError, ParamValidationError
+
+    # the SDK refuses what the model forbids before sending; the emulator does too, on the wire
+    with pytest.raises(ParamValidationError):
+        await tagging.tag_resources(ResourceARNList=[], Tags={"a": "b"})
+    with pytest.raises(ClientError) as err:
+        await tagging.tag_resources(ResourceARNList=["arn:aws:vpc-lattice:us-west-2:123456789012:service/x"] * 21,
+                                    Tags={"a": "b"})
+    assert err.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+async def test_tag_resources_wire_answer(emulator, ctl):
+    status, _, body = await _post(emulator, TARGET + "TagResources", body=b'{"ResourceARNList": [], "Tags": {"a": "b"}}')
+    assert (status, body["__type"]) == (400, "InvalidParameterException")
+    status, _, body = await _post(emulator, TARGET + "UntagResources",
+                                  body=b'{"ResourceARNList": ["arn:aws:vpc-lattice:us-west-2:123456789012:service/svc-0"], '
+                                       b'"TagKeys": ["a"]}')
+    assert status == 200 and list(body["FailedResourcesMap"].values())[0]["ErrorCode"] == "InvalidParameterException"

@@ -1,4 +1,4 @@
-"""The Resource Groups Tagging API (`tag:GetResources`) on the emulator's port.
+"""The Resource Groups Tagging API (GetResources, TagResources, UntagResources) on the emulator's port.
 
 The controller finds its Lattice resources at start-up with one paged
 GetResources query instead of a ListTagsForResource per resource; serving it
@@ -8,7 +8,8 @@ scope) and is counted and fault-injected under the operation name `GetResources`
 
     model.py          the botocore service model; which operations are served
     errors.py         JSON 1.1 errors, and the Lattice-to-Tagging error names
-    get_resources.py  the operation itself: filters, pages, tokens
+    get_resources.py  GetResources: filters, pages, tokens
+    tag_resources.py  TagResources / UntagResources: per-ARN Lattice tagging, failures per ARN
 
 The request pipeline (`POST /` + `X-Amz-Target`) is ../json_front.py, shared with acm_api/.
 """
@@ -17,8 +18,9 @@ from ..json_front import JsonService
 from . import model
 from .errors import InvalidParameter, TaggingError, UnknownOperation, from_shared
 from .get_resources import get_resources
+from .tag_resources import tag_resources, untag_resources
 
-HANDLERS = {"GetResources": get_resources}
+HANDLERS = {"GetResources": get_resources, "TagResources": tag_resources, "UntagResources": untag_resources}
 assert set(HANDLERS) == model.SERVED
 
 SERVICE = JsonService(

@@ -12,7 +12,7 @@ import botocore.session
 from botocore.model import OperationModel, ServiceModel
 
 SERVICE_NAME = "resourcegroupstaggingapi"
-SERVED = frozenset({"GetResources"})
+SERVED = frozenset({"GetResources", "TagResources", "UntagResources"})
 
 # Fault rules and the shared front door speak Lattice's error names; these are the Tagging
 # API's own names for the same failures, so one blanket rule ("*") covers both services.
