@@ -34,6 +34,7 @@ import structlog
 
 from lattice.client import LatticeClient
 from lattice.errors import LatticeError, NotFound
+from translate.certificates import covers  # one TLS name-matching rule for import and discovery
 from translate.model import ANNOTATION_PREFIX, Certificate, Source
 
 log = structlog.get_logger("latticegw.lattice")
@@ -49,16 +50,6 @@ SECRET_NAME = ANNOTATION_PREFIX + "SecretName"
 FINGERPRINT = "latticegw.io/certificate-fingerprint"
 # DeleteCertificate tries (about one per 2 s requeue) while ACM says a service still uses it.
 MAX_RELEASE_ATTEMPTS = 30
-
-
-def covers(pattern: str, domain: str) -> bool:
-    pattern, domain = pattern.lower().rstrip("."), domain.lower().rstrip(".")
-    if pattern == domain:
-        return True
-    if pattern.startswith("*."):
-        head, _, rest = domain.partition(".")
-        return bool(head) and rest == pattern[2:]
-    return False
 
 
 def pick(summaries: Iterable[dict[str, Any]], domain: str) -> str | None:

@@ -14,8 +14,9 @@ for every ref of an HTTPS listener in this order, the first failure decides:
 
 A listener with a bad ref is not programmed (its routes would otherwise be served with some other
 certificate); the Gateway's other listeners keep working. Lattice serves one certificate per
-service, so the first ref is the one imported into ACM (`lattice/certificates.py`); the others are
-still checked so status is honest.
+service: of all the certificates the route's listeners name, the one covering the service's custom
+domain (exact before wildcard) is imported into ACM (`lattice/certificates.py`); every ref is still
+checked so status is honest.
 
 Parsing is pure (no clock: expiry is ACM's business) and memoised by the Secret's bytes, so a
 Secret shared by many routes is parsed once per process.
@@ -56,17 +57,36 @@ class CertificateProblem(ValueError):
         self.message = message
 
 
-def resolve(snapshot: Snapshot, gateway_ns: str, refs: Any) -> tuple[Certificate | None, CertificateProblem | None]:
-    """(the certificate of the first ref, the first problem of any ref); both None without refs."""
-    first: Certificate | None = None
-    for i, ref in enumerate(refs or ()):
+def resolve(snapshot: Snapshot, gateway_ns: str, refs: Any) -> tuple[tuple[Certificate, ...], CertificateProblem | None]:
+    """(the certificates of the refs, in order; the first problem of any ref). With a problem the
+    listener has no certificate from its refs: ((), problem)."""
+    out: list[Certificate] = []
+    for ref in refs or ():
         try:
-            cert = _one(snapshot, gateway_ns, ref)
+            out.append(_one(snapshot, gateway_ns, ref))
         except CertificateProblem as problem:
-            return None, problem
-        if i == 0:
-            first = cert
-    return first, None
+            return (), problem
+    return tuple(out), None
+
+
+def covers(name: str, domain: str) -> bool:
+    """TLS name matching as Lattice does it: exact, or a wildcard for exactly one more label."""
+    name, domain = name.lower().rstrip("."), domain.lower().rstrip(".")
+    if name == domain:
+        return True
+    head, _, rest = domain.partition(".")
+    return name.startswith("*.") and bool(head) and rest == name[2:]
+
+
+def choose(candidates: tuple[Certificate, ...], domain: str) -> tuple[Certificate | None, bool]:
+    """(the certificate to serve `domain` with, whether it covers it). Lattice serves one certificate
+    per service: an exact name beats a wildcard (Gateway API: the longest matching SNI), the
+    earlier listener/ref wins a tie; with no match, the first one (status says it does not cover)."""
+    for exact in (True, False):
+        for cert in candidates:
+            if any((d == domain.lower().rstrip(".")) if exact else covers(d, domain) for d in cert.domains):
+                return cert, True
+    return (candidates[0] if candidates else None), False
 
 
 def _one(snapshot: Snapshot, gateway_ns: str, ref: Any) -> Certificate:

@@ -60,7 +60,7 @@ class GatewayListener:
     namespaces_from: str  # Same | All | Selector
     selector: FrozenDict
     certificate_arn: str | None
-    certificate: Certificate | None  # the first certificateRefs Secret (when all refs resolve)
+    certificates: tuple[Certificate, ...]  # of the certificateRefs Secrets, in order (when all refs resolve)
     valid: bool  # Accepted and not Conflicted: routes may attach
     conditions: tuple  # without generation-specific attachedRoutes; Condition objects
     programmed: bool = True  # valid, with a usable certificate: becomes a Lattice listener
@@ -113,9 +113,9 @@ def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapsh
             kinds = list(defaults)
         tls = lst.get("tls") or {}
         cert = (tls.get("options") or {}).get(CERT_ARN_OPTION)
-        secret_cert, cert_problem = None, None
+        secret_certs, cert_problem = (), None
         if proto == HTTPS and snapshot is not None:
-            secret_cert, cert_problem = certificates.resolve(snapshot, gw_ns, tls.get("certificateRefs"))
+            secret_certs, cert_problem = certificates.resolve(snapshot, gw_ns, tls.get("certificateRefs"))
         prelim.append(
             {
                 "name": str(lst.get("name") or ""),
@@ -128,7 +128,7 @@ def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapsh
                 "from": ns.get("from") or "Same",
                 "selector": freeze(ns.get("selector") or {}),
                 "cert": str(cert) if cert else None,
-                "secret_cert": secret_cert,
+                "secret_certs": secret_certs,
                 "cert_problem": cert_problem,
             }
         )
@@ -191,7 +191,7 @@ def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapsh
                 namespaces_from=p["from"],
                 selector=p["selector"],
                 certificate_arn=p["cert"],
-                certificate=p["secret_cert"],
+                certificates=p["secret_certs"],
                 valid=valid,
                 programmed=programmed,
                 conditions=tuple(conds),

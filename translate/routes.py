@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from translate import naming, policies, rules, tags
+from translate import certificates, naming, policies, rules, tags
 from translate.context import Context
 from translate.fingerprint import service_fingerprint
 from translate.frozen import FrozenDict, freeze
@@ -30,6 +30,7 @@ from translate.hostnames import intersect
 from translate.listeners import GatewayListener, selector_matches
 from translate.model import (
     GATEWAY_GROUP,
+    Certificate,
     AUTH_IAM,
     AUTH_NONE,
     TLS_PASSTHROUGH,
@@ -314,7 +315,8 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
         takeover, refused = _takeover(ctx, ann, accepted)
         if refused:
             events.append(Event("Warning", "TakeoverNotAllowed", refused))
-        res.service = _service(ctx, src, ann, svc_name, domain, accepted, built, user_tags, common_tags, takeover)
+        res.service = _service(ctx, src, ann, svc_name, domain, accepted, built, user_tags, common_tags, takeover,
+                               events)
         if res.service is not None:
             res.target_groups = sorted(built.target_groups.values(), key=_by_name)
             res.lookups = sorted(built.lookups.values(), key=_by_name)
@@ -333,6 +335,7 @@ def _service(
     user_tags: FrozenDict,
     common_tags: FrozenDict,
     takeover: str | None,
+    events: list[Event],  # the route's: a certificate that does not cover the custom domain is said here
 ) -> Service:
     # Lattice listeners: one per port, first Gateway listener (in parent order) wins a port.
     ports: dict[int, GatewayListener] = {}
@@ -357,18 +360,24 @@ def _service(
         )
 
     # One certificate per Lattice service. The certificate-arn option (the AWS controller's) wins,
-    # then the first listener's certificateRefs Secret (apply imports it into ACM); with neither,
-    # apply discovers one in ACM for the custom domain (or Lattice manages it).
+    # then a certificateRefs Secret of the attached listeners (apply imports it into ACM): the one
+    # covering the custom domain; with neither, apply discovers one in ACM for the custom domain.
     cert = None
-    secret_cert = None
+    candidates: list[Certificate] = []
     for p in accepted:
         for lst in p.listeners:
+            if not lst.programmed:
+                continue
             if lst.certificate_arn and cert is None:
                 cert = lst.certificate_arn
-            if lst.certificate is not None and secret_cert is None:
-                secret_cert = lst.certificate
-    if cert is not None or domain is None:
-        secret_cert = None  # no custom domain: Lattice serves its own name with its own certificate
+            candidates.extend(c for c in lst.certificates if c not in candidates)
+    secret_cert = None
+    if cert is None and domain is not None and candidates:  # no custom domain: Lattice's own certificate
+        secret_cert, fits = certificates.choose(tuple(candidates), domain)
+        if not fits:
+            events.append(Event("Warning", "CertificateMismatch",
+                                f"no listener certificate covers {domain}; serving the one from "
+                                f"{secret_cert.source.key} ({', '.join(secret_cert.domains)}), which clients will reject"))
 
     key = (src.kind, src.namespace, src.name)
     iap = ctx.policies.iam_auth.get(key)

@@ -190,3 +190,31 @@ def test_a_bad_certificate_ref_is_also_a_warning_event_on_the_gateway():
     assert (ev.type, ev.reason) == ("Warning", "InvalidCertificateRef")
     assert ev.message.startswith("listener https: Secret default/gone does not exist")
     assert run(objects(tls_secret(domains=(HOST,)))).outcome("Gateway", "default", "lgw").events == ()
+
+
+def test_the_certificate_covering_the_custom_domain_is_chosen():
+    """Lattice serves one certificate per service: of the listener's refs, the one whose names cover
+    the route's custom domain (exact before wildcard, Gateway API's longest SNI), else the first with
+    a Warning (clients would reject it)."""
+    refs = [{"kind": "Secret", "name": "other"}, {"kind": "Secret", "name": "wild"}, {"kind": "Secret", "name": "exact"}]
+    secrets = [tls_secret("other", domains=("other.org",)), tls_secret("wild", domains=("*.example.com",)),
+               tls_secret("exact", domains=(HOST,))]
+    res = run(objects(*secrets, refs=refs))
+    (svc,) = res.services
+    assert svc.certificate.source.name == "exact"
+    assert [e.reason for e in res.outcome("HTTPRoute", "default", "r").events] == []
+    res = run(objects(*secrets[:2], refs=refs[:2]))
+    assert res.services[0].certificate.source.name == "wild"
+    res = run(objects(secrets[0], refs=refs[:1]))
+    assert res.services[0].certificate.source.name == "other"
+    (ev,) = [e for e in res.outcome("HTTPRoute", "default", "r").events if e.reason == "CertificateMismatch"]
+    assert ev.type == "Warning" and HOST in ev.message and "other.org" in ev.message
+
+
+@pytest.mark.parametrize("name, domain, ok", [
+    ("app.example.com", "app.example.com", True), ("APP.example.com.", "app.example.com", True),
+    ("*.example.com", "app.example.com", True), ("*.example.com", "example.com", False),
+    ("*.example.com", "a.app.example.com", False), ("other.example.com", "app.example.com", False),
+])
+def test_covers(name, domain, ok):
+    assert certificates.covers(name, domain) is ok
