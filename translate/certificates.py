@@ -139,7 +139,10 @@ def parse(crt_b64: str, key_b64: str) -> tuple[str, tuple[str, ...], str, str, s
     except ValueError:
         raise CertificateProblem(R_INVALID_CERTIFICATE_REF, "tls.crt holds no PEM certificate") from None
     try:
-        key = serialization.load_pem_private_key(key_pem, password=None)
+        # The RSA consistency check (p*q == n, CRT values) costs ~20-200 ms per key on the event loop;
+        # the realistic mistake, a key of another certificate, is caught below by comparing public
+        # keys, and ACM validates the rest at import (a FailedDeployModel event says so).
+        key = serialization.load_pem_private_key(key_pem, password=None, unsafe_skip_rsa_key_validation=True)
     except (ValueError, TypeError) as exc:
         raise CertificateProblem(R_INVALID_CERTIFICATE_REF, f"tls.key holds no unencrypted PEM private key ({exc})") from None
     if not isinstance(key, rsa.RSAPrivateKey) or key.key_size != LATTICE_RSA_BITS:
