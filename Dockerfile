@@ -41,6 +41,7 @@ LABEL org.opencontainers.image.title="latticegw" \
       org.opencontainers.image.documentation="https://github.com/latticegw/latticegw/tree/main/docs"
 COPY --from=build /opt/latticegw /opt/latticegw
 ENV PATH=/opt/latticegw/bin:$PATH \
+    LATTICEGW_COMMIT=${REVISION} \
     PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     HOME=/tmp \

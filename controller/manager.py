@@ -79,7 +79,7 @@ class Manager:
         queue_store: QueueStore | None = None,
         metrics: Metrics | None = None,
         tracing: Tracing | None = None,
-        noop_fallback: bool = True,
+        noop_fallback: bool | None = None,
         freeze_gc: bool = True,
     ) -> None:
         self.config = config
@@ -301,6 +301,10 @@ class Manager:
     # ------------------------------------------------------------------ run
     async def run(self) -> int:
         cfg = self.config
+        if self.noop_fallback is None:
+            # With real reconcilers, kinds without one (Service, EndpointSlice, ...) reach them through
+            # the event handlers' derived keys; placeholders would only replay every such object.
+            self.noop_fallback = not self.registry.kinds()
         for kind in self.registry.kinds():  # standbys too: dashboards see every controller at 0
             self.metrics.init_controller(kind.lower(), cfg.workers)
         await self.sidecar.start()

@@ -106,9 +106,6 @@ async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
         except config_mod.ConfigError as exc:
             print(f"latticegw run: configuration error: {exc}", file=sys.stderr)
             return 2
-        # With real reconcilers, kinds without one (Service, EndpointSlice, ...) reach them through
-        # the event handlers' derived keys; placeholders would only replay every such object.
-        manager.noop_fallback = not manager.registry.kinds()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, manager.stop)

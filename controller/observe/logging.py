@@ -1,4 +1,8 @@
-"""structlog configured for JSON lines rendered with orjson.
+"""structlog configured for JSON lines rendered with orjson, or for people at a terminal.
+
+The format follows where the lines go: a terminal gets structlog's console renderer
+(aligned, coloured, `key=value`), anything else (a pipe, a file, a container runtime) one
+JSON object per line. LATTICEGW_LOG_FORMAT=json|console overrides the guess.
 
 Per reconcile the worker binds `key`, `controller` and `reconcile_id` with
 `structlog.contextvars`; each asyncio task has its own context copy, so
@@ -10,6 +14,7 @@ joined with its trace.
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 import orjson
@@ -28,19 +33,38 @@ def add_trace_ids(_logger, _method, event_dict: dict) -> dict:
     return event_dict
 
 
-def configure(level: str = "info", stream=None, *, cache: bool = True) -> None:
+FORMATS = ("json", "console")
+
+
+def log_format(stream, environ=None) -> str:
+    """"console" for a terminal, else "json"; LATTICEGW_LOG_FORMAT decides when set."""
+    chosen = (os.environ if environ is None else environ).get("LATTICEGW_LOG_FORMAT", "").strip().lower()
+    if chosen in FORMATS:
+        return chosen
+    isatty = getattr(stream, "isatty", None)
+    return "console" if callable(isatty) and isatty() else "json"
+
+
+def configure(level: str = "info", stream=None, *, cache: bool = True, fmt: str | None = None) -> None:
     stream = stream or sys.stdout
+    fmt = fmt or log_format(stream)
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        add_trace_ids,
+    ]
+    if fmt == "console":
+        processors = [*shared, structlog.dev.ConsoleRenderer(colors=True)]
+        factory = structlog.PrintLoggerFactory(file=stream)
+    else:
+        processors = [*shared, structlog.processors.format_exc_info,
+                      structlog.processors.JSONRenderer(serializer=orjson.dumps, default=str)]
+        factory = structlog.BytesLoggerFactory(file=stream.buffer if hasattr(stream, "buffer") else stream)
     structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            add_trace_ids,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(serializer=orjson.dumps, default=str),
-        ],
+        processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.BytesLoggerFactory(file=stream.buffer if hasattr(stream, "buffer") else stream),
+        logger_factory=factory,
         cache_logger_on_first_use=cache,
     )
     # Libraries that use stdlib logging (aiohttp, kubernetes_asyncio) go to stderr, warnings and up.

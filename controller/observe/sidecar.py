@@ -11,7 +11,8 @@ exposed (or not) on its own:
 
 The status role answers questions about the cluster and Lattice without authentication,
 so it binds loopback by default (`kubectl port-forward` reaches it). Roles given the same
-address share one listener; a role whose address is None is not served.
+address share one listener (port 0: each role gets a free port of its own); a role whose
+address is None is not served.
 
 It runs in the same event loop as the controller, which is the point of `/healthz`: it can
 only answer if the loop is responsive. A heartbeat task also measures loop lag and `/healthz`
@@ -95,12 +96,14 @@ class Sidecar:
             get("/debug/status", self.debug_status)
 
     async def start(self) -> None:
-        groups: dict[Address, list[str]] = {}
+        groups: dict[Address | tuple[str, str], list[str]] = {}
         for role, addr in self.addresses.items():
             if addr is not None:
-                groups.setdefault(addr, []).append(role)
+                # Port 0 means "any free port": one of its own per role, never shared.
+                groups.setdefault(addr if addr[1] else (addr[0], role), []).append(role)
         try:
             for (host, port), roles in groups.items():
+                port = port if isinstance(port, int) else 0
                 app = web.Application()
                 for role in roles:
                     self._add_routes(app, role)

@@ -41,3 +41,53 @@ def test_plan_and_version_do_not_import_the_runtime_or_aws():
         out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == "0 []", (argv, out.stdout)
+
+
+def test_version_names_the_commit_and_the_aws_and_kubernetes_clients():
+    from importlib import metadata
+
+    out = run("version")
+    assert out.returncode == 0, out.stderr
+    head = subprocess.run(["git", "-C", str(EXAMPLES.parent), "rev-parse", "--short=12", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+    first = out.stdout.splitlines()[0]
+    assert first.startswith("latticegw ") and f"(commit {head}" in first, first
+    assert f"botocore             {metadata.version('botocore')}" in out.stdout
+    assert "kubernetes-asyncio" in out.stdout
+    import json
+
+    data = json.loads(run("version", "-o", "json").stdout)
+    assert data["botocore"] == metadata.version("botocore") and data["commit"].startswith(head)
+
+
+def test_version_from_an_image_uses_its_build_argument():
+    import os
+
+    out = subprocess.run([sys.executable, "-m", "controller.cli.main", "version", "-o", "json"], capture_output=True,
+                         text=True, timeout=60, env={**os.environ, "LATTICEGW_COMMIT": "0123abcd"})
+    assert '"commit": "0123abcd"' in out.stdout
+
+
+def complete(script: str, *words: str) -> list[str]:
+    """What bash offers for `words` (the last one being completed), with the generated script."""
+    arr = " ".join(f"'{w}'" for w in words)
+    probe = f"source /dev/stdin; COMP_WORDS=({arr}); COMP_CWORD={len(words) - 1}; _latticegw; " \
+            'printf "%s\\n" "${COMPREPLY[@]}"'
+    out = subprocess.run(["bash", "-c", probe], input=script, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.split()
+
+
+def test_bash_completion_offers_subcommands_flags_and_choices():
+    script = run("completion", "bash").stdout
+    assert set(SUBCOMMANDS) <= set(complete(script, "latticegw", ""))
+    assert complete(script, "latticegw", "pl") == ["plan"]
+    assert complete(script, "latticegw", "plan", "-o", "") == ["json", "yaml", "table"]
+    assert "--metrics-bind-address" in complete(script, "latticegw", "run", "--metr")
+    assert complete(script, "latticegw", "completion", "")[-3:] == ["bash", "zsh", "fish"]
+
+
+def test_zsh_and_fish_scripts_are_generated():
+    assert run("completion", "zsh").stdout.startswith("#compdef latticegw")
+    fish = run("completion", "fish").stdout
+    assert "-a plan" in fish and "-l metrics-bind-address" in fish

@@ -33,7 +33,7 @@ def ticked(cell: str) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- configuration
-EXTRA_ENV = {"LATTICEGW_SIDECAR_ADDRESS", "LATTICEGW_RECONCILERS"}
+EXTRA_ENV = {"LATTICEGW_SIDECAR_ADDRESS", "LATTICEGW_RECONCILERS", "LATTICEGW_LOG_FORMAT"}
 
 
 def _fmt_default(value) -> str:

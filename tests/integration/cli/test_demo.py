@@ -38,4 +38,11 @@ def test_demo_with_its_default_ports_busy_picks_free_ones_and_says_so(tmp_path):
     for role, addr in DEMO_ADDRESSES.items():
         assert f"port {addr.rsplit(':', 1)[1]} is busy; {role} uses a free port instead" in proc.stdout
     assert "converged in" in proc.stdout
-    assert "Traceback" not in proc.stderr
+    # Three free ports, one per endpoint, as without the clash.
+    line = next(line for line in proc.stdout.splitlines() if "status page" in line)
+    ports = {part.rsplit(":", 1)[1].split("/")[0] for part in line.split() if part.startswith("http://")}
+    assert len(ports) == 3, line
+    # The production manager settings: a clean run prints no warning and no log line at all.
+    assert proc.stderr == "", proc.stderr
+    logged = [line for line in proc.stdout.splitlines() if line.startswith("{") or "warning" in line.lower()]
+    assert not logged, logged

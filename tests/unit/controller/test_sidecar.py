@@ -67,25 +67,26 @@ async def test_endpoints():
     sc = Sidecar(dict.fromkeys(("metrics", "health", "status"), ("127.0.0.1", 0)), metrics=m, tracing=tracing,
                  ready_checks=lambda: dict(synced))
     await sc.start()
-    base = f"http://127.0.0.1:{sc.port('metrics')}"
+    metrics, health, status = sc.url("metrics"), sc.url("health"), sc.url("status")
+    assert len({metrics, health, status}) == 3  # port 0: a free port per role
     try:
         async with aiohttp.ClientSession() as s:
-            async with s.get(base + "/healthz") as r:
+            async with s.get(health + "/healthz") as r:
                 assert r.status == 200
-            async with s.get(base + "/readyz") as r:
+            async with s.get(health + "/readyz") as r:
                 assert r.status == 503
-            async with s.get(base + "/readyz?verbose") as r:
+            async with s.get(health + "/readyz?verbose") as r:
                 assert "[-]informer-Gateway" in await r.text()
             synced["informer-Gateway"] = True
-            async with s.get(base + "/readyz") as r:
+            async with s.get(health + "/readyz") as r:
                 assert r.status == 200
-            async with s.get(base + "/readyz/informer-Gateway") as r:
+            async with s.get(health + "/readyz/informer-Gateway") as r:
                 assert r.status == 200
-            async with s.get(base + "/metrics") as r:
+            async with s.get(metrics + "/metrics") as r:
                 assert r.status == 200
                 assert r.headers["Content-Type"].startswith("text/plain")
                 text = await r.text()
-            async with s.get(base + "/debug/traces") as r:
+            async with s.get(status + "/debug/traces") as r:
                 spans = (await r.json())["spans"]
     finally:
         await sc.stop()
