@@ -75,6 +75,9 @@ class Config:
     webhook_cert_dir: str = ""  # tls.crt/tls.key kept by cert-manager; empty: latticegw keeps them itself
     webhook_secret: str = "latticegw-webhook-cert"  # ... in this Secret of `namespace`
     webhook_configuration: str = "latticegw-pod-readiness-gate"  # whose caBundle latticegw then sets
+    # Lattice quotas translate checks (the account's values when raised in Service Quotas)
+    quota_rules_per_listener: int = 10
+    quota_target_groups_per_service: int = 10
 
     @property
     def queue_store_kind(self) -> str:
@@ -125,6 +128,8 @@ ENV: list[tuple[str, tuple[str, ...], str]] = [
     ("webhook_cert_dir", ("LATTICEGW_WEBHOOK_CERT_DIR",), "str"),
     ("webhook_secret", ("LATTICEGW_WEBHOOK_SECRET",), "str"),
     ("webhook_configuration", ("LATTICEGW_WEBHOOK_CONFIGURATION",), "str"),
+    ("quota_rules_per_listener", ("LATTICEGW_QUOTA_RULES_PER_LISTENER",), "pos_int"),
+    ("quota_target_groups_per_service", ("LATTICEGW_QUOTA_TARGET_GROUPS_PER_SERVICE",), "pos_int"),
 ]
 
 

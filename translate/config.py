@@ -25,6 +25,9 @@ ENV_ALLOWED_TAKEOVER_FROM = "LATTICEGW_ALLOWED_TAKEOVER_FROM"  # latticegw addit
 
 # Lattice allows priorities 1..2000 but the AWS controller (and the console) use 1..100.
 MAX_RULE_PRIORITY = 100
+# Lattice's default quotas (adjustable per account; the controller's LATTICEGW_QUOTA_* set ours to match).
+RULES_PER_LISTENER = 10
+TARGET_GROUPS_PER_SERVICE = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +45,10 @@ class TranslateConfig:
     # with the allow-takeover-from annotation, for every Gateway. The cluster operator decides this,
     # not route authors; a Gateway can also allow owners for its own routes (gateway.TAKEOVER_ALLOWED).
     allowed_takeover_from: frozenset[str] = frozenset()
+    # Checked here so a route over a quota gets a precise status instead of failing writes that
+    # are retried for ever (a 402 ServiceQuotaExceeded per rule that does not fit).
+    rules_per_listener: int = RULES_PER_LISTENER
+    target_groups_per_service: int = TARGET_GROUPS_PER_SERVICE
 
     @property
     def managed_by(self) -> str:

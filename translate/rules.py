@@ -54,6 +54,38 @@ def _unsupported(kind: str, rule: Mapping[str, Any]) -> None:
             raise RuleRejected(R_UNSUPPORTED_VALUE, f"{key} is not supported by Lattice")
 
 
+def _within_quotas(config: Any, placed: Mapping[tuple[int, int], int], actions: Mapping[int, backends.Forward],
+                   rejected: dict[int, tuple[str, str]]) -> None:
+    """Lattice's quotas on one listener's rules and one service's target groups (adjustable per
+    account; TranslateConfig holds the values in force). A Gateway API rule fits whole or not at
+    all; rules are taken in precedence order (their best priority) and those beyond are rejected."""
+    prios: dict[int, list[int]] = {}
+    for (i, _), prio in placed.items():
+        if i not in rejected:
+            prios.setdefault(i, []).append(prio)
+    needed = sum(map(len, prios.values()))
+    rules_left = config.rules_per_listener
+    tgs_used: set[str] = set()
+    for i in sorted(prios, key=lambda i: min(prios[i])):
+        n = len(prios[i])
+        tgs = {e["targetGroupIdentifier"] for e in (actions[i].action.get("forward") or {}).get("targetGroups", ())}
+        if n > rules_left:
+            rejected[i] = (R_UNSUPPORTED_VALUE, (
+                f"it needs {n} Lattice rule{'s' if n > 1 else ''} (one per match) and the listener has "
+                f"room for {rules_left}: Lattice allows {config.rules_per_listener} rules per listener, this route "
+                f"needs {needed} (the quota is adjustable: raise it in Service Quotas, then "
+                f"LATTICEGW_QUOTA_RULES_PER_LISTENER)"))
+            continue
+        if len(tgs_used | tgs) > config.target_groups_per_service:
+            rejected[i] = (R_UNSUPPORTED_VALUE, (
+                f"it would bring the service to {len(tgs_used | tgs)} target groups: Lattice allows "
+                f"{config.target_groups_per_service} per service (adjustable: raise it in Service Quotas, then "
+                f"LATTICEGW_QUOTA_TARGET_GROUPS_PER_SERVICE)"))
+            continue
+        rules_left -= n
+        tgs_used |= tgs
+
+
 def build(
     ctx: Context,
     route_src: Source,
@@ -122,6 +154,7 @@ def build(
         )
         for i, msg in overflow.items():
             out.rejected.setdefault(i, (R_UNSUPPORTED_VALUE, msg))
+        _within_quotas(ctx.config, placed, actions, out.rejected)
         for (i, j), prio in sorted(placed.items(), key=itemgetter(1)):
             if i in out.rejected:
                 continue

@@ -47,6 +47,8 @@ def translate_config(config: Config) -> TranslateConfig:
         service_network_override=config.enable_service_network_override,
         controller_name=config.controller_name or None,
         allowed_takeover_from=owners(config.allowed_takeover_from),
+        rules_per_listener=config.quota_rules_per_listener,
+        target_groups_per_service=config.quota_target_groups_per_service,
     )
 
 

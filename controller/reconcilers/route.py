@@ -48,9 +48,14 @@ from controller.reconcilers.finalizers import being_deleted, held
 from controller.reconcilers.status_merge import route_status
 from controller.reconcilers.writes import NOTHING, Intent, decide
 from translate.model import Outcome, RouteParentStatus, Source
-from translate.status.conditions import R_CONFLICTED, conflicted
+from translate.status.conditions import R_CONFLICTED, R_UNSUPPORTED_VALUE, conflicted, not_accepted
 
 log = structlog.get_logger("latticegw.route")
+
+QUOTA_EXCEEDED = "ServiceQuotaExceededException"
+# A quota changes when someone raises it, not within seconds: a refused write is not retried at the
+# key's fast backoff (5 ms, 10 ms, ...), which re-sent every refused call many times a minute.
+QUOTA_RETRY = 300.0
 
 # A pass that added the finalizer and left nothing for later runs again this soon to write the
 # output annotations (a next pass that only writes; no failure counted, no rate limit).
@@ -204,7 +209,10 @@ def _result_of(result, *, annotations_deferred: bool = False) -> Result:
     waiting for a service network looks again in a while (requeue_after, no backoff). Annotations
     this pass could not write are written by the next pass: the one above, or one right away."""
     if result.errors:
-        raise TemporaryError(describe_errors(result.errors), retry_after=result.retry_after)
+        retry_after = result.retry_after
+        if any(e.code == QUOTA_EXCEEDED for e in result.errors):
+            retry_after = max(retry_after or 0.0, QUOTA_RETRY)
+        raise TemporaryError(describe_errors(result.errors), retry_after=retry_after)
     if result.requeue_after is not None:
         return Result(requeue_after=result.requeue_after)
     if annotations_deferred:
@@ -230,7 +238,13 @@ def _used_by(lookup_name: str, services) -> bool:
 
 
 def _with_sync_result(outcome: Outcome, result) -> tuple[RouteParentStatus, ...]:
-    """Translate's parent conditions, with Accepted turned False when Lattice said Conflicted."""
-    if not result.conflicts:
-        return outcome.parents
-    return conflicted(outcome.parents, "; ".join(c.message for c in result.conflicts))
+    """Translate's parent conditions, with Accepted turned False when Lattice said Conflicted, or
+    refused a write for a quota (translate checks the quotas it knows; the account's may be lower)."""
+    if result.conflicts:
+        return conflicted(outcome.parents, "; ".join(c.message for c in result.conflicts))
+    quota = [e for e in result.errors if e.code == QUOTA_EXCEEDED]
+    if quota:
+        return not_accepted(outcome.parents, R_UNSUPPORTED_VALUE, (
+            f"Lattice refused it for a quota: {describe_errors(quota)} (raise the quota in Service Quotas, "
+            f"or make the route smaller; retried every {QUOTA_RETRY:.0f} s)"))
+    return outcome.parents

@@ -69,12 +69,17 @@ def conflicted(parents: tuple[RouteParentStatus, ...], message: str) -> tuple[Ro
     """A route's parents with Accepted turned False/Conflicted (`message` names the winner); the
     other conditions stay. One rule for every conflict a route can lose: a Lattice name or hostname
     another route holds (translate), or a resource Lattice says is taken (the route reconciler)."""
+    return not_accepted(parents, R_CONFLICTED, message)
+
+
+def not_accepted(parents: tuple[RouteParentStatus, ...], reason: str, message: str) -> tuple[RouteParentStatus, ...]:
+    """A route's parents with Accepted turned False for `reason`; the other conditions stay."""
     return tuple(
         RouteParentStatus(
             parent_ref=p.parent_ref,
             controller_name=p.controller_name,
             conditions=tuple(
-                false(ACCEPTED, R_CONFLICTED, message, c.observed_generation) if c.type == ACCEPTED else c
+                false(ACCEPTED, reason, message, c.observed_generation) if c.type == ACCEPTED else c
                 for c in p.conditions
             ),
         )

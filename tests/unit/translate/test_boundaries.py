@@ -11,7 +11,7 @@ import pathlib
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-PURE_LATTICE = ("lattice.plan", "lattice.normalize", "lattice.observed")
+PURE_LATTICE = ("lattice.plan", "lattice.normalize", "lattice.observed", "lattice.desired_state")
 PURE_FILES = sorted(REPO.joinpath("translate").rglob("*.py")) + [
     REPO.joinpath(*m.split(".")).with_suffix(".py") for m in PURE_LATTICE
 ]

@@ -4,6 +4,8 @@ from dataclasses import replace
 import pytest
 
 from translate.frozen import thaw
+from dataclasses import replace
+
 from tests.unit.translate.builders import (
     CONFIG, backend, base, endpoints, exact, gateway, gatewayclass, listener, namespace, only_service,
     parent_conditions, prefix, route, rule, rules_of, run, service,
@@ -68,7 +70,8 @@ def test_priority_annotations_win():
 
 def test_route_that_cannot_fit_says_so():
     rules = [rule(backend("svc"), matches=[prefix(f"/p{i}")]) for i in range(101)]
-    res = run(base(route(rules=rules)))
+    # priorities 1..100 are the bound here, not the rules-per-listener quota (test_quotas.py)
+    res = run(base(route(rules=rules)), replace(CONFIG, rules_per_listener=2000))
     assert len(rules_of(res)) == 100
     assert len({r.priority for r in rules_of(res)}) == 100
     pi = parent_conditions(res)["PartiallyInvalid"]
