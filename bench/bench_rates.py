@@ -50,6 +50,7 @@ import bench_e2e as e2e  # noqa: E402  (the objects and the raw kube client)
 from controller.localkube import LocalKube  # noqa: E402
 from lattice.desired_state import missing  # noqa: E402
 from lattice.emulator import EmulatorControl, run_emulator  # noqa: E402
+from lattice.emulator.dump import dump_partition  # noqa: E402
 from lattice.emulator.faults import operation_class, parse_throttle  # noqa: E402
 
 ROUTES = [int(n) for n in os.environ.get("BENCH_ROUTES", "100,500").split(",")]
@@ -58,6 +59,8 @@ PROFILE = os.environ.get("BENCH_PROFILE", "writes=10/s,reads=20/s,tagging=10/s")
 LATENCY = float(os.environ.get("BENCH_LATENCY", "0.02"))
 TIMEOUT = float(os.environ.get("BENCH_TIMEOUT", "900"))
 STORM_START = 1.0
+LOG_LEVEL = os.environ.get("BENCH_LOG_LEVEL", "warning")
+LOGS = os.environ.get("BENCH_LOGS")  # a directory to keep each run's controller log in
 THROTTLED = ("ThrottlingException", "ThrottledException")
 
 
@@ -65,6 +68,12 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def state_of(emu) -> dict:
+    """The emulator's state of the bench's partition, read in-process (no JSON round trip)."""
+    part = emu.store.partition(e2e.ENV["AWS_ACCOUNT_ID"], e2e.ENV["REGION"])
+    return dump_partition(part, emu.config, emu.now())
 
 
 def writes_ok(data: dict) -> int:
@@ -95,9 +104,9 @@ async def start_controller(plane: LocalKube, emu_url: str, tmp: Path) -> tuple[a
            "no_proxy": "127.0.0.1,localhost,::1"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "controller.cli.main", "run", "--kubeconfig", str(plane.kubeconfig_path),
-        "--leader-elect", "false", "--queue-store", "memory", "--log-level", "warning",
+        "--leader-elect", "false", "--queue-store", "memory", "--log-level", LOG_LEVEL,
         "--sidecar-address", f"127.0.0.1:{port}", "--identity", "bench",
-        env=env, cwd=str(tmp), stdout=asyncio.subprocess.DEVNULL, stderr=open(tmp / "controller.log", "w"))
+        env=env, cwd=str(tmp), stdout=open(tmp / "controller.log", "w"), stderr=asyncio.subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as s:
         for _ in range(600):
@@ -145,6 +154,7 @@ async def run(n: int, scenario: str) -> dict:
                     writes_at_end = 0
                     converged = None
                     last_probe = 0.0
+                    checked_generation, pause = -1, 0.1
                     while time.monotonic() - t0 < TIMEOUT:
                         now = time.monotonic() - t0
                         if storm and storm_end is None and now >= STORM_START:
@@ -163,11 +173,17 @@ async def run(n: int, scenario: str) -> dict:
                         if now - last_probe >= 1.0:
                             last_probe = now
                             longest = max(longest, await longest_reconcile(http, base + "/metrics"))
-                        gaps = missing(t.services, t.target_groups, await ctl.partition())
-                        if not gaps:
-                            converged = time.monotonic() - t0
-                            break
-                        await asyncio.sleep(0.25)
+                        if emu.generation != checked_generation:
+                            # The observer must not slow what it measures (the emulator shares this
+                            # process): dump only after a change, and spend <= 10% of the time on it.
+                            checked_generation = emu.generation
+                            started = time.monotonic()
+                            gaps = missing(t.services, t.target_groups, state_of(emu))
+                            if not gaps:
+                                converged = time.monotonic() - t0
+                                break
+                            pause = max(0.1, 10 * (time.monotonic() - started))
+                        await asyncio.sleep(pause)
                     longest = max(longest, await longest_reconcile(http, base + "/metrics"))
                 data = await ctl.calls()
                 result.update(
@@ -186,6 +202,9 @@ async def run(n: int, scenario: str) -> dict:
                     if proc.returncode is None:
                         proc.kill()
                 await kube.close()
+                if LOGS:
+                    Path(LOGS).mkdir(parents=True, exist_ok=True)
+                    (Path(LOGS) / f"controller-{n}-{scenario}.log").write_bytes((tmp / "controller.log").read_bytes())
 
 
 def line(r: dict) -> str:
