@@ -110,11 +110,14 @@ class SnapshotView:
             out.extend(self.list(kind, namespace))
         return tuple(out)
 
-    def hostname_rivals(self, obj: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
-        """Routes that may claim a custom domain `obj` (a route or a Gateway) may claim: only one
-        route keeps a hostname (translate/claims.py), so they belong in each other's scope."""
+    def hostname_rivals(self, *objs: Mapping[str, Any]) -> tuple[Mapping[str, Any], ...]:
+        """Routes that may claim a custom domain one of `objs` (routes or Gateways) may claim:
+        only one route keeps a hostname (translate/claims.py), so they belong in each other's
+        scope. One call for many objects (a Gateway's routes) resolves each hostname once."""
         idx = self._cache.indexes
-        claims = hostname_claims(obj)
+        claims: set[tuple[str, str, str]] = set()
+        for obj in objs:
+            claims |= hostname_claims(obj)
         hostnames = {ref[2] for ref in claims if ref[0] == "Hostname"}
         for kind, ns, name in claims:
             if kind == "HostnameFrom":  # the listener hostnames this route may inherit
@@ -128,7 +131,8 @@ class SnapshotView:
                 out |= idx.lookup("hostname", ("HostnameFrom", k.namespace, k.name))
             else:
                 out.add(key)
-        out.discard(keys.of(str(obj.get("kind") or ""), obj))
+        for obj in objs:
+            out.discard(keys.of(str(obj.get("kind") or ""), obj))
         return self._resolve(out)
 
     def _resolve(self, ks: set[str]) -> tuple[Mapping[str, Any], ...]:

@@ -77,13 +77,15 @@ class _Collector:
             self.policies_for("ServiceImport", namespace, name)
         self.add_all(self.view.reference_grants(namespace))
 
-    def hostname_rivals(self, obj: Obj) -> None:
+    def hostname_rivals(self, *objs: Obj) -> None:
         """Routes that may claim the same custom domain, with their Gateways (not their backends):
         translate keeps a hostname for the oldest claimant, so each must see the others."""
-        for rival in self.view.hostname_rivals(obj):
+        gateways: set[tuple[str, str, str]] = set()
+        for rival in self.view.hostname_rivals(*objs):
             self.add(rival)
-            for _, gw_ns, gw_name in sorted(route_parents(rival)):
-                self.gateway(gw_ns, gw_name)
+            gateways |= route_parents(rival)
+        for _, gw_ns, gw_name in sorted(gateways):
+            self.gateway(gw_ns, gw_name)
 
     def objects(self) -> Iterator[Obj]:
         return iter(self._objs.values())
@@ -113,8 +115,7 @@ def gateway_scope(view: SnapshotView, gateway: Obj) -> list[Obj]:
     c.gateway(meta.get("namespace") or "", meta.get("name") or "")
     routes = view.routes_for_gateway(meta.get("namespace") or "", meta.get("name") or "")
     c.add_all(routes)
-    for route in routes:  # a route that loses its hostname attaches to no listener
-        c.hostname_rivals(route)
+    c.hostname_rivals(*routes)  # a route that loses its hostname attaches to no listener
     return list(c.objects())
 
 
