@@ -65,15 +65,21 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
     rates = by_name(state["services"])[f"rates-{ns}"]
     assert {l["protocol"] for l in state["listeners"] if l["serviceId"] == rates["id"]} == {"HTTP"}
 
-    # An Opaque Secret of that name is not a certificate (and never reaches the controller).
+    # An Opaque Secret of that name is not a certificate, and never reaches the controller: the
+    # informer asks for type=kubernetes.io/tls only (else the message would name its type).
     await env.apply([secret(ns, type_="Opaque")])
     await idle(env)
     assert (await listener_status(env, gw))["https"]["ResolvedRefs"] == ("False", "InvalidCertificateRef")
+    live = await env.get(gw)
+    (https,) = [lst for lst in live["status"]["listeners"] if lst["name"] == "https"]
+    (refs,) = [c for c in https["conditions"] if c["type"] == "ResolvedRefs"]
+    assert "does not exist" in refs["message"] and "Opaque" not in refs["message"]
+    assert env.manager.view.get("Secret", ns, "hotel-tls") is None
 
     # The TLS Secret (Secrets cannot change type: replace it) resolves the listener.
     await env.delete(secret(ns, type_="Opaque"))
     await env.apply([secret(ns)])
-    got = await env.wait_until(lambda: https_is("ResolvedRefs"), "valid Secret resolves", timeout=60)
+    got = await env.wait_until(lambda: https_is("ResolvedRefs"), "valid Secret resolves", timeout=90)
     assert got["Programmed"] == ("True", "Programmed")
 
     # The Secret is imported into ACM once and both routes' Lattice services use it over HTTPS.
@@ -86,7 +92,7 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
             return None
         return state
 
-    state = await env.wait_until(served_with_it, "services use the imported certificate", timeout=60)
+    state = await env.wait_until(served_with_it, "services use the imported certificate", timeout=90)
     (cert,) = state["certificates"]
     assert cert["tags"]["application-networking.k8s.aws/SecretName"] == "hotel-tls"
     rates = by_name(state["services"])[f"rates-{ns}"]
@@ -100,7 +106,7 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
         return len(certs) == 1 and certs[0]["CertificateArn"] == cert["CertificateArn"] and \
             certs[0]["tags"]["latticegw.io/certificate-fingerprint"] != cert["tags"]["latticegw.io/certificate-fingerprint"]
 
-    await env.wait_until(reimported, "the renewed Secret is re-imported", timeout=60)
+    await env.wait_until(reimported, "the renewed Secret is re-imported", timeout=90)
 
     # The routes go: their services, then the certificate nobody uses any more.
     for o in objs:
@@ -111,4 +117,4 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
         state = await env.state()
         return not state.get("certificates") and not [s for s in state["services"] if s["name"].endswith(ns)]
 
-    await env.wait_until(gone, "services and certificate deleted", timeout=90)
+    await env.wait_until(gone, "services and certificate deleted", timeout=120)
