@@ -90,6 +90,9 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
         if len(certs) != 1 or not all(svcs.get(f"{r}-{ns}", {}).get("certificateArn") == certs[0]["CertificateArn"]
                                       for r in ("rates", "inventory")):
             return None
+        https = {l["serviceId"] for l in state["listeners"] if l["protocol"] == "HTTPS"}
+        if not all(svcs[f"{r}-{ns}"]["id"] in https for r in ("rates", "inventory")):
+            return None  # the certificate is set with the service update; the listener comes right after
         return state
 
     state = await env.wait_until(served_with_it, "services use the imported certificate", timeout=90)
