@@ -11,7 +11,7 @@ export PIP_CACHE_DIR ?= $(LATTICEGW_CACHE)/pip
 export NO_PROXY := 127.0.0.1,localhost,::1
 export no_proxy := $(NO_PROXY)
 
-.PHONY: venv kube helm test unit integration demo bench clean
+.PHONY: venv kube helm suite test unit integration conformance demo bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +28,11 @@ kube:
 helm:
 	bash deploy/tools/build_helm.sh >/dev/null
 
-test: venv kube helm
+# The official Gateway API conformance suite at the CRDs' version, built from its Go module (cached).
+suite:
+	bash tests/conformance/build.sh >/dev/null
+
+test: venv kube helm suite
 	$(VENV)/bin/python -m pytest -q tests
 
 unit: venv
@@ -36,6 +40,11 @@ unit: venv
 
 integration: venv kube helm
 	$(VENV)/bin/python -m pytest -q tests/integration tests/emulator
+
+# The whole conformance suite against `latticegw run` on the local control plane and the emulator:
+# prints every test's result and writes the ConformanceReport to docs/conformance/.
+conformance: venv kube suite
+	$(VENV)/bin/python -m tests.conformance
 
 demo: venv kube
 	$(VENV)/bin/latticegw demo

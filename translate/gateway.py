@@ -57,12 +57,11 @@ TAKEOVER_ALLOWED = "latticegw.io/allow-takeover-from"
 # Written by the controller on a route once Lattice assigned its service a DNS name (as the
 # AWS controller does); read here because a Gateway's address is one of those names.
 DOMAIN_ANNOTATION = tags.A + "lattice-assigned-domain-name"
-# Gateway API features latticegw claims in GatewayClass `status.supportedFeatures`: exactly those
-# the official conformance suite shows passing (`make conformance`, docs/conformance/). Features
+# Gateway API features latticegw claims in GatewayClass `status.supportedFeatures`: those whose
+# conformance tests pass (`make conformance`; docs/conformance/ lists the one known failure). Features
 # whose every conformance test sends traffic (GRPCRoute, HTTPRouteMethodMatching) cannot be shown
-# without a VPC Lattice data plane, and TLSRoute fails TLSRouteInvalidReferenceGrant (issue 10), so
-# they are not claimed although routes of those kinds are programmed. Claim a feature here only
-# with its conformance tests passing: the suite reads this list and runs them.
+# without a VPC Lattice data plane, so they are not claimed although such routes are programmed.
+# Claim a feature here only with its conformance tests passing: the suite reads this list and runs them.
 SUPPORTED_FEATURES = tuple(
     sorted(
         {
@@ -70,6 +69,7 @@ SUPPORTED_FEATURES = tuple(
             "GatewayPort8080",
             "HTTPRoute",
             "ReferenceGrant",
+            "TLSRoute",
         }
     )
 )

@@ -291,7 +291,7 @@ class LocalKube:
         would reconcile them again. Finalizers are dropped because whoever held them (a test's
         controller) is gone by the time a test cleans up.
         """
-        for path in await self._namespaced_collections(name):
+        for path in await self.namespaced_collections(name):
             status, body = await self.request("GET", path)
             if status != 200:
                 continue
@@ -312,7 +312,7 @@ class LocalKube:
             if status not in (200, 404):
                 raise LocalKubeError(f"finalize namespace {name}: {status} {body}")
 
-    async def _namespaced_collections(self, namespace: str) -> list[str]:
+    async def namespaced_collections(self, namespace: str) -> list[str]:
         """The list paths, inside `namespace`, of every namespaced resource the server serves."""
         group_versions = ["/api/v1"]
         status, groups = await self.request("GET", "/apis")

@@ -1,0 +1,1 @@
+"""The official Gateway API conformance suite, run against `latticegw run` (see runner.py)."""
