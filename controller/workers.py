@@ -34,10 +34,12 @@ from controller.observe.metrics import RESULTS
 from controller.leader.fence import Fence, LostLeadership, bind_fence, reset_fence
 from controller.queue.workqueue import WorkQueue
 from controller.reconcile import Registry, Result, TemporaryError, TerminalError
-from lattice.errors import LatticeError
+from lattice.errors import LatticeError, RetryLater
 
 # Failures of the API server, AWS or the network, not of our code: errors, never panics.
 TRANSPORT_ERRORS = (KubeError, LatticeError, aiohttp.ClientError, ConnectionError)
+# A RetryLater's hint is honoured, but never sooner than this (a 0 s hint must not spin the key).
+MIN_RETRY_LATER = 0.5
 
 log = structlog.get_logger("latticegw.worker")
 
@@ -159,6 +161,15 @@ class WorkerPool:
                     _span_error(span, "lost leadership")
                     # Leave it pending (no `done`): the term is over anyway.
                     return "lost_leadership"
+                except RetryLater as exc:
+                    # AWS asked us to slow down (throttled beyond one call's retry budget, or our
+                    # own send rate is booked for a while): the key did nothing wrong. Come back
+                    # after the hint without growing its error backoff, which during a minute-long
+                    # storm reached minutes and kept keys idle long after it ended.
+                    result_label = "requeue_after"
+                    self.queue.forget(key)
+                    self.queue.add_after(key, max(exc.retry_after, MIN_RETRY_LATER))
+                    log.info("reconcile deferred", reason=str(exc), retry_in=round(exc.retry_after, 3))
                 except TerminalError as exc:
                     result_label = "error"
                     if m is not None:

@@ -57,6 +57,10 @@ TAGGING = "resourcegroupstaggingapi"
 CONNECTION_ERRORS = (EndpointConnectionError, ConnectionClosedError, ReadTimeoutError, ConnectTimeoutError,
                      asyncio.TimeoutError, ConnectionError)
 
+# A key refused a token comes back within this (the estimate is at today's rate, which grows as
+# the class recovers; demand that waits elsewhere is demand the limiter cannot see).
+RATE_LIMITED_RETRY = 2.0
+
 _recorder: contextvars.ContextVar[Counter[str] | None] = contextvars.ContextVar("lattice_calls", default=None)
 
 
@@ -212,7 +216,7 @@ class LatticeClient:
                     # than today's estimate says (it is the queue at today's rate).
                     raise RetryLater(operation, "ClientRateLimited",
                                      f"client-side rate limit: about {wait:.1f}s of calls queued ahead",
-                                     retry_after=min(wait, max(1.0, cfg.max_retry_wait)))
+                                     retry_after=min(wait, RATE_LIMITED_RETRY))
             sent_at = time.monotonic()
             t0 = time.perf_counter()
             outcome, throttled, retry_after, error = "ok", False, None, None

@@ -18,7 +18,7 @@ What we do differently from botocore's limiter (and why it is not used as is):
 * the curve's scale is relative to the rate (PROBE below), and a storm (cuts with no success in
   between) does not make the class forget the rate that worked before it;
 * no debt: tokens never go below zero and waiters do not hold reservations made at an old rate, so
-  when the throttling stops the next caller goes within 1/rate (at worst 1/floor = 2 s). The
+  when the throttling stops the next caller goes within 1/rate (at worst 1/floor = 1 s). The
   throttled call itself honours `retryAfterSeconds` (client.py), not the whole class.
 
 `RateLimiter` is pure (the caller passes `now`), so the policy is unit-tested with a fake clock;
@@ -41,8 +41,9 @@ from lattice.config import BucketSpec
 READ, WRITE, TAG = "read", "write", "tag"
 # Operations with their own class: the tagging calls (Lattice's and the Tagging API's GetResources).
 TAG_OPERATIONS = frozenset({"TagResource", "UntagResource", "GetResources"})
-# botocore's TokenBucket._MIN_RATE: the slowest a class ever goes (one call per 2 s during a storm).
-FLOOR = 0.5
+# The slowest a class ever goes: one call per second during a storm, so the first call after it
+# goes within a second (botocore's TokenBucket._MIN_RATE is 0.5).
+FLOOR = 1.0
 # botocore's ClientRateLimiter._MAX_RATE_ADJUST_SCALE: never more than this times the measured rate.
 MEASURED_SCALE = 2.0
 # Seconds per measuring window, and the weight of the newest window (botocore's RateClocker).
@@ -123,8 +124,11 @@ class RateLimiter:
         if self.cubic is None:
             return
         rate = self.cubic.success_received(now)
-        if self.measured > 0:  # as botocore: never more than twice what we actually sent
-            rate = min(rate, MEASURED_SCALE * self.measured)
+        if self.measured > 0:
+            # As botocore: never grow beyond twice what we actually sent. Unlike botocore, a lull in
+            # demand does not pull the rate down (after a storm, keys come back in waves; a cap
+            # that fell in each gap kept the class slow for half a minute).
+            rate = min(rate, max(self.rate, MEASURED_SCALE * self.measured))
         if rate >= self.ceiling:
             self.cubic = None  # recovered: back to the initial state
         self._set_rate(now, rate)
@@ -142,7 +146,7 @@ class RateLimiter:
             self.w_ref = basis
         # botocore's curve with a scale relative to the rate: back at `basis` PROBE seconds after
         # the cut whatever the rate (botocore's absolute 0.4 probes every ~2 s at 10/s, which
-        # throttles twice as many calls as needed, and crawls after a storm at 0.5/s).
+        # throttles twice as many calls as needed, and crawls back after a storm at the floor).
         scale = max(MIN_SCALE, (1 - BETA) * max(basis, self.w_ref) / PROBE**3)
         self.cubic = CubicCalculator(starting_max_rate=basis, start_time=now, scale_constant=scale, beta=BETA)
         self._set_rate(now, self.cubic.error_received(basis, now))

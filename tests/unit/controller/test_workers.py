@@ -12,6 +12,7 @@ from controller.queue.workqueue import WorkQueue
 from controller.queue.ratelimit import Backoff
 from controller.reconcile import Registry, Result, TemporaryError, TerminalError
 from controller.workers import WorkerPool
+from lattice.errors import RetryLater
 
 
 class Scripted:
@@ -87,6 +88,21 @@ async def test_temporary_error_retry_after_is_a_floor():
     q.get_nowait()
     await wp.process(KEY, AlwaysLeader())
     assert q.next_due() - q._clock() == pytest.approx(12, abs=0.5)  # noqa: SLF001
+
+
+async def test_aws_asking_to_slow_down_is_a_requeue_not_a_failure():
+    """A throttling storm fails every pass of a key with RetryLater: counted as failures, the key's
+    exponential backoff grew to minutes and kept it idle long after the storm ended."""
+    throttled = [RetryLater("CreateRule", "ThrottlingException", "Rate exceeded", retry_after=2.0) for _ in range(12)]
+    m = Metrics()
+    q, wp = pool(Scripted(*throttled), m)
+    for _ in throttled:
+        q.add(KEY)
+        q.get_nowait()
+        assert await wp.process(KEY, AlwaysLeader()) == "requeue_after"
+        assert q.num_requeues(KEY) == 0
+        assert q.next_due() - q._clock() == pytest.approx(2.0, abs=0.5)  # noqa: SLF001
+    assert count(m, "controller_runtime_reconcile_errors_total", controller="httproute") == 0
 
 
 async def test_success_forgets_previous_failures():
