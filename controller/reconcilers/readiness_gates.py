@@ -136,8 +136,9 @@ class ReadinessGates:
         self.kube = kube
         self.event = event  # (obj, type, reason, message) -> None
 
-    async def sync(self, target_groups: Iterable[Any], slices_of, lattice) -> float | None:
-        """Returns the seconds after which to look again (a gated pod is still waiting), or None."""
+    async def sync(self, target_groups: Iterable[Any], slices_of, open_lattice) -> float | None:
+        """Returns the seconds after which to look again (a gated pod is still waiting), or None.
+        `open_lattice()` gives the Lattice sync; it is awaited only when a gated pod waits."""
         waiting = waiting_targets(target_groups, slices_of)
         if not waiting:
             return None
@@ -154,6 +155,7 @@ class ReadinessGates:
                 pods[(ns, name)] = pod
         if not pods:
             return None
+        lattice = await open_lattice()
         health: dict[str, Mapping[tuple[str, int | None], str] | None] = {}
         for tg in sorted({t.tg for t in waiting if (t.namespace, t.pod) in pods}):
             health[tg] = await lattice.target_health(tg)

@@ -154,7 +154,9 @@ class RouteReconciler:
     async def _sync_readiness_gates(self, target_groups) -> float | None:
         if not target_groups:
             return None
-        return await self.readiness_gates.sync(target_groups, self.ctx.view.endpoint_slices, await self.ctx.lattice())
+        # The Lattice handle is opened only when a gated pod waits: a converged route (e.g. at a
+        # takeover) must not load the inventory just to find nothing to do.
+        return await self.readiness_gates.sync(target_groups, self.ctx.view.endpoint_slices, self.ctx.lattice)
 
     async def _publish_dns(self, route: Mapping[str, Any], services, result) -> None:
         """ExternalDNS: the custom domain as a CNAME of the service's Lattice DNS name, once known
