@@ -14,9 +14,10 @@ turns into exit code 2 before anything starts.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 DEFAULT_CONTROLLER_NAME = "application-networking.k8s.aws/gateway-api-controller"
@@ -40,6 +41,11 @@ class Config:
     workers: int = 16  # ROUTE_MAX_CONCURRENT_RECONCILES; the reference defaults to 1
     resync_seconds: float = 600.0  # RECONCILE_DEFAULT_RESYNC_SECONDS; 0 = no drift resync
     lattice_endpoint: str = ""
+    # Where REGION, AWS_ACCOUNT_ID, CLUSTER_VPC_ID and CLUSTER_NAME come from when unset (the SDKs'
+    # variable names): the instance metadata service, and EC2 for the cluster-name tag.
+    imds_endpoint: str = ""  # AWS_EC2_METADATA_SERVICE_ENDPOINT; "" = http://169.254.169.254
+    imds_disabled: bool = False  # AWS_EC2_METADATA_DISABLED
+    ec2_endpoint: str = ""  # AWS_ENDPOINT_URL_EC2; "" = the regional endpoint
     controller_name: str = DEFAULT_CONTROLLER_NAME
     # Previous owners (ManagedBy values, comma-separated, or "*") whose services routes may take over
     # on every Gateway (the route's allow-takeover-from annotation alone is not enough).
@@ -101,6 +107,9 @@ ENV: list[tuple[str, tuple[str, ...], str]] = [
     ("workers", ("ROUTE_MAX_CONCURRENT_RECONCILES", "LATTICEGW_WORKERS"), "pos_int"),
     ("resync_seconds", ("RECONCILE_DEFAULT_RESYNC_SECONDS",), "resync"),
     ("lattice_endpoint", ("LATTICE_ENDPOINT",), "url"),
+    ("imds_endpoint", ("AWS_EC2_METADATA_SERVICE_ENDPOINT",), "url"),
+    ("imds_disabled", ("AWS_EC2_METADATA_DISABLED",), "bool"),
+    ("ec2_endpoint", ("AWS_ENDPOINT_URL_EC2",), "url"),
     ("controller_name", ("LATTICEGW_CONTROLLER_NAME",), "str"),
     ("allowed_takeover_from", ("LATTICEGW_ALLOWED_TAKEOVER_FROM",), "str"),
     ("kubeconfig", ("KUBECONFIG",), "str"),
@@ -234,3 +243,52 @@ def load(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | No
         # The HA store is fenced by the Lease; without election nothing fences it.
         raise ConfigError("LATTICEGW_QUEUE_STORE: kube needs leader election (LATTICEGW_LEADER_ELECT=true)")
     return cfg
+
+
+# --- the AWS identity: discovered when unset, refused when it is a placeholder --------------------
+# (Config field, variable, what the instance metadata discovery calls it)
+IDENTITY = (("region", "REGION", "region"), ("aws_account_id", "AWS_ACCOUNT_ID", "account_id"),
+            ("cluster_vpc_id", "CLUSTER_VPC_ID", "vpc_id"), ("cluster_name", "CLUSTER_NAME", "cluster_name"))
+# Values that only ever stand for "fill me in": the rendered manifest's SET-ME, and the documentation
+# examples and local-emulator defaults that would tag real resources with an owner that is not us.
+PLACEHOLDERS = frozenset({"set-me", "set_me", "setme", "changeme", "change-me", "todo", "xxx", "<set-me>",
+                          "123456789012", "vpc-00000000000000000", "vpc-0123456789abcdef0"})
+REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]+$")
+VPC_RE = re.compile(r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")
+
+
+async def complete_identity(cfg: Config) -> Config:
+    """`cfg` with the unset parts of its AWS identity discovered from EC2 instance metadata (as the
+    AWS controller does), then checked: against real AWS (no LATTICE_ENDPOINT) a placeholder or
+    malformed value is refused. Raises ConfigError naming the variable."""
+    missing = {disc: env for field_name, env, disc in IDENTITY if not getattr(cfg, field_name)}
+    if missing:
+        if cfg.imds_disabled:
+            raise ConfigError(f"{', '.join(missing.values())}: unset, and AWS_EC2_METADATA_DISABLED forbids "
+                              "discovering them from instance metadata")
+        from lattice.instance_identity import DiscoveryError, discover
+
+        try:
+            found = await discover(set(missing), imds_endpoint=cfg.imds_endpoint or None,
+                                   ec2_endpoint=cfg.ec2_endpoint or None)
+        except DiscoveryError as exc:
+            raise ConfigError(f"{', '.join(missing.values())} unset and not discoverable: {exc}") from None
+        cfg = replace(cfg, **{field_name: getattr(found, disc) for field_name, _, disc in IDENTITY if disc in missing})
+    check_identity(cfg)
+    return cfg
+
+
+def check_identity(cfg: Config) -> None:
+    """Against real AWS, refuse an identity that is a placeholder: resources would be tagged (and
+    looked up) with an owner that is not this cluster. An emulator (LATTICE_ENDPOINT) takes anything."""
+    if cfg.lattice_endpoint:
+        return
+    for field_name, env, _ in IDENTITY:
+        value = getattr(cfg, field_name)
+        if value.strip().lower() in PLACEHOLDERS:
+            raise ConfigError(f"{env}: {value!r} is a placeholder; set the real value (or unset it to discover it "
+                              "from instance metadata)")
+    if not REGION_RE.match(cfg.region):
+        raise ConfigError(f"REGION: {cfg.region!r} is not an AWS region")
+    if not VPC_RE.match(cfg.cluster_vpc_id):
+        raise ConfigError(f"CLUSTER_VPC_ID: {cfg.cluster_vpc_id!r} is not a VPC id (vpc-<8 or 17 hex digits>)")

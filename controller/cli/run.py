@@ -28,6 +28,9 @@ from controller import config as config_mod
 from controller.observe import logging as logging_mod
 
 
+DEFAULT_RECONCILERS = "controller.reconcilers"
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     a = parser.add_argument
     a("--kubeconfig", help="kubeconfig file (default: in-cluster config, else $KUBECONFIG / ~/.kube/config)")
@@ -65,7 +68,7 @@ def _flags(args: argparse.Namespace) -> dict:
 def load_reconcilers(module_name: str | None, registry, runtime, log):
     """Import the reconcilers module and call its register(); returns its closer, if any."""
     explicit = module_name is not None
-    module_name = module_name or "controller.reconcilers"
+    module_name = module_name or DEFAULT_RECONCILERS
     try:
         module = importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -98,6 +101,14 @@ async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
     except KubeConfigError as exc:
         print(f"latticegw run: {exc}", file=sys.stderr)
         return 2
+    if (reconcilers or DEFAULT_RECONCILERS) == DEFAULT_RECONCILERS:  # the Lattice reconcilers need the identity
+        try:
+            cfg = await config_mod.complete_identity(cfg)  # unset parts: from instance metadata
+        except config_mod.ConfigError as exc:
+            print(f"latticegw run: configuration error: {exc}", file=sys.stderr)
+            return 2
+        log.info("aws identity", region=cfg.region, account=cfg.aws_account_id, vpc=cfg.cluster_vpc_id,
+                 cluster=cfg.cluster_name)
     kube = KubeClient(kcfg)
     try:
         manager = Manager(cfg, kube)

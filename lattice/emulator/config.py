@@ -90,6 +90,14 @@ class EmulatorConfig:
     seed: int | None = None
     # Seconds between background saves when a state file is configured.
     save_interval: float = 5.0
+    # The EC2 instance IMDSv2 and DescribeTags describe (instance/): instanceId, mac, vpcId, tags,
+    # and accountId / region (default: the emulator's own).
+    instance: dict[str, Any] = field(default_factory=lambda: {
+        "instanceId": "i-0123456789abcdef0", "mac": "0e:12:34:56:78:9a", "vpcId": "vpc-0123456789abcdef0",
+        "tags": {"aws:eks:cluster-name": "emulated-cluster"}})
+
+    def instance_view(self) -> dict[str, Any]:
+        return {"accountId": self.account, "region": self.region, "tags": {}, **self.instance}
 
     def quota(self, name: str) -> int:
         return self.quotas.get(name, DEFAULT_QUOTAS[name])
@@ -113,6 +121,11 @@ class EmulatorConfig:
 
                 self.throttle = {k: throttle_rule(v["rate"], v.get("burst"), v.get("retryAfter"))
                                  for k, v in (value or {}).items()}
+            elif key == "instance":
+                unknown = set(value) - {"instanceId", "mac", "vpcId", "tags", "accountId", "region"}
+                if unknown:
+                    raise KeyError(f"instance.{sorted(unknown)[0]}")
+                self.instance = {**self.instance, **value}
             elif key in ("strict_output", "region", "account", "accounts", "save_interval"):
                 setattr(self, key, value)
             else:

@@ -41,6 +41,7 @@ from .ops import HANDLERS, Ctx
 from .store import Store
 from . import json_front
 from .acm_api import SERVICE as ACM_SERVICE
+from . import instance
 from .tagging_api import SERVICE as TAGGING_SERVICE
 from .validation import check_output, validate_input
 from .wire import CLIENT_GONE, client_gone, credentials, dumps, error_headers, match, parse_params
@@ -67,6 +68,7 @@ class Emulator:
         self.generation = 0  # bumped by every mutation, so the saver knows when to write
         # Added to the wall clock: tests advance time instead of sleeping through transitions.
         self.clock_offset = 0.0
+        self.imds_tokens: dict[str, float] = {}  # IMDSv2 token -> expiry (emulator clock)
         self.url = ""
         self._runner: web.AppRunner | None = None
         self._saver: asyncio.Task[None] | None = None
@@ -127,6 +129,7 @@ class Emulator:
         self.store.reset()
         self.faults.clear()
         self.calls.reset()
+        self.imds_tokens.clear()
         self.generation += 1
 
     def now(self) -> float:
@@ -165,6 +168,10 @@ class Emulator:
         raw_path, _, query = request.raw_path.partition("?")
         if raw_path.startswith(CONTROL_PREFIX):
             return await control.handle(self, request, raw_path[len(CONTROL_PREFIX):])
+        if raw_path.startswith("/latest/"):
+            return await instance.imds.handle(self, request, raw_path)
+        if instance.ec2.wants(request, raw_path):
+            return await instance.ec2.handle(self, request)
         if json_front.wants(request, raw_path):
             svc = json_front.service_for(JSON_SERVICES, request) or TAGGING_SERVICE  # unknown: its error
             return await json_front.handle(self, svc, request)

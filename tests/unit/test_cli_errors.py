@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-IDENTITY = {"REGION": "us-west-2", "CLUSTER_NAME": "c", "CLUSTER_VPC_ID": "vpc-0123456789abcdef0",
-            "AWS_ACCOUNT_ID": "123456789012"}
+# Real-looking values: against real AWS (no LATTICE_ENDPOINT) documentation placeholders are refused.
+IDENTITY = {"REGION": "us-west-2", "CLUSTER_NAME": "c", "CLUSTER_VPC_ID": "vpc-0feedfacefeedface",
+            "AWS_ACCOUNT_ID": "111122223333"}
 KUBECONFIG = """apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", insecure-skip-tls-verify: true}}]

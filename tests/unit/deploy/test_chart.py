@@ -252,9 +252,13 @@ def test_values_schema_rejects_typos_and_bad_values():
     ):
         res = helm("template", "x", str(CHART), "-f", str(CI_VALUES), *args)
         assert res.returncode != 0 and needle in res.stderr, (args, res.stderr)
-    for key in ("region", "accountId", "clusterVpcId", "clusterName"):  # the ownership identity is required
-        res = helm("template", "x", str(CHART), "-f", str(CI_VALUES), "--set", f"aws.{key}=")
-        assert res.returncode != 0 and f"aws.{key} is required" in res.stderr, res.stderr
+    # the ownership identity left empty: rendered empty, so the controller discovers it at start
+    docs = render({"aws.region": "", "aws.accountId": "", "aws.clusterVpcId": "", "aws.clusterName": ""})
+    (c,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    assert [env[k] for k in ("REGION", "AWS_ACCOUNT_ID", "CLUSTER_VPC_ID", "CLUSTER_NAME")] == ["", "", "", ""]
+    cfg = config.load({}, {k: v for k, v in env.items() if v is not None})
+    assert not (cfg.region or cfg.aws_account_id or cfg.cluster_vpc_id or cfg.cluster_name)
     assert render({"resyncSeconds": 0, "logLevel": "debug"})
 
 

@@ -40,3 +40,7 @@ def test_the_manifests_placeholders_stop_the_controller_at_start():
     assert [k for k, v in env.items() if v == "SET-ME"] == ["REGION", "AWS_ACCOUNT_ID", "CLUSTER_VPC_ID", "CLUSTER_NAME"]
     with pytest.raises(config.ConfigError, match="AWS_ACCOUNT_ID"):
         config.load({}, env)
+    # the other three are refused as placeholders too (against real AWS: the manifest sets no endpoint)
+    cfg = config.load({}, {**env, "AWS_ACCOUNT_ID": "210987654321"})
+    with pytest.raises(config.ConfigError, match="REGION: 'SET-ME' is a placeholder"):
+        config.check_identity(cfg)

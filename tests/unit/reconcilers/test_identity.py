@@ -35,11 +35,13 @@ def test_latticegw_run_exits_2_naming_the_variables(tmp_path):
         "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
         "current-context: x\n"
     )
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "REGION": "us-west-2"}
+    # Unset parts are discovered from instance metadata first (tests/integration/runtime/
+    # test_identity_discovery.py); here that is switched off, so they are a configuration error.
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "REGION": "us-west-2", "AWS_EC2_METADATA_DISABLED": "true"}
     out = subprocess.run(
         [sys.executable, "-m", "controller.cli.main", "run", "--kubeconfig", str(kubeconfig), "--leader-elect", "false",
          "--queue-store", "memory", "--sidecar-address", "127.0.0.1:0"],
         capture_output=True, text=True, timeout=60, env=env, cwd=tmp_path,
     )
     assert out.returncode == 2, out.stderr
-    assert "AWS_ACCOUNT_ID, CLUSTER_NAME, CLUSTER_VPC_ID" in out.stderr
+    assert "AWS_ACCOUNT_ID, CLUSTER_VPC_ID, CLUSTER_NAME: unset" in out.stderr, out.stderr
