@@ -4,7 +4,7 @@ Modules, one job each (only this package imports aioboto3/botocore; `emulator/` 
 
 - `config.py`       LatticeConfig: endpoint, region, credentials, pool size, rate limits, retry budget
 - `client.py`       LatticeClient: one aioboto3 client per service, rate limits, retries, metrics, spans
-- `ratelimit.py`    adaptive token buckets per operation class (read / write / tag)
+- `ratelimit.py`    adaptive send rates per operation class (read / write / tag), shared by all workers
 - `errors.py`       NotFound, Conflict, RetryLater (requeue after `retry_after`), LatticeError, and
                     `verdict()`: the one policy for what a failed call means (plans and networks)
 - `observed.py`     mutable records of what Lattice holds (services, listeners, rules, TGs, ...)
@@ -18,6 +18,7 @@ Modules, one job each (only this package imports aioboto3/botocore; `emulator/` 
 - `networks.py`     ServiceNetworks (owned by LatticeSync): lookup / create / adopt, VPC association,
                     auth policy, access logs
 - `certificates.py` ACM for custom domains: listener Secrets imported (CertificateImporter), discovery
+- `desired_state.py` does a state dump hold a translation's whole model? (bench and demo convergence)
 
 This file imports nothing, so `import lattice.emulator` stays free of aioboto3.
 """
