@@ -68,6 +68,7 @@ SUPPORTED_FEATURES = tuple(
             "Gateway",
             "GatewayPort8080",
             "HTTPRoute",
+            "HTTPRouteParentRefPort",
             "ReferenceGrant",
             "TLSRoute",
         }

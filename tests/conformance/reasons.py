@@ -35,7 +35,6 @@ REASONS: dict[str, str] = {
     "HTTPRouteDestinationPortMatching": "a Lattice rule cannot match the destination port",
     "HTTPRouteHostRewrite": NO_FILTERS,
     "HTTPRouteNamedRouteRule": "only traffic can show it",
-    "HTTPRouteParentRefPort": "not yet shown passing here",
     "HTTPRoutePathRedirect": NO_FILTERS,
     "HTTPRoutePathRewrite": NO_FILTERS,
     "HTTPRoutePortRedirect": NO_FILTERS,
