@@ -19,7 +19,8 @@ with a fresh token.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import structlog
@@ -46,6 +47,10 @@ from translate.tags import MANAGED_BY
 
 log = structlog.get_logger("latticegw.lattice")
 
+# Seconds after our create during which Lattice's eventually consistent reads may not show the
+# new resource yet (Inventory.just_created).
+READ_AFTER_CREATE = 30.0
+
 
 def _dns(item: dict[str, Any]) -> str | None:
     return (item.get("dnsEntry") or {}).get("domainName")
@@ -62,8 +67,12 @@ async def _bounded(aws: Iterable[Awaitable[Any]], limit: int) -> list[Any]:
 
 
 class Inventory:
-    def __init__(self, client: LatticeClient, managed_by: str, *, concurrency: int = 8) -> None:
+    def __init__(self, client: LatticeClient, managed_by: str, *, concurrency: int = 8,
+                 read_after_create: float = READ_AFTER_CREATE, clock: Callable[[], float] = time.monotonic) -> None:
         self.client = client
+        self.read_after_create = read_after_create
+        self.clock = clock
+        self._created_at: dict[str, float] = {}  # id -> when our create of it was answered
         self.managed_by = managed_by
         self.concurrency = concurrency
         self.service_networks: dict[str, ServiceNetworkRec] = {}  # by name
@@ -145,6 +154,8 @@ class Inventory:
         """What Lattice answered to `api` on `key` changes our records (the table in recording.py).
         `response` {} = a delete found nothing to delete; None = a Get found nothing. Returns the
         per-item problems of a batch call."""
+        if response and api.startswith("Create") and response.get("id"):
+            self._created_at[response["id"]] = self.clock()
         handler = HANDLERS.get((key[0], api))
         if handler is None:
             log.warning("no inventory handler for an operation", api=api, kind=key[0])
@@ -156,8 +167,28 @@ class Inventory:
         try:
             got: dict[str, Any] | None = await self.client.call(api, **params)
         except NotFound:
+            if any(self.just_created(v) for k, v in params.items() if k.endswith("Identifier")):
+                return  # not visible yet (see just_created): what we were told stands; look again later
             got = None
         self.record(api, key, params, got)
+
+    def just_created(self, resource_id: str) -> bool:
+        """Our create of `resource_id` was answered moment ago. Lattice's reads are eventually
+        consistent: for a while after a create, Get and List may not show the new resource. Such
+        an absence is not a deletion; believing it would make us create the resource again (a
+        replay of the same clientToken, answered with the same resource still being created)."""
+        at = self._created_at.get(resource_id)
+        if at is None:
+            return False
+        if self.clock() - at <= self.read_after_create:
+            return True
+        del self._created_at[resource_id]
+        return False
+
+    def appearing(self, resource_id: str, status: str | None) -> bool:
+        """Being created by us right now: a read that does not show it is not a deletion. (A
+        resource already ACTIVE that a read misses was deleted behind our back: drift.)"""
+        return status == "CREATE_IN_PROGRESS" and self.just_created(resource_id)
 
     def forget(self, key: Key, exc: LatticeError) -> None:
         """Lattice disagrees with our records (changed behind our back, or a create whose answer we
@@ -341,7 +372,8 @@ class Inventory:
             await self._hydrate_service(rec)
         except NotFound as exc:
             if exc.resource_type in (None, "SERVICE") or exc.operation in ("GetService", "ListListeners"):
-                self.drop_service(rec.name)
+                if not self.appearing(rec.id, rec.status):
+                    self.drop_service(rec.name)
             else:
                 raise
 
@@ -351,7 +383,8 @@ class Inventory:
             try:
                 got = await c.call("GetService", serviceIdentifier=rec.id)
             except NotFound:
-                self.drop_service(rec.name)
+                if not self.appearing(rec.id, rec.status):
+                    self.drop_service(rec.name)
                 return
             rec.status = got.get("status", rec.status)
             rec.auth_type = got.get("authType")
@@ -392,6 +425,7 @@ class Inventory:
             a = AccessLogRec(id=it["id"], arn=it["arn"], resource_id=rec.id, destination_arn=it["destinationArn"],
                              tags=await self._tags(it["arn"]))
             rec.access_logs[a.id] = a
+        self._keep_just_created(rec, assocs)
         rec.auth_policy = None
         if rec.auth_type == "AWS_IAM":
             try:
@@ -410,11 +444,19 @@ class Inventory:
         rec.associations = assocs
         rec.hydrated = True
 
+    def _keep_just_created(self, rec: ServiceRec, assocs: dict[str, AssociationRec]) -> None:
+        """An association we are creating (just_created, still CREATE_IN_PROGRESS) that the list
+        does not show yet stays."""
+        for sn_id, a in (rec.associations or {}).items():
+            if sn_id not in assocs and self.appearing(a.id, a.status):
+                assocs[sn_id] = a
+
     async def load_targets(self, rec: TargetGroupRec) -> None:
         try:
             items = await self.client.paginate("ListTargets", targetGroupIdentifier=rec.id)
         except NotFound:
-            self.drop_target_group(rec.name)
+            if not self.appearing(rec.id, rec.status):
+                self.drop_target_group(rec.name)
             return
         rec.targets = {(t["id"], t.get("port")): t.get("status", "") for t in items
                        if t.get("status") != "DRAINING"}
@@ -427,6 +469,8 @@ class Inventory:
         try:
             got = await self.client.call("GetService", serviceIdentifier=rec.id)
         except NotFound:
+            if self.appearing(rec.id, rec.status):
+                return rec
             self.drop_service(name)
             return None
         fresh = ServiceRec(id=got["id"], arn=got["arn"], name=got["name"], status=got.get("status", "ACTIVE"),
@@ -446,6 +490,8 @@ class Inventory:
         try:
             got = await self.client.call("GetTargetGroup", targetGroupIdentifier=rec.id)
         except NotFound:
+            if self.appearing(rec.id, rec.status):
+                return rec
             self.drop_target_group(name)
             return None
         fresh = TargetGroupRec(id=got["id"], arn=got["arn"], name=got["name"], type=got.get("type", "IP"),
