@@ -37,6 +37,9 @@ async def consistency(ctl):
 
 async def everything(ctl):
     await ctl.throttle("*", rate=6, burst=6)
+    # The rate alone throttles only when calls bunch up, which depends on timing (one run in a few
+    # made its ~30 calls spread out and was never throttled): one throttled CreateService for sure.
+    await ctl.inject_error("CreateService", "ThrottlingException", count=1)
     await ctl.set_latency("*", uniform=(0.02, 0.15))
     await ctl.inject_error("*", "InternalServerException", probability=0.2)
     await ctl.set_consistency(2.0)
