@@ -56,6 +56,13 @@ def _dns(item: dict[str, Any]) -> str | None:
     return (item.get("dnsEntry") or {}).get("domainName")
 
 
+def _tg_summary(it: dict[str, Any]) -> TargetGroupRec:
+    """A target group as a list (TargetGroupSummary) shows it: tags and config not loaded yet."""
+    return TargetGroupRec(id=it["id"], arn=it["arn"], name=it["name"], type=it.get("type", "IP"),
+                          status=it.get("status", "ACTIVE"), vpc_identifier=it.get("vpcIdentifier"),
+                          port=it.get("port"), protocol=it.get("protocol"), ip_address_type=it.get("ipAddressType"))
+
+
 async def _bounded(aws: Iterable[Awaitable[Any]], limit: int) -> list[Any]:
     sem = asyncio.Semaphore(limit)
 
@@ -105,9 +112,7 @@ class Inventory:
         svc_recs = [ServiceRec(id=it["id"], arn=it["arn"], name=it["name"], status=it.get("status", "ACTIVE"),
                                dns_name=_dns(it), custom_domain_name=it.get("customDomainName"))
                     for it in svcs]
-        tg_recs = [TargetGroupRec(id=it["id"], arn=it["arn"], name=it["name"], type=it.get("type", "IP"),
-                                  status=it.get("status", "ACTIVE"), vpc_identifier=it.get("vpcIdentifier"))
-                   for it in tgs]
+        tg_recs = [_tg_summary(it) for it in tgs]
         if self.client.has_tagging:
             # our resources with their tags in a few pages; the rest stay "unknown" (tags None) and
             # are read one by one only if a reconcile ever needs them (same name as something we want)
@@ -233,9 +238,9 @@ class Inventory:
                                             dns_name=_dns(it), custom_domain_name=it.get("customDomainName"),
                                             tags=tags))
             else:
-                self.put_target_group(TargetGroupRec(id=it["id"], arn=it["arn"], name=name,
-                                                     type=it.get("type", "IP"), status=it.get("status", ""),
-                                                     tags=tags, vpc_identifier=it.get("vpcIdentifier")))
+                rec = _tg_summary(it)
+                rec.tags = tags
+                self.put_target_group(rec)
 
     # -- indexes -------------------------------------------------------------------------------
     def _index(self, table: dict[Source, set[str]], source: Source | None, name: str, add: bool) -> None:
@@ -356,9 +361,7 @@ class Inventory:
         """List target groups again and index the ones we have never seen (with their tags).
         Used rarely (an unresolved ServiceImport lookup); never forgets anything."""
         items = await self.client.paginate("ListTargetGroups")
-        new = [TargetGroupRec(id=it["id"], arn=it["arn"], name=it["name"], type=it.get("type", "IP"),
-                              status=it.get("status", "ACTIVE"), vpc_identifier=it.get("vpcIdentifier"))
-               for it in items if it["name"] not in self.target_groups and it["id"] not in self.gone]
+        new = [_tg_summary(it) for it in items if it["name"] not in self.target_groups and it["id"] not in self.gone]
         tags = await _bounded([self._tags(r.arn) for r in new], self.concurrency)
         for rec, t in zip(new, tags):
             rec.tags = t

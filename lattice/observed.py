@@ -124,6 +124,10 @@ class TargetGroupRec:
     config: dict[str, Any] | None = None
     tags: dict[str, str] | None = None
     vpc_identifier: str | None = None
+    # from the list summary (config holds them too once loaded): what identifies a TG besides tags
+    port: int | None = None
+    protocol: str | None = None
+    ip_address_type: str | None = None
     # (id, port) -> status; None until loaded. DRAINING targets are kept out (already deregistered).
     targets: dict[tuple[str, int], str] | None = None
 

@@ -59,6 +59,7 @@ from typing import Any
 import structlog
 from opentelemetry import trace
 
+from lattice.adopt import adopt
 from lattice.apply import Applier, ApplyOutcome, OpError
 from lattice.certificates import CertificateFinder, CertificateImporter
 from lattice.client import CallTally, LatticeClient, record_calls
@@ -263,9 +264,16 @@ class LatticeSync:
             await self._gather([inv.refresh_service(n) for n in observed.services] +
                                [inv.refresh_target_group(n) for n in observed.target_groups])
             observed = inv.scope(source, svc_names, tg_names, resolved)
-        await self._prepare(source, observed, target_groups, takeover)
+        # what was made for this source under other names is kept (adopt.py); a first pass tells
+        # _prepare which target groups to load, the second also sees the hydrated listeners/rules
+        wanted = Desired(source, services, target_groups)
+        await self._prepare(source, observed, adopt(wanted, observed)[0].target_groups, takeover)
         observed = inv.scope(source, svc_names, tg_names, resolved)
-        the_plan = plan(Desired(source, services, target_groups), observed)
+        desired, renames = adopt(wanted, observed)
+        if renames:
+            log.info("adopting Lattice resources made for this source", source=source.key,
+                     services=dict(renames.services), target_groups=dict(renames.target_groups))
+        the_plan = plan(desired, observed)
         before = {rec.certificate_arn for rec in observed.services.values() if self._mine(source, rec)}
         await self._run(the_plan, result)
         if self.importer is not None:
@@ -275,7 +283,8 @@ class LatticeSync:
             for arn in await self.importer.collect(in_use, source):
                 result.in_progress.append(f"certificate {arn} is still in use; deleting it once it is not")
         for s in services:
-            rec = inv.services.get(the_plan.serving.get(s.name, s.name))
+            home = renames.services.get(s.name, s.name)
+            rec = inv.services.get(the_plan.serving.get(home, home))
             if rec is not None and self._mine(source, rec):
                 result.services[s.name] = ServiceState(
                     rec.name, rec.id, rec.arn, rec.dns_name, rec.status,
@@ -287,7 +296,7 @@ class LatticeSync:
                         result.in_progress.append(
                             f"association of {s.name} with {a.service_network_name} is {a.status}")
         for t in target_groups:
-            tg = inv.target_groups.get(t.name)
+            tg = inv.target_groups.get(renames.target_groups.get(t.name, t.name))
             if tg is not None and self._mine(source, tg):
                 result.target_groups[t.name] = tg.arn
                 if tg.status in IN_PROGRESS:
@@ -401,7 +410,14 @@ class LatticeSync:
         async with self._lock(tg.source):
             with record_calls() as calls:
                 try:
+                    asked = tg.name
                     rec = self.inventory.target_groups.get(tg.name)
+                    if rec is None:  # made for this source under another name? (adopt.py)
+                        _, renames = adopt(Desired(tg.source, (), (tg,)),
+                                           self.inventory.scope(tg.source, (), (tg.name,)))
+                        if tg.name in renames.target_groups:
+                            tg = replace(tg, name=renames.target_groups[tg.name])
+                            rec = self.inventory.target_groups.get(tg.name)
                     if rec is None:
                         result.in_progress.append(f"target group {tg.name} does not exist yet")
                     elif not self._mine(tg.source, rec):
@@ -417,7 +433,7 @@ class LatticeSync:
                         full = plan(Desired(tg.source, (), (tg,)), observed)
                         ops = tuple(op for op in full.operations if op.api in ("RegisterTargets", "DeregisterTargets"))
                         await self._run(Plan(ops, full.conflicts, full.pending), result)
-                        result.target_groups[tg.name] = rec.arn
+                        result.target_groups[asked] = rec.arn
                 except RetryLater as exc:
                     result.retry_after = exc.retry_after
                     result.in_progress.append(f"{exc.operation}: {exc.code}")

@@ -1,0 +1,95 @@
+"""Switching from the AWS Gateway API Controller: Lattice as it leaves it is adopted, nothing recreated.
+
+Lattice is seeded exactly as the AWS controller leaves it for the objects in fixtures/switch
+(tests/integration/e2e/aws_controller.py: its truncated service names, `k8s-<time>-rule-<n>` rule
+names, random target-group names, its tags): my-hotel's rates, inventory blue/green with a
+ServiceExport/ServiceImport, a route whose name and namespace it truncates, a GRPCRoute and a
+TLS-passthrough route. Then latticegw starts (same cluster identity): every route converges with
+no service, target group, listener or rule created or deleted, the same ids and DNS names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from controller.cli.manifests import load
+from controller.reconcilers.context import translate_config
+from tests.harness.controller import retarget
+from tests.integration.e2e.aws_controller import ROUTE_KINDS, annotate, seed
+from tests.integration.e2e.helpers import idle
+from translate import Snapshot, translate
+
+pytestmark = pytest.mark.integration
+
+FIXTURES = Path(__file__).parent / "fixtures" / "switch"
+COUNTED = ("Service", "TargetGroup", "Listener", "Rule")
+
+
+def identities(state: dict) -> dict[str, set]:
+    return {
+        "services": {(s["id"], s["name"], s["dnsEntry"]["domainName"], s.get("customDomainName"))
+                     for s in state["services"]},
+        "target_groups": {(t["id"], t["name"]) for t in state["targetGroups"]},
+        "listeners": {(x["id"], x["name"], x["port"], x["protocol"]) for x in state["listeners"]},
+        "rules": {(r["id"], r["name"]) for r in state["rules"] if not r.get("isDefault")},
+        "associations": {a["id"] for a in state["serviceNetworkServiceAssociations"]},
+    }
+
+
+def creates_and_deletes(calls: dict[str, int]) -> dict[str, int]:
+    return {op: n for op, n in calls.items()
+            if op.startswith(("Create", "Delete")) and op.removeprefix("Create").removeprefix("Delete") in COUNTED}
+
+
+async def test_switch_from_the_aws_controller_recreates_nothing(make_controller_env):
+    async with make_controller_env() as env:
+        await env.stop()  # the AWS controller ran until now
+        objs = load([str(FIXTURES)])
+        namespaces = {o["metadata"]["name"] for o in objs if o["kind"] == "Namespace"}
+        objs = retarget(objs, {n: env.ns(n) for n in namespaces})
+        await env.create_service_networks(objs)
+        translation = translate(Snapshot.of(objs), translate_config(env.config))
+        async with env.aws() as aws:
+            seeded = await seed(aws, translation)
+        annotate(objs, seeded)
+        await env.apply(objs)
+        before = await env.state()
+        long_ns = env.ns("a-namespace-name-longer-than-18")
+        long_name = f"stock-availability-c-{long_ns[:18].strip('-')}"
+        assert long_name in seeded.services  # the AWS controller's truncated name, not ours
+
+        await env.reset_calls()
+        await env.start()  # latticegw takes over
+        await env.wait_until(env.converged, "every route converges on the adopted Lattice state", timeout=120)
+        await idle(env)
+        calls = await env.calls()
+        after = await env.state()
+        print(f"\nswitch: {sum(calls.values())} AWS calls, creates/deletes {creates_and_deletes(calls)}: {calls}")
+        assert creates_and_deletes(calls) == {}, calls
+        # nothing was removed or recreated behind the counts either: same ids, names, DNS names
+        was, now = identities(before), identities(after)
+        for kind in was:
+            assert now[kind] == was[kind], (kind, was[kind] ^ now[kind])
+        # the routes report the DNS name the AWS controller's service has had all along
+        for o in objs:
+            if o["kind"] in ROUTE_KINDS:
+                live = await env.get(o)
+                name = seeded.route_service[(o["kind"], o["metadata"]["namespace"], o["metadata"]["name"])]
+                ann = live["metadata"]["annotations"]
+                assert ann["application-networking.k8s.aws/lattice-assigned-domain-name"] == \
+                    seeded.services[name]["dns"]
+                assert ann["application-networking.k8s.aws/lattice-service-arn"] == seeded.services[name]["arn"]
+
+        # everything deletes cleanly afterwards: deleting the routes removes what was adopted
+        for o in objs:
+            if o["kind"] in (*ROUTE_KINDS, "ServiceExport"):
+                await env.delete(o)
+
+        async def clean():
+            s = await env.state()
+            return not (s["services"] or s["targetGroups"] or s["listeners"])
+
+        await env.wait_until(clean, "the adopted services and target groups are deleted with their routes",
+                             timeout=120)
