@@ -13,7 +13,13 @@ from translate.gateway import DOMAIN_ANNOTATION
 LATTICE_DOMAIN = DOMAIN_ANNOTATION
 LATTICE_SERVICE_ARN = "application-networking.k8s.aws/lattice-service-arn"
 
-OUTPUT_ANNOTATIONS = frozenset({PROGRESS, LATTICE_DOMAIN, LATTICE_SERVICE_ARN})
+# Written on a Gateway: the service networks (comma-separated names) whose auth policy and
+# authType AWS_IAM came from an IAMAuthPolicy on it. Gateways only look their networks up, so
+# without this record a model without a policy could not tell "ours, remove it" from "someone
+# else's, leave it"; with it, deleting the IAMAuthPolicy undoes what it did.
+AUTH_POLICY_APPLIED = "latticegw.io/auth-policy-applied"
+
+OUTPUT_ANNOTATIONS = frozenset({PROGRESS, LATTICE_DOMAIN, LATTICE_SERVICE_ARN, AUTH_POLICY_APPLIED})
 
 # The kinds we write output annotations on (a metadata patch each: RBAC must allow it).
 ANNOTATED_KINDS = frozenset({"Gateway", *ROUTE_KINDS, "ServiceExport"})

@@ -20,6 +20,7 @@ from __future__ import annotations
 from controller.kube import keys
 
 from controller import progress
+from controller.annotations import AUTH_POLICY_APPLIED
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
@@ -31,6 +32,12 @@ from translate.model import Source
 from translate.status.conditions import PROGRAMMED, R_INVALID, R_PENDING, R_PROGRAMMED, false, true
 
 NOT_FOUND_RECHECK = 60.0
+
+
+def _auth_applied(gw: dict) -> set[str]:
+    """The networks whose auth policy came from an IAMAuthPolicy on this Gateway (annotations.py)."""
+    value = ((gw.get("metadata") or {}).get("annotations") or {}).get(AUTH_POLICY_APPLIED) or ""
+    return {n for n in value.split(",") if n}
 
 
 class GatewayReconciler:
@@ -66,8 +73,22 @@ class GatewayReconciler:
             programmed = false(PROGRAMMED, R_INVALID, "the Gateway is not accepted", outcome.generation)
         elif not networks:
             programmed = false(PROGRAMMED, R_PENDING, "no service network for this Gateway", outcome.generation)
+        applied = _auth_applied(gw)
         for sn in networks if programmed is None else ():
             result = await sync.ensure_service_network(sn)
+            if result.found and not sn.managed:
+                if sn.auth_policy is not None:
+                    if not result.errors:
+                        applied.add(sn.name)
+                elif sn.name in applied:
+                    # its IAMAuthPolicy went away: authType NONE, then delete the policy we put
+                    dropped = await sync.remove_service_network_auth(sn)
+                    result.errors += dropped.errors
+                    result.in_progress += dropped.in_progress
+                    if dropped.retry_after is not None:
+                        result.retry_after = dropped.retry_after
+                    if not (dropped.errors or dropped.in_progress):
+                        applied.discard(sn.name)
             if not result.found and all(e.code == "NotFound" for e in result.errors):
                 # Nobody created it yet (Gateways only look service networks up): look again later.
                 programmed = false(PROGRAMMED, R_PENDING,
@@ -95,7 +116,9 @@ class GatewayReconciler:
                                     outcome.generation, outcome.hostnames)
         done = programmed is not None and programmed.status == "True" and not errors and requeue_after is None
         record = progress.next_record(gw, desired, done=done, verified=True)
-        await self.ctx.write(gw, decide(gw, Intent(annotations={progress.ANNOTATION: record}, status=new_status)))
+        await self.ctx.write(gw, decide(gw, Intent(annotations={progress.ANNOTATION: record,
+                                                                AUTH_POLICY_APPLIED: ",".join(sorted(applied)) or None},
+                                                   status=new_status)))
         self.drift.verified(source)
         if new_status is not None:  # events describe changes; a no-op pass writes nothing
             if programmed is not None and programmed.status != "True":

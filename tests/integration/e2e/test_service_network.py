@@ -69,3 +69,50 @@ async def test_an_untagged_network_of_the_same_name_is_used_but_never_deleted(co
 
 async def _gone(env, obj) -> bool:
     return await env.get(obj) is None
+
+
+POLICY = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}'
+
+
+async def test_deleting_a_gateways_iam_auth_policy_removes_it_from_the_network(controller_env):
+    """An IAMAuthPolicy on a Gateway puts its policy on the Gateway's (looked-up) network and turns
+    authType AWS_IAM; deleting the IAMAuthPolicy turns authType back to NONE and deletes the policy."""
+    env = controller_env
+    objs = await env.apply_example("my-hotel")
+    await env.wait_until(env.converged, "my-hotel converges")
+    iap = {"apiVersion": "application-networking.k8s.aws/v1alpha1", "kind": "IAMAuthPolicy",
+           "metadata": {"name": "allow-all", "namespace": env.ns("default")},
+           "spec": {"targetRef": {"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "my-hotel"},
+                    "policy": POLICY}}
+    await env.apply([iap])
+
+    async def network():
+        state = await env.state()
+        (sn,) = [n for n in state["serviceNetworks"] if n["name"] == "my-hotel"]
+        return sn, state["authPolicies"].get(sn["id"])
+
+    async def protected():
+        sn, policy = await network()
+        return sn["authType"] == "AWS_IAM" and policy is not None
+
+    await env.wait_until(protected, "the network has the policy and authType AWS_IAM")
+    gateway = next(o for o in objs if o["kind"] == "Gateway")
+
+    async def recorded():
+        return ((await env.get(gateway))["metadata"].get("annotations") or {}).get("latticegw.io/auth-policy-applied")
+
+    assert await env.wait_until(recorded, "the Gateway records the network it put a policy on") == "my-hotel"
+    await env.delete(iap)
+
+    async def open_again():
+        sn, policy = await network()
+        return sn["authType"] == "NONE" and policy is None
+
+    await env.wait_until(open_again, "deleting the IAMAuthPolicy leaves the network with authType NONE, no policy")
+    await env.wait_until(_not(recorded), "the Gateway's record is removed")
+
+
+def _not(check):
+    async def negated():
+        return not await check()
+    return negated
