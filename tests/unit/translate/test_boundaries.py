@@ -1,4 +1,4 @@
-"""The pure core is sans-I/O: translate/ and lattice's plan, normalize and observed import nothing
+"""The pure core is sans-I/O: translate/ and lattice's plan, normalize, observed, adopt and recording import nothing
 from controller/, nothing from the rest of lattice/ (client, apply, inventory, sync: the I/O side),
 and nothing that reads clocks, randomness, the network, the filesystem, the environment or logs.
 
@@ -11,7 +11,8 @@ import pathlib
 import pytest
 
 REPO = pathlib.Path(__file__).resolve().parents[3]
-PURE_LATTICE = ("lattice.plan", "lattice.normalize", "lattice.observed", "lattice.desired_state")
+PURE_LATTICE = ("lattice.plan", "lattice.normalize", "lattice.observed", "lattice.desired_state", "lattice.adopt",
+                "lattice.recording")
 PURE_FILES = sorted(REPO.joinpath("translate").rglob("*.py")) + [
     REPO.joinpath(*m.split(".")).with_suffix(".py") for m in PURE_LATTICE
 ]
