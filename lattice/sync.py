@@ -170,6 +170,8 @@ class LatticeSync:
                                         relist_interval=sn_relist_interval, clock=clock)
         self.tg_relist_interval = tg_relist_interval
         self._tg_refreshed_at = float("-inf")
+        # per source: desired target-group name -> the adopted one's (adopt.py), from its last apply
+        self._adopted_tgs: dict[Source, dict[str, str]] = {}
         # one apply at a time per source; different sources run concurrently
         self._locks: dict[Source, list[Any]] = {}
 
@@ -270,6 +272,10 @@ class LatticeSync:
         await self._prepare(source, observed, adopt(wanted, observed)[0].target_groups, takeover)
         observed = inv.scope(source, svc_names, tg_names, resolved)
         desired, renames = adopt(wanted, observed)
+        if renames.target_groups:
+            self._adopted_tgs[source] = dict(renames.target_groups)
+        else:
+            self._adopted_tgs.pop(source, None)
         if renames:
             log.info("adopting Lattice resources made for this source", source=source.key,
                      services=dict(renames.services), target_groups=dict(renames.target_groups))
@@ -442,10 +448,18 @@ class LatticeSync:
             result.calls = calls
         return result
 
+    def target_group_name(self, desired_name: str) -> str:
+        """The Lattice name of a desired target group: another one when an existing target group
+        made for its source was adopted (adopt.py), as the source's last apply found."""
+        for renames in self._adopted_tgs.values():
+            if desired_name in renames:
+                return renames[desired_name]
+        return desired_name
+
     async def target_health(self, tg_name: str) -> dict[tuple[str, int | None], str] | None:
         """Lattice's status of every target in one of our target groups ((id, port) -> status), from one
         paginated ListTargets; None when the target group does not exist (yet)."""
-        rec = self.inventory.target_groups.get(tg_name)
+        rec = self.inventory.target_groups.get(self.target_group_name(tg_name))
         if rec is None:
             return None
         try:
