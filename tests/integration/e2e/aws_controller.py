@@ -7,7 +7,8 @@ however long the names), a listener `<service>-<port>-<http|https|tls>`, a rule
 `k8s-trunc(ns,55)-trunc(name,55)-<10 random letters>`; every resource carries its tags
 (ManagedBy; RouteName/RouteNamespace/RouteType on services; ClusterName, ServiceName,
 ServiceNamespace, SourceTypeKey, ProtocolVersion and, for a route's, RouteName/RouteNamespace on
-target groups; ManagedBy on listeners, rules and associations). Route TGs have port 80.
+target groups; ManagedBy on listeners, rules and associations; ManagedBy and AccessLogPolicy=<ns>/<name>
+on access log subscriptions). Route TGs have port 80.
 
 What the two controllers build for a route is the same Lattice shape (listener protocols and
 defaults, rule matches and priorities, TG config and targets; tests/unit/translate/test_reference_rows.py
@@ -68,6 +69,15 @@ async def seed(aws: Any, translation: Translation, *, seed: int = 2) -> Seeded:
     rng = random.Random(seed)
     out = Seeded()
     networks = {sn["name"]: sn["id"] for sn in (await aws.list_service_networks())["items"]}
+    for sn in translation.service_networks:  # policies on Gateways: the network's auth policy and access logs
+        if sn.name not in networks:
+            continue
+        if sn.auth_policy is not None:
+            await aws.put_auth_policy(resourceIdentifier=networks[sn.name], policy=sn.auth_policy.policy)
+            await aws.update_service_network(serviceNetworkIdentifier=networks[sn.name], authType=sn.auth_type)
+        for als in sn.access_log_subscriptions:
+            await aws.create_access_log_subscription(resourceIdentifier=networks[sn.name],
+                                                     destinationArn=als.destination_arn, tags=dict(als.tags))
     ids: dict[str, str] = {}  # our TG name -> id of the AWS controller's TG
     for tg in translation.target_groups:
         svc = tg.backend

@@ -4,7 +4,7 @@ Lattice is seeded exactly as the AWS controller leaves it for the objects in fix
 (tests/integration/e2e/aws_controller.py: its truncated service names, `k8s-<time>-rule-<n>` rule
 names, random target-group names, its tags): my-hotel's rates, inventory blue/green with a
 ServiceExport/ServiceImport, a route whose name and namespace it truncates, a GRPCRoute and a
-TLS-passthrough route. Then latticegw starts (same cluster identity): every route converges with
+TLS-passthrough route, and an IAMAuthPolicy and AccessLogPolicy on the Gateway. Then latticegw starts (same cluster identity): every route converges with
 no service, target group, listener or rule created or deleted, the same ids and DNS names.
 """
 
@@ -24,7 +24,7 @@ from translate import Snapshot, translate
 pytestmark = pytest.mark.integration
 
 FIXTURES = Path(__file__).parent / "fixtures" / "switch"
-COUNTED = ("Service", "TargetGroup", "Listener", "Rule")
+COUNTED = ("Service", "TargetGroup", "Listener", "Rule", "AccessLogSubscription")
 
 
 def identities(state: dict) -> dict[str, set]:
@@ -68,6 +68,11 @@ async def test_switch_from_the_aws_controller_recreates_nothing(make_controller_
         after = await env.state()
         print(f"\nswitch: {sum(calls.values())} AWS calls, creates/deletes {creates_and_deletes(calls)}: {calls}")
         assert creates_and_deletes(calls) == {}, calls
+        # the Gateway's IAMAuthPolicy and AccessLogPolicy find their network as the AWS controller left it
+        assert not {op for op in calls if op in ("PutAuthPolicy", "DeleteAuthPolicy", "UpdateServiceNetwork")}, calls
+        assert after["authPolicies"] == before["authPolicies"]
+        assert [(a["id"], a["destinationArn"]) for a in after["accessLogSubscriptions"]] == \
+            [(a["id"], a["destinationArn"]) for a in before["accessLogSubscriptions"]] != []
         # nothing was removed or recreated behind the counts either: same ids, names, DNS names
         was, now = identities(before), identities(after)
         for kind in was:
