@@ -63,6 +63,9 @@ class Config:
     status_address: str = "127.0.0.1:8082"
     leader_elect: bool = True
     lease_name: str = "latticegw-leader"
+    # Namespace of the Lease; "" = `namespace`. Set name and namespace to the AWS controller's
+    # (amazon-vpc-lattice.io in aws-application-networking-system) so the two never lead at once.
+    lease_namespace: str = ""
     lease_duration: float = 15.0
     renew_deadline: float = 10.0
     retry_period: float = 2.0
@@ -120,6 +123,7 @@ ENV: list[tuple[str, tuple[str, ...], str]] = [
     ("status_address", ("LATTICEGW_STATUS_BIND_ADDRESS",), "address"),
     ("leader_elect", ("LATTICEGW_LEADER_ELECT",), "bool"),
     ("lease_name", ("LATTICEGW_LEASE_NAME",), "str"),
+    ("lease_namespace", ("LATTICEGW_LEASE_NAMESPACE",), "str"),
     ("lease_duration", ("LATTICEGW_LEASE_DURATION",), "pos_float"),
     ("renew_deadline", ("LATTICEGW_RENEW_DEADLINE",), "pos_float"),
     ("retry_period", ("LATTICEGW_RETRY_PERIOD",), "pos_float"),

@@ -317,7 +317,7 @@ class Manager:
             if cfg.leader_elect:
                 self.elector = LeaderElector(
                     self.kube,
-                    ElectionConfig(cfg.namespace, cfg.lease_name, cfg.identity, cfg.lease_duration,
+                    ElectionConfig(cfg.lease_namespace or cfg.namespace, cfg.lease_name, cfg.identity, cfg.lease_duration,
                                    cfg.renew_deadline, cfg.retry_period),
                     metrics=self.metrics,
                 )

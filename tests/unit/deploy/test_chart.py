@@ -344,3 +344,24 @@ def test_webhook_with_cert_manager_and_without_the_webhook():
     assert not {"MutatingWebhookConfiguration", "Secret"} & {d["kind"] for d in off}
     (c,) = one(off, "Deployment")["spec"]["template"]["spec"]["containers"]
     assert not [e for e in c["env"] if e["name"].startswith("LATTICEGW_WEBHOOK")]
+
+
+def test_the_lease_can_be_the_aws_controllers():
+    """During a migration latticegw and the AWS controller share one Lease (its name and namespace),
+    so the two can never both lead; the Role for it is created in that namespace."""
+    ns, name = "aws-application-networking-system", "amazon-vpc-lattice.io"
+    docs = render({"leaderElection.leaseNamespace": ns, "leaderElection.leaseName": name})
+    (c,) = one(docs, "Deployment")["spec"]["template"]["spec"]["containers"]
+    env = {e["name"]: e.get("value") for e in c["env"]}
+    cfg = config.load({}, {k: v for k, v in env.items() if v is not None})
+    assert (cfg.lease_namespace, cfg.lease_name) == (ns, name)
+    roles = {r["metadata"]["namespace"]: r for r in by_kind(docs, "Role")}
+    assert allows(roles[ns]["rules"], "coordination.k8s.io", "leases", "update", name)
+    assert allows(roles[ns]["rules"], "coordination.k8s.io", "leases", "create")
+    assert not allows(roles["latticegw-system"]["rules"], "coordination.k8s.io", "leases", "update", name)
+    (binding,) = [b for b in by_kind(docs, "RoleBinding") if b["metadata"]["namespace"] == ns]
+    assert binding["roleRef"]["name"] == roles[ns]["metadata"]["name"]
+    assert binding["subjects"][0]["namespace"] == "latticegw-system"
+    # the default: the release namespace, one Role
+    (c,) = one(render(), "Deployment")["spec"]["template"]["spec"]["containers"]
+    assert {e["name"]: e.get("value") for e in c["env"]}["LATTICEGW_LEASE_NAMESPACE"] == "latticegw-system"

@@ -86,3 +86,19 @@ rendered as the digits, never as 1.23e+11. Call with (list value width); width p
 {{- printf "%0*d" $width $v -}}
 {{- end -}}
 {{- end -}}
+
+{{/* The Lease's namespace: leaderElection.leaseNamespace, else the release's. */}}
+{{- define "latticegw.leaseNamespace" -}}
+{{- default .Release.Namespace .Values.leaderElection.leaseNamespace -}}
+{{- end -}}
+
+{{/* RBAC for the Lease: create (cannot be limited by name), get/update of that one Lease. */}}
+{{- define "latticegw.leaseRules" -}}
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  verbs: [create]
+- apiGroups: [coordination.k8s.io]
+  resources: [leases]
+  resourceNames: [{{ .Values.leaderElection.leaseName | quote }}]
+  verbs: [get, update]
+{{- end -}}
