@@ -104,6 +104,9 @@ async def test_aws_controller_finalizers_are_released_after_their_cleanup(contro
     assert not [a for a in state["accessLogSubscriptions"] if a["resourceId"] == sn["id"]], "ALS left behind"
     vpc = [a for a in state["serviceNetworkVpcAssociations"] if a["serviceNetworkId"] == sn["id"]]
     assert all(a["status"] == "DELETE_IN_PROGRESS" for a in vpc), vpc
+    # the IAMAuthPolicy's effect is undone before its finalizer goes: auth off, policy deleted
+    net = by_name(state["serviceNetworks"])["my-hotel"]
+    assert net.get("authType") == "NONE" and sn["id"] not in state["authPolicies"], (net, state["authPolicies"])
 
     # Then everything else, the route whose Gateway is long gone and a Service with the legacy finalizer
     # included. Only the other controller's finalizer is left where it was.
