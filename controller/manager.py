@@ -22,6 +22,7 @@ Event handlers enqueue only while leading; a standby's queue stays empty.
 from __future__ import annotations
 
 import asyncio
+import collections
 import gc
 import random
 import time
@@ -43,6 +44,7 @@ from controller.queue.persister import Persister
 from controller.queue.workqueue import HIGH, LOW, WorkQueue
 from controller.queue.store import MemoryQueueStore, QueueStore
 from controller.reconcile import LoggingNoopReconciler, Registry, Runtime
+from controller.observe import status_page, status_tree
 from controller.observe.sidecar import Sidecar
 from controller.kube.snapshot import SnapshotView
 from controller.status import StatusWriter
@@ -115,7 +117,10 @@ class Manager:
         self.sidecar = Sidecar(
             config.endpoints(), metrics=self.metrics, tracing=self.tracing,
             ready_checks=self.ready_checks, status=self.debug_status,
+            page=status_page.handler(self.status_tree),
         )
+        self._aws_samples: collections.deque = collections.deque()
+        self._started_at = time.monotonic()
         self.webhook = self._webhook(config, kube)
         self.elector: LeaderElector | None = None
         self.leading = False
@@ -235,6 +240,52 @@ class Manager:
             "reconcilers": {k: type(self.registry.get(k)).__name__ for k in self.registry.kinds()},
             "processed": self.workers.processed if self.workers else 0,
         }
+
+    async def status_tree(self) -> dict:
+        """The status page's tree: the cache's objects, their translation, and what this process
+        knows (target health from the Lattice inventory, last reconciles, queue, leader, AWS rates)."""
+        from controller.reconcilers.context import translate_config
+        from translate import Snapshot, translate
+
+        objects = list(self.view.objects())
+        try:
+            tconfig = translate_config(self.config)
+            translation = translate(Snapshot.of(objects), tconfig).to_dict()
+        except ConfigError:
+            translation = {}  # no AWS identity configured: Kubernetes status only
+        inventory = self.runtime.lattice_inventory() if callable(self.runtime.lattice_inventory) else None
+
+        def health(tg_name: str):
+            rec = inventory.target_groups.get(tg_name) if inventory is not None else None
+            return rec.targets if rec is not None else None
+
+        leader = self.config.identity if self.leading else (getattr(self.elector, "holder", "") or "unknown")
+        return status_tree.build(
+            objects, translation, controller_name=self.config.controller_name, health=health,
+            reconciles=self.workers.last if self.workers else None,
+            controller={"identity": self.config.identity, "role": "leader" if self.leading else "standby",
+                        "leader": leader, "queueDepth": len(self.queue),
+                        "queueDelayed": self.queue.delayed_count(),
+                        "processing": len(self.queue.processing_keys()),
+                        "awsCallsPerMinute": self._aws_rates()})
+
+    def _aws_rates(self) -> dict[str, float]:
+        """AWS calls per minute per operation, over the last two minutes (or since start)."""
+        counts: dict[str, float] = {}
+        for fam in self.metrics.aws_calls.collect():
+            for sample in fam.samples:
+                if sample.name.endswith("_total"):
+                    op = sample.labels["operation"]
+                    counts[op] = counts.get(op, 0.0) + sample.value
+        now = time.monotonic()
+        self._aws_samples.append((now, counts))
+        while len(self._aws_samples) > 1 and now - self._aws_samples[0][0] > 120:
+            self._aws_samples.popleft()
+        then, before = self._aws_samples[0]
+        if now - then < 1.0:
+            then, before = self._started_at, {}
+        minutes = max(now - then, 1.0) / 60.0
+        return {op: round((n - before.get(op, 0.0)) / minutes, 1) for op, n in sorted(counts.items())}
 
     # ----------------------------------------------------------- leadership
     async def _wait_synced(self, fence: Fence) -> None:

@@ -49,6 +49,8 @@ it the reconcile is cancelled and retried like a failure.
 
 from __future__ import annotations
 
+from typing import Any
+
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -99,6 +101,8 @@ class Runtime:
     status: StatusWriter | None
     events: EventRecorder | None
     metrics: Metrics | None = None  # for aws_call(service, operation, outcome, seconds, throttled)
+    # Set by the reconcilers: the process's Lattice inventory once opened (for the status page).
+    lattice_inventory: Any = None
 
 
 class Registry:

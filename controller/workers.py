@@ -67,6 +67,7 @@ class WorkerPool:
         self._ids = itertools.count(1)
         self._id_prefix = os.urandom(3).hex()  # reconcile ids: unique per process, cheap per call
         self._m: dict[str, tuple] = {}  # controller -> its metric children (labels() is slow)
+        self.last: dict[str, dict] = {}  # key -> its last reconcile {state, error, at} (status page)
         if metrics is not None:
             for kind in registry.kinds():
                 metrics.init_controller(kind.lower(), workers)
@@ -130,6 +131,7 @@ class WorkerPool:
         token = bind_fence(fence)
         started = time.perf_counter()
         result_label = "success"
+        error = ""
         if m is not None:
             active, timing, totals = self._metric_children(controller)
             active.inc()
@@ -176,6 +178,7 @@ class WorkerPool:
                         m.terminal_errors.labels(controller).inc()
                         m.reconcile_errors.labels(controller).inc()
                     self.queue.forget(key)
+                    error = str(exc)
                     log.error("reconcile failed permanently", error=str(exc))
                     _span_error(span, str(exc))
                 except asyncio.TimeoutError:
@@ -184,6 +187,7 @@ class WorkerPool:
                         m.reconcile_timeouts.labels(controller).inc()
                         m.reconcile_errors.labels(controller).inc()
                     delay = self.queue.add_rate_limited(key)
+                    error = f"timed out after {self.timeout:g}s"
                     log.warning("reconcile timed out", timeout=self.timeout, retry_in=round(delay, 3))
                     _span_error(span, "timeout")
                 except Exception as exc:  # noqa: BLE001 - a reconcile must never kill its worker
@@ -197,6 +201,7 @@ class WorkerPool:
                         if not expected:
                             m.reconcile_panics.labels(controller).inc()
                     delay = self.queue.add_rate_limited(key, floor)
+                    error = str(exc) or type(exc).__name__
                     log.warning("reconcile failed", error=str(exc) or type(exc).__name__,
                                 error_type=type(exc).__name__, retry_in=round(delay, 3),
                                 exc_info=not expected)
@@ -207,6 +212,8 @@ class WorkerPool:
                     reset_fence(token)
         self.queue.done(key)
         self.processed += 1
+        self.last[key] = {"state": result_label, "error": error,
+                          "at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         if m is not None:
             totals[result_label].inc()
             timing.observe(time.perf_counter() - started)

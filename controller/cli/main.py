@@ -22,6 +22,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("controller.cli.plan", "translate manifests offline and print the Lattice plan"),
     "emulator": ("controller.cli.emulator", "serve a local VPC Lattice control plane"),
     "demo": ("controller.cli.demo", "local API server + emulator + controller + examples"),
+    "status": ("controller.cli.status", "show Gateways and routes with their Lattice resources (live cluster)"),
     "completion": ("controller.cli.completion", "print a shell completion script (bash, zsh, fish)"),
 }
 

@@ -180,6 +180,7 @@ class LeaderElector:
                 raise
             obj = None
         current = LeaseSpec.from_obj(obj)
+        self.holder = current.holder if current is not None else ""  # for the status page
         observed_for = self._observer.observe(current)
         decision = decide(
             current,
@@ -202,6 +203,7 @@ class LeaderElector:
             body["metadata"]["resourceVersion"] = obj["metadata"]["resourceVersion"]
             written = await self.kube.request("PUT", self.path, body=body, timeout=timeout)
         self._obj = written
+        self.holder = cfg.identity
         self._observer.observe(LeaseSpec.from_obj(written))
         if decision.takeover and self.metrics is not None:
             self.metrics.leader_slowpath(cfg.name)

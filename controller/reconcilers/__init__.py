@@ -44,6 +44,7 @@ def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[Non
         on_open=metrics.watch_aws_rates if metrics is not None else None,
     )
     ctx = Context(runtime, tconfig, handle)
+    runtime.lattice_inventory = lambda: handle.inventory
     routes = RouteReconciler(ctx)
     registry.register("GatewayClass", conditions_only.gateway_class(ctx))
     registry.register("Gateway", GatewayReconciler(ctx))

@@ -85,6 +85,11 @@ class LatticeHandle:
                            certificates=CertificateFinder(client) if acm else None,
                            importer=CertificateImporter(client, self.managed_by) if acm else None)
 
+    @property
+    def inventory(self):
+        """The Lattice inventory once opened (None before the first reconcile needed it)."""
+        return self._sync.inventory if self._sync is not None else None
+
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()
