@@ -111,6 +111,10 @@ class Metrics:
                                     registry=r)
         self.relists = Counter("latticegw_informer_relists_total", "Full LISTs after the first, by reason",
                                ["kind", "reason"], registry=r)
+        self.drift_corrections = Counter(
+            "latticegw_drift_corrections_total",
+            "Drift checks of converged objects that found Lattice changed behind our back and put it back",
+            ["kind"], registry=r)
         self.queue_store_writes = Counter(
             "latticegw_queue_store_writes_total", "Durable queue batches written, by outcome", ["outcome"], registry=r)
 

@@ -109,6 +109,10 @@ class RouteReconciler:
         route = await self.ctx.write(route, finalizer)
         sync = await self.ctx.lattice()
         result = await sync.apply_source(source, services, target_groups, lookups, refresh=refresh)
+        metrics = self.ctx.runtime.metrics
+        if refresh and result.operations and metrics is not None and progress.is_current(route, *desired):
+            # A drift check of a converged route that had to write: someone changed Lattice.
+            metrics.drift_corrections.labels(k.kind).inc()
         if refresh and not (result.errors or result.in_progress or result.conflicts):
             self.drift.verified(source)  # (also while only waiting for a service network)
 

@@ -1,0 +1,99 @@
+"""The chart's alerts and dashboard, checked by promtool (built from its Go module and cached, like
+helm: deploy/tools/build_promtool.sh) and against the metrics the controller really serves."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from controller.observe.metrics import Metrics
+
+from .helm import ROOT, by_kind, render
+
+ALERTS = {"LatticegwReconcileErrors", "LatticegwReconcilePanics", "LatticegwAWSThrottling", "LatticegwQueueGrowing",
+          "LatticegwNoLeader", "LatticegwDown", "LatticegwDriftCorrected"}
+JOB = 'job="latticegw-metrics"'
+
+
+@functools.cache
+def promtool() -> str:
+    out = subprocess.run(["bash", str(ROOT / "deploy" / "tools" / "build_promtool.sh")], check=True,
+                         capture_output=True, text=True, timeout=3000).stdout
+    return out.strip().rsplit("PROMTOOL=", 1)[1].strip()
+
+
+def run_promtool(*args: str) -> str:
+    res = subprocess.run([promtool(), *args], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    return res.stdout
+
+
+def served_metric_names() -> set[str]:
+    """Every series name /metrics can serve (histogram _bucket/_sum/_count, counter _total)."""
+    m = Metrics()
+    m.init_controller("httproute", 1)
+    m.aws_call("vpc-lattice", "CreateService", "success", 0.1, throttled=True)
+    for metric in (m.wq_depth, m.wq_adds, m.wq_retries, m.informer_objects, m.leader_status):
+        metric.labels(*(["x"] * len(metric._labelnames)))  # noqa: SLF001
+    m.wq_latency.labels("x", "x").observe(0.1)
+    m.drift_corrections.labels("HTTPRoute")
+    m.rest_request("GET", "200", "h", 0.1)
+    names = set()
+    for fam in text_string_to_metric_families(m.render().decode()):
+        names.add(fam.name)
+        names.update(s.name for s in fam.samples)
+    return names | {"up"}  # Prometheus adds `up` per target
+
+
+def metric_names(expr: str) -> set[str]:
+    words = set(re.findall(r"\b([a-z_][a-z0-9_]*)\s*[{\[]", expr)) | set(re.findall(r"\(\s*([a-z_][a-z0-9_]*)\s*\)", expr))
+    return {w for w in words if "_" in w and not w.startswith(("sum", "rate", "increase", "max", "deriv", "absent",
+                                                                 "histogram_quantile"))}
+
+
+def rule_file(tmp_path: Path) -> Path:
+    docs = render({"metrics.prometheusRule.enabled": True, "metrics.serviceMonitor.enabled": True})
+    (rule,) = by_kind(docs, "PrometheusRule")
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml.safe_dump(rule["spec"]))
+    return path
+
+
+def test_rules_are_off_by_default_and_render_behind_the_value():
+    assert not by_kind(render(), "PrometheusRule") and not by_kind(render(), "ConfigMap")
+
+
+def test_every_alert_is_scoped_to_the_release_and_names_served_metrics(tmp_path):
+    path = rule_file(tmp_path)
+    rules = yaml.safe_load(path.read_text())["groups"][0]["rules"]
+    assert {r["alert"] for r in rules} == ALERTS
+    served = served_metric_names()
+    for r in rules:
+        assert JOB in r["expr"], r["expr"]  # scoped to this release's scrape job
+        missing = metric_names(r["expr"]) - served
+        assert not missing, (r["alert"], missing)
+
+
+def test_the_dashboard_queries_parse_and_read_served_metrics(tmp_path):
+    docs = render({"metrics.dashboard.enabled": True})
+    (cm,) = by_kind(docs, "ConfigMap")
+    assert cm["metadata"]["labels"]["grafana_dashboard"] == "1"
+    dash = json.loads(cm["data"]["latticegw.json"])
+    assert dash["uid"] == "latticegw" and {v["name"] for v in dash["templating"]["list"]} == {"datasource", "job"}
+    exprs = [t["expr"] for p in dash["panels"] for t in p["targets"]]
+    titles = " ".join(p["title"] for p in dash["panels"]).lower()
+    for topic in ("reconcile", "queue", "aws", "leader", "drift", "cpu", "memory"):
+        assert topic in titles, topic
+    # Grafana's variables as Prometheus would see them, then promtool parses each query.
+    rules = [{"record": f"dashboard:panel_{i}", "expr": e.replace("$__rate_interval", "5m").replace("$job", ".*")}
+             for i, e in enumerate(exprs)]
+    assert len(rules) == len(dash["panels"])
+    served = served_metric_names()
+    for e in exprs:
+        assert not metric_names(e) - served, (e, metric_names(e) - served)
