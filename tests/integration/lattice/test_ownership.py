@@ -5,6 +5,7 @@ from __future__ import annotations
 from tests.integration.lattice.conftest import MANAGED_BY, converge, example_objects, translate_objects
 from tests.integration.lattice.helpers import State, edited, find, route
 from tests.integration.lattice.test_converge import make_sn
+from translate.gateway import TAKEOVER_ALLOWED
 
 RATES = route("default", "rates")
 OTHER = "999999999999/other-cluster/vpc-11111111111111111"
@@ -72,6 +73,10 @@ async def test_takeover_adopts_by_retagging(make_sync, ctl):
     objs = edited(example_objects("my-hotel"))
     find(objs, "HTTPRoute", "rates")["metadata"].setdefault("annotations", {})[
         "application-networking.k8s.aws/allow-takeover-from"] = OTHER
+    # the route author's annotation alone takes nothing over ...
+    assert translate_objects(objs).services_of(RATES)[0].allow_takeover_from is None
+    # ... the cluster operator must also allow that previous owner on the route's Gateway
+    find(objs, "Gateway", "my-hotel")["metadata"].setdefault("annotations", {})[TAKEOVER_ALLOWED] = OTHER
     t = translate_objects(objs)
     assert t.services_of(RATES)[0].allow_takeover_from == OTHER
     await converge(fresh, t)
