@@ -208,10 +208,10 @@ class _Planner:
 
     # -- target groups ---------------------------------------------------------------------
     def target_groups(self) -> None:
-        for rec in self.o.target_groups.values():
-            self.tg_ident.setdefault(rec.name, rec.id)
-            self.tg_name_of[rec.id] = rec.name
-            self.tg_name_of[rec.arn] = rec.name
+        for seen in self.o.target_groups.values():
+            self.tg_ident.setdefault(seen.name, seen.id)
+            self.tg_name_of[seen.id] = seen.name
+            self.tg_name_of[seen.arn] = seen.name
         takeover = self._takeover_from()
         for tg in self.d.target_groups:
             key: Key = ("tg", tg.name)
@@ -248,7 +248,7 @@ class _Planner:
                 self.blocked_tgs.add(tg.name)
                 continue
             self.ops += tag_ops(1, key, rec.arn, tg.tags, rec.tags, force=adopt)
-            hc = (tg.config or {}).get("healthCheck")
+            hc = tg.config.get("healthCheck") if tg.config else None
             if hc and rec.config is not None and normalize.health_check_differs(hc, rec.config.get("healthCheck")):
                 self.ops.append(Operation(1, "UpdateTargetGroup", key, freeze({
                     "targetGroupIdentifier": rec.id, "healthCheck": hc}), reason="health check"))
@@ -589,7 +589,7 @@ class _Planner:
                 "defaultAction": action, "tags": lst.tags}), needs + aneeds, fingerprint=svc.fingerprint,
                 reason="create"))
             lid: Any = Ref("listener", f"{svc.name}/{lst.name}")
-            lneeds = (lkey,)
+            lneeds: tuple[Key, ...] = (lkey,)
             observed_rules = {}
         else:
             lid = have.id

@@ -105,7 +105,7 @@ class _Backend:
     proto: targetgroups.Protocol
     config: FrozenDict
     config_fingerprint: str
-    targets: tuple
+    targets: tuple[Any, ...]
     targets_fingerprint: str
     backend: Source
 
@@ -114,7 +114,7 @@ def _service_backend(
     ctx: Context, route_kind: str, svc: Mapping[str, Any], svc_ns: str, svc_name: str, port: int | None
 ) -> _Backend | Problem:
     key = ("backend", route_kind, svc_ns, svc_name, port)
-    hit = ctx.memo.get(key)
+    hit: _Backend | Problem | None = ctx.memo.get(key)
     if hit is not None:
         return hit
     result = _compute_backend(ctx, route_kind, svc, svc_ns, svc_name, port)
@@ -219,7 +219,7 @@ def _service_tg(
 
 
 def make_target_group(
-    name: str, source: Source, backend: Source, config: FrozenDict, tgts: tuple, tag_map: FrozenDict
+    name: str, source: Source, backend: Source, config: FrozenDict, tgts: tuple[Any, ...], tag_map: FrozenDict
 ) -> TargetGroup:
     return TargetGroup(
         name=name, source=source, backend=backend, type="IP", config=config, targets=tgts, tags=tag_map,

@@ -13,6 +13,9 @@ write none either.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from translate import naming, tags, targetgroups, targets
 from translate.backends import make_target_group
 from translate.context import Context
@@ -24,7 +27,7 @@ PORT_ANNOTATION = ANNOTATION_PREFIX + "port"
 SERVICE_NAME_ANNOTATION = ANNOTATION_PREFIX + "service-name"
 
 
-def exported_service(export) -> str:
+def exported_service(export: Mapping[str, Any]) -> str:
     """The Service an export exports: `application-networking.k8s.aws/service-name`, else the
     export's own name. The target groups' names and tags keep the export's name (as the AWS
     controller's do), since importers look them up by it."""

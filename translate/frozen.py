@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 
 
-class FrozenDict(dict):
+class FrozenDict(dict[str, Any]):
     """A read-only, hashable dict. Build it with `freeze()`."""
 
     __slots__ = ("_hash",)
@@ -22,19 +22,19 @@ class FrozenDict(dict):
     def _readonly(self, *_a: Any, **_k: Any) -> None:
         raise TypeError("FrozenDict is read-only")
 
-    __setitem__ = __delitem__ = _readonly  # type: ignore[assignment]
+    __setitem__ = __delitem__ = _readonly
     clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
     __ior__ = _readonly  # type: ignore[assignment]
 
     def __hash__(self) -> int:  # type: ignore[override]
         try:
-            return self._hash
+            return int(getattr(self, "_hash"))
         except AttributeError:
             h = hash(canonical_json(self))
             object.__setattr__(self, "_hash", h)
             return h
 
-    def __reduce__(self):  # pickling/copy keep it frozen
+    def __reduce__(self) -> tuple[type["FrozenDict"], tuple[dict[str, Any]]]:  # pickling/copy keep it frozen
         return (FrozenDict, (dict(self),))
 
     def __copy__(self) -> "FrozenDict":

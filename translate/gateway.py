@@ -84,7 +84,7 @@ class GatewayInfo:
     listeners: list[GatewayListener]
     accepted: bool
     service_network: str
-    conditions: list = field(default_factory=list)
+    conditions: list[Any] = field(default_factory=list)
     attached: dict[str, int] = field(default_factory=dict)  # listener name → attached routes
     # `status.addresses`: a Lattice Gateway has no address of its own; like the AWS controller we
     # publish one service's DNS name (that of the oldest attached route that has one).
@@ -259,7 +259,7 @@ def service_networks(ctx: Context, infos: dict[tuple[str, str], GatewayInfo]) ->
         if vpc is None and e.get("default"):
             vpc = VpcAssociation(CONFIG_SOURCE, cfg.vpc_id, (), freeze(tags.managed_by(cfg.managed_by)))
         auth: AuthPolicy | None = parts["auth"]
-        sn = ServiceNetwork(
+        network = ServiceNetwork(
             name=name,
             sources=tuple(sorted(e["sources"])),
             managed=e["managed"],
@@ -269,8 +269,8 @@ def service_networks(ctx: Context, infos: dict[tuple[str, str], GatewayInfo]) ->
             access_log_subscriptions=tuple(parts["als"][k] for k in sorted(parts["als"])),
             tags=freeze(tags.managed_by(cfg.managed_by)) if e["managed"] else freeze({}),
         )
-        fp = fingerprint({k: v for k, v in sn.to_dict().items() if k != "fingerprint"})
-        result.append(_with_fp(sn, fp))
+        fp = fingerprint({k: v for k, v in network.to_dict().items() if k != "fingerprint"})
+        result.append(_with_fp(network, fp))
     return result, outcomes
 
 

@@ -62,7 +62,7 @@ class GatewayListener:
     certificate_arn: str | None
     certificates: tuple[Certificate, ...]  # of the certificateRefs Secrets, in order (when all refs resolve)
     valid: bool  # Accepted and not Conflicted: routes may attach
-    conditions: tuple  # without generation-specific attachedRoutes; Condition objects
+    conditions: tuple[Any, ...]  # without generation-specific attachedRoutes; Condition objects
     programmed: bool = True  # valid, with a usable certificate: becomes a Lattice listener
 
 
@@ -113,7 +113,8 @@ def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapsh
             kinds = list(defaults)
         tls = lst.get("tls") or {}
         cert = (tls.get("options") or {}).get(CERT_ARN_OPTION)
-        secret_certs, cert_problem = (), None
+        secret_certs: tuple[Certificate, ...] = ()
+        cert_problem = None
         if proto == HTTPS and snapshot is not None:
             secret_certs, cert_problem = certificates.resolve(snapshot, gw_ns, tls.get("certificateRefs"))
         prelim.append(
@@ -154,7 +155,8 @@ def analyze(gateway: Mapping[str, Any], generation: int | None, snapshot: Snapsh
         elif idx in dup:
             conflict = (R_HOSTNAME_CONFLICT, f"another listener uses port {p['port']} with the same hostname")
         if p["problem"]:
-            conds.append(false(ACCEPTED, *p["problem"], g))
+            reason, message = p["problem"]
+            conds.append(false(ACCEPTED, reason, message, g))
         else:
             conds.append(true(ACCEPTED, R_ACCEPTED, "", g))
         if conflict:

@@ -14,7 +14,7 @@ Lattice rules than priorities reject the affected rule with a message; the other
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from translate.model import ANNOTATION_PREFIX
 
@@ -55,7 +55,7 @@ def assign(
     return _assign(candidates, annotations, max_priority)
 
 
-def _order(c: Candidate) -> tuple:
+def _order(c: Candidate) -> tuple[Any, ...]:
     return (c.precedence, c.rule, c.match)
 
 

@@ -232,7 +232,7 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
         full, frozen_ref = _parent_refs(ctx, pref, ns)
         if full["group"] != GATEWAY_GROUP or full["kind"] != "Gateway":
             continue  # mesh (Service parents) is not supported by Lattice's model
-        gw = gateways.get((full["namespace"], full.get("name")))
+        gw = gateways.get((str(full["namespace"]), str(full.get("name") or "")))
         if gw is None:
             continue
         attached, effective, reject = _attach_shared(ctx, kind, ns, hostnames, pref, gw)
@@ -374,7 +374,7 @@ def _service(
     secret_cert = None
     if cert is None and domain is not None and candidates:  # no custom domain: Lattice's own certificate
         secret_cert, fits = certificates.choose(tuple(candidates), domain)
-        if not fits:
+        if not fits and secret_cert is not None:
             events.append(Event("Warning", "CertificateMismatch",
                                 f"no listener certificate covers {domain}; serving the one from "
                                 f"{secret_cert.source.key} ({', '.join(secret_cert.domains)}), which clients will reject"))

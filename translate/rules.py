@@ -24,7 +24,7 @@ from translate.naming import rule_name
 from translate.snapshot import annotations_of, spec_of
 from translate.status.conditions import R_UNSUPPORTED_VALUE
 
-_ANY_MATCH = ({},)  # a rule without matches matches every request
+_ANY_MATCH: tuple[Mapping[str, Any], ...] = ({},)  # a rule without matches matches every request
 DEFAULT_HTTP_RULES: tuple[Mapping[str, Any], ...] = ({"matches": [{"path": {"type": "PathPrefix", "value": "/"}}]},)
 
 

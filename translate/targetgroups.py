@@ -132,4 +132,5 @@ def config(proto: Protocol, *, vpc_id: str, ip_address_type: str, policy_spec: M
     }
     if proto.version:
         cfg["protocolVersion"] = proto.version
-    return freeze(cfg)
+    frozen: FrozenDict = freeze(cfg)
+    return frozen
