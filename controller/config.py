@@ -169,20 +169,20 @@ def _parse(kind: str, name: str, raw: Any) -> Any:
         return v
     if kind in ("pos_float", "nonneg_float"):
         try:
-            v = float(s)
+            f = float(s)
         except ValueError:
             raise ConfigError(f"{name}: want a number, got {raw!r}") from None
-        if v < 0 or (kind == "pos_float" and v == 0) or v != v:
+        if f < 0 or (kind == "pos_float" and f == 0) or f != f:
             raise ConfigError(f"{name}: want a {'positive' if kind == 'pos_float' else 'non-negative'} number, got {raw!r}")
-        return v
+        return f
     if kind == "resync":
         try:
-            v = float(s) if s else 0.0
+            seconds = float(s) if s else 0.0
         except ValueError:
             raise ConfigError(f"{name}: want a number of seconds (0 = off, else >= 60), got {raw!r}") from None
-        if v != 0 and v < 60:
+        if seconds != 0 and seconds < 60:
             raise ConfigError(f"{name}: want 0 (off) or at least 60 seconds, got {raw!r}")
-        return v
+        return seconds
     if kind == "log_level":
         low = s.lower()
         if low == "warn":

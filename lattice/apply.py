@@ -152,7 +152,7 @@ class Applier:
             v = settle(out, op, exc)
             if v is Verdict.FAILED:
                 if isinstance(exc, Conflict) and op.api in ("CreateService", "CreateTargetGroup"):
-                    await self.inv.learn_named(op.key[0], op.params.get("name"))
+                    await self.inv.learn_named(op.key[0], str(op.params.get("name") or ""))
                 elif isinstance(exc, (Conflict, NotFound)):
                     self.inv.forget(op.key, exc)
             if v is not Verdict.DONE:

@@ -196,8 +196,8 @@ class CertificateImporter:
         """An apply of `source` stopped using these ARNs: delete the ones that are ours once no
         service uses them (see `collect`)."""
         for arn in arns:
-            if self.owns(arn):
-                self._released[arn] = [source, 0]  # type: ignore[assignment]
+            if arn is not None and self.owns(arn):
+                self._released[arn] = [source, 0]
 
     async def collect(self, in_use: set[str], source: Source) -> list[str]:
         """Try to delete released certificates that no known service uses and no apply holds.

@@ -119,12 +119,14 @@ class Inventory:
             ours = await self.client.tagged_resources(
                 ["vpc-lattice:service", "vpc-lattice:targetgroup", "vpc-lattice:servicenetworkserviceassociation",
                  "vpc-lattice:accesslogsubscription"], {MANAGED_BY: self.managed_by})
-            for rec in [*svc_recs, *tg_recs]:
+            recs: list[ServiceRec | TargetGroupRec] = [*svc_recs, *tg_recs]
+            for rec in recs:
                 rec.tags = ours.pop(rec.arn, None)
             self._startup_tags = ours  # the children: saves one ListTagsForResource each later
         else:
-            tags = await _bounded([self._tags(r.arn) for r in [*svc_recs, *tg_recs]], self.concurrency)
-            for rec, t in zip([*svc_recs, *tg_recs], tags):
+            recs = [*svc_recs, *tg_recs]
+            tags = await _bounded([self._tags(r.arn) for r in recs], self.concurrency)
+            for rec, t in zip(recs, tags):
                 rec.tags = t
         for s in svc_recs:
             if s.status != "DELETE_IN_PROGRESS" or s.tags is not None:
@@ -425,9 +427,9 @@ class Inventory:
         als = await c.paginate("ListAccessLogSubscriptions", resourceIdentifier=rec.id)
         rec.access_logs = {}
         for it in als:
-            a = AccessLogRec(id=it["id"], arn=it["arn"], resource_id=rec.id, destination_arn=it["destinationArn"],
+            log_rec = AccessLogRec(id=it["id"], arn=it["arn"], resource_id=rec.id, destination_arn=it["destinationArn"],
                              tags=await self._tags(it["arn"]))
-            rec.access_logs[a.id] = a
+            rec.access_logs[log_rec.id] = log_rec
         self._keep_just_created(rec, assocs)
         rec.auth_policy = None
         if rec.auth_type == "AWS_IAM":
@@ -461,7 +463,7 @@ class Inventory:
             if not self.appearing(rec.id, rec.status):
                 self.drop_target_group(rec.name)
             return
-        rec.targets = {(t["id"], t.get("port")): t.get("status", "") for t in items
+        rec.targets = {(str(t["id"]), int(t.get("port") or 0)): t.get("status", "") for t in items
                        if t.get("status") != "DRAINING"}
 
     async def refresh_service(self, name: str) -> ServiceRec | None:

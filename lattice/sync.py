@@ -258,8 +258,9 @@ class LatticeSync:
         svc_names = [n for s in services for n in (s.name, s.replacement_name) if n]
         tg_names = [t.name for t in target_groups]
         observed = inv.scope(source, svc_names, tg_names, resolved)
-        if any(r.tags is None for r in [*observed.services.values(), *observed.target_groups.values()]):
-            await inv.fill_tags([*observed.services.values(), *observed.target_groups.values()])
+        recs: list[ServiceRec | TargetGroupRec] = [*observed.services.values(), *observed.target_groups.values()]
+        if any(r.tags is None for r in recs):
+            await inv.fill_tags(recs)
             observed = inv.scope(source, svc_names, tg_names, resolved)
         takeover = {s.allow_takeover_from for s in services if s.allow_takeover_from}
         if refresh:

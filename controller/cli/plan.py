@@ -198,7 +198,7 @@ def _action(a: dict[str, Any]) -> str:
 def table(d: dict[str, Any], notes: "list[unacted.Note] | None" = None) -> str:
     lines: list[str] = []
     status = {(s["kind"], s["namespace"], s["name"]): s for s in d["status"]}
-    services_by = {}
+    services_by: dict[Any, list[Any]] = {}
     for svc in d["services"]:
         services_by.setdefault((svc["source"]["kind"], svc["source"]["namespace"], svc["source"]["name"]), []).append(svc)
     tgs_by: dict[tuple[str, str, str], list[dict[str, Any]]] = {}

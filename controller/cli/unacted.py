@@ -13,7 +13,7 @@ Two kinds of note:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +81,7 @@ def _why(snapshot: Snapshot, obj: Mapping[str, Any], cfg: TranslateConfig) -> st
 
 
 def notes(snapshot: Snapshot, document: Mapping[str, Any], cfg: TranslateConfig,
-          skipped: list[Mapping[str, Any]]) -> list[Note]:
+          skipped: Sequence[Mapping[str, Any]]) -> list[Note]:
     """Skipped and ignored objects, in input order per group (`document`: the plan's JSON document)."""
     acted = {(s["kind"], s["namespace"], s["name"]) for s in document["status"]}
     for section in ("services", "targetGroups"):

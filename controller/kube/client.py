@@ -100,7 +100,7 @@ class KubeClient:
         self.api_client = k8s_client.ApiClient(configuration)
         self.api_client.user_agent = f"latticegw/{__version__}"
         self.session: aiohttp.ClientSession = self.api_client.rest_client.pool_manager
-        self.host = configuration.host.rstrip("/")
+        self.host = (configuration.host or "").rstrip("/")
         self._host_label = urlsplit(self.host).netloc
         self.timeout = timeout
         self.metrics = metrics
@@ -117,7 +117,7 @@ class KubeClient:
         await self.api_client.close()
 
     async def _headers(self, content_type: str | None) -> dict[str, str]:
-        headers = {"Accept": JSON, "User-Agent": self.api_client.user_agent}
+        headers: dict[str, str] = {"Accept": JSON, "User-Agent": str(self.api_client.user_agent)}
         if content_type:
             headers["Content-Type"] = content_type
         await self.api_client.update_params_for_auth(headers, [], ["BearerToken"])

@@ -38,7 +38,7 @@ def route_parents(route: Mapping[str, Any]) -> set[Ref]:
     return out
 
 
-def route_backends(route: dict) -> set[Ref]:
+def route_backends(route: Mapping[str, Any]) -> set[Ref]:
     ns = _ns(route)
     out: set[Ref] = set()
     for rule in (route.get("spec") or {}).get("rules") or ():
@@ -55,7 +55,7 @@ def route_backends(route: dict) -> set[Ref]:
     return out
 
 
-def policy_target(policy: dict) -> set[Ref]:
+def policy_target(policy: Mapping[str, Any]) -> set[Ref]:
     spec = policy.get("spec") or {}
     refs = list(spec.get("targetRefs") or ())
     if spec.get("targetRef"):
@@ -69,17 +69,17 @@ def policy_target(policy: dict) -> set[Ref]:
     return out
 
 
-def grant_from_namespaces(grant: dict) -> set[Ref]:
+def grant_from_namespaces(grant: Mapping[str, Any]) -> set[Ref]:
     """A ReferenceGrant lets objects *from* these namespaces refer into its own."""
     return {("Namespace", "", f["namespace"]) for f in (grant.get("spec") or {}).get("from") or () if f.get("namespace")}
 
 
-def gateway_class(gateway: dict) -> set[Ref]:
+def gateway_class(gateway: Mapping[str, Any]) -> set[Ref]:
     name = (gateway.get("spec") or {}).get("gatewayClassName")
     return {("GatewayClass", "", name)} if name else set()
 
 
-def gateway_secrets(gateway: dict) -> set[Ref]:
+def gateway_secrets(gateway: Mapping[str, Any]) -> set[Ref]:
     """The Secrets a Gateway's listeners name in `tls.certificateRefs` (group "", kind Secret)."""
     ns = _ns(gateway)
     out: set[Ref] = set()
@@ -110,13 +110,13 @@ def hostname_claims(obj: Mapping[str, Any]) -> set[Ref]:
     return out
 
 
-def slice_service(eps: dict) -> set[Ref]:
+def slice_service(eps: Mapping[str, Any]) -> set[Ref]:
     name = ((eps.get("metadata") or {}).get("labels") or {}).get(SERVICE_NAME_LABEL)
     return {("Service", _ns(eps), name)} if name else set()
 
 
 # index name -> (kinds it covers, extractor)
-INDEXES: dict[str, tuple[tuple[str, ...], Callable[[dict], set[Ref]]]] = {
+INDEXES: dict[str, tuple[tuple[str, ...], Callable[[Mapping[str, Any]], set[Ref]]]] = {
     "route-parent": (ROUTE_KINDS, route_parents),
     "route-backend": (ROUTE_KINDS, route_backends),
     "policy-target": (POLICY_KINDS, policy_target),
@@ -165,6 +165,7 @@ class Indexes:
         if not indexes:
             return
         obj = new if new is not None else old
+        assert obj is not None, "an update has an old or a new object"
         key = keys.of(kind, obj)
         for index in indexes:
             index.update(key, old, new)

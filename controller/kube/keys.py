@@ -6,7 +6,8 @@ ceremony. Kubernetes names never contain `/`, so splitting is unambiguous.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 
 class Key(NamedTuple):
@@ -33,7 +34,7 @@ def parse(key: str) -> Key:
     raise ValueError(f"malformed work-queue key {key!r}: want Kind/namespace/name or Kind/name")
 
 
-def of(kind: str, obj: dict) -> str:
+def of(kind: str, obj: Mapping[str, Any]) -> str:
     """The key of an API object as the API server returns it."""
     meta = obj.get("metadata") or {}
     return make(kind, meta.get("namespace"), meta["name"])

@@ -17,6 +17,8 @@ version, whatever the informer does meanwhile.
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Iterable, Iterator
 
 from controller.kube import keys
@@ -109,14 +111,14 @@ class Store:
                     del self._by_ns[ns]
         return old
 
-    def replace(self, objs: list[dict]) -> list[tuple[dict | None, dict | None]]:
+    def replace(self, objs: builtins.list[dict]) -> builtins.list[tuple[dict | None, dict | None]]:
         """Swap in a full LIST; return the (old, new) changes, deletions included.
 
         This is how a relist after a 410 or a long disconnect still reports the
         objects deleted meanwhile: whatever we held that the LIST lacks is gone.
         Unchanged objects (same resourceVersion) are kept and not reported.
         """
-        changes: list[tuple[dict | None, dict | None]] = []
+        changes: builtins.list[tuple[dict | None, dict | None]] = []
         seen: set[str] = set()
         for obj in objs:
             key = self.key_of(obj)

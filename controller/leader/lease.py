@@ -24,7 +24,8 @@ import asyncio
 import datetime as dt
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 from dataclasses import dataclass
 
 import structlog
@@ -191,7 +192,7 @@ class LeaderElector:
         )
         if isinstance(decision, Wait):
             return False
-        body = {
+        body: dict[str, Any] = {
             "apiVersion": "coordination.k8s.io/v1",
             "kind": "Lease",
             "metadata": {"name": cfg.name, "namespace": cfg.namespace},
@@ -232,7 +233,7 @@ class LeaderElector:
             log.warning("lease release failed", lease=cfg.name, error=str(exc))
             return False
 
-    async def run(self, lead: Callable[[Fence], Awaitable[None]], stop: asyncio.Event) -> None:
+    async def run(self, lead: Callable[[Fence], Coroutine[Any, Any, None]], stop: asyncio.Event) -> None:
         """Campaign until `stop`; for each term won, run `lead(fence)` until it returns or the term ends.
 
         When `stop` is set during a term, `lead` is expected to notice it (it gets

@@ -24,6 +24,7 @@ import ssl
 import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 from pathlib import Path
 
 import aiohttp
@@ -138,7 +139,7 @@ class LocalKube:
     ) -> AsyncIterator["LocalKube"]:
         artifacts = locate_artifacts()
         own_dir = workdir is None
-        path = Path(tempfile.mkdtemp(prefix="latticegw-kube-")) if own_dir else workdir
+        path = Path(tempfile.mkdtemp(prefix="latticegw-kube-")) if workdir is None else workdir
         kube = cls(artifacts, path, **kwargs)
         try:
             await kube.start()
@@ -206,7 +207,7 @@ class LocalKube:
     async def request(
         self, method: str, path: str, body=None, *, token: str | None = None,
         content_type: str = "application/json", timeout: float = 30,
-    ) -> tuple[int, object]:
+    ) -> tuple[int, Any]:
         """One raw API call with the admin token (or `token`); returns (status, parsed body)."""
         headers = {"Authorization": f"Bearer {token or self.token}"}
         data = None

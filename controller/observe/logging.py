@@ -16,6 +16,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import MutableMapping
+from typing import Any
 
 import orjson
 import structlog
@@ -25,7 +27,7 @@ from controller.observe.tracing import current_ids
 _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 
 
-def add_trace_ids(_logger, _method, event_dict: dict) -> dict:
+def add_trace_ids(_logger: Any, _method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     trace_id, span_id = current_ids()
     if trace_id is not None:
         event_dict.setdefault("trace_id", trace_id)

@@ -56,6 +56,7 @@ class RingBufferExporter(SpanExporter):
 
 def _to_dict(span: ReadableSpan) -> dict:
     ctx = span.get_span_context()
+    assert ctx is not None, "a finished span has a context"
     parent = span.parent
     return {
         "name": span.name,

@@ -37,6 +37,7 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Protocol
 
 from controller.queue.store import QueueRecord
 from controller.queue.ratelimit import Backoff, TokenBucket
@@ -45,8 +46,18 @@ HIGH = 0
 LOW = -100
 
 
-class NullQueueMetrics:
+class QueueMetricsSink(Protocol):
     """What the queue reports; `controller.observe.metrics.QueueMetrics` implements it for Prometheus."""
+
+    def add(self) -> None: ...
+    def depth(self, n: int) -> None: ...
+    def queue_latency(self, seconds: float) -> None: ...
+    def work_duration(self, seconds: float) -> None: ...
+    def retry(self) -> None: ...
+
+
+class NullQueueMetrics:
+    """Reports nothing (tests, benchmarks)."""
 
     def add(self) -> None: ...
     def depth(self, n: int) -> None: ...
@@ -66,7 +77,7 @@ class WorkQueue:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         rand: Callable[[], float] = random.random,
-        metrics: NullQueueMetrics | None = None,
+        metrics: QueueMetricsSink | None = None,
     ) -> None:
         self.name = name
         self.backoff = backoff or Backoff()

@@ -81,12 +81,14 @@ class Context:
         ends the writes quietly; a stale resourceVersion is a TemporaryError (the key runs again
         with fresh cache contents), never a blind overwrite."""
         current = obj
+        status = self.runtime.status
+        assert status is not None, "reconcilers run with a status writer"
         try:
             if writes.status is not None:
-                current = await self.runtime.status.patch_status(current, writes.status)
+                current = await status.patch_status(current, writes.status)
             if writes.metadata is not None:
                 rv = current["metadata"]["resourceVersion"] if writes.precondition else None
-                current = await self.runtime.status.patch_metadata(current, writes.metadata, resource_version=rv)
+                current = await status.patch_metadata(current, writes.metadata, resource_version=rv)
         except KubeError as exc:
             if exc.conflict:
                 raise TemporaryError(f"{obj.get('kind')} changed while we wrote it; retrying") from exc

@@ -109,7 +109,8 @@ class GatewayReconciler:
                 programmed = true(PROGRAMMED, R_PROGRAMMED, f"aws-service-network-arn: {result.arn}",
                                   outcome.generation)
 
-        conditions = tuple(programmed if c.type == PROGRAMMED else c for c in outcome.conditions)
+        conditions = tuple(programmed if (c.type == PROGRAMMED and programmed is not None) else c
+                           for c in outcome.conditions)
         if programmed is not None and all(c.type != PROGRAMMED for c in conditions):
             conditions += (programmed,)
         new_status = gateway_status(gw.get("status"), conditions, outcome.listeners, now_rfc3339(),

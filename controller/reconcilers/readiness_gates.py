@@ -160,12 +160,12 @@ class ReadinessGates:
         for tg in sorted({t.tg for t in waiting if (t.namespace, t.pod) in pods}):
             health[tg] = await lattice.target_health(tg)
         again = False
-        for (ns, name), pod in pods.items():
+        for (ns, name), gated in pods.items():
             statuses = [(health.get(t.tg) or {}).get((t.ip, t.port)) for t in waiting
                         if (t.namespace, t.pod) == (ns, name)]
             decision = decide(statuses)
             again = again or not decision.settled
-            current = gate_condition(pod) or {}
+            current = gate_condition(gated) or {}
             if (current.get("status"), current.get("reason"), current.get("message")) != (
                     decision.status, decision.reason, decision.message):
                 since = current.get("lastTransitionTime") if current.get("status") == decision.status else None
@@ -175,6 +175,6 @@ class ReadinessGates:
                                         content_type=STRATEGIC_MERGE_PATCH)
                 log.info("pod readiness gate", pod=f"{ns}/{name}", status=decision.status, reason=decision.reason)
             if decision.reason == "Unhealthy":
-                self.event(pod, "Warning", "TargetUnhealthy",
+                self.event(gated, "Warning", "TargetUnhealthy",
                            f"{decision.message}; the pod stays not Ready until Lattice reports it HEALTHY")
         return RECHECK_SECONDS if again else None

@@ -69,10 +69,12 @@ class RouteReconciler:
 
     @cached_property
     def dns_endpoints(self) -> DnsEndpoints:
+        assert self.ctx.runtime.kube is not None
         return DnsEndpoints(self.ctx.runtime.kube)
 
     @cached_property
     def readiness_gates(self) -> ReadinessGates:
+        assert self.ctx.runtime.kube is not None
         return ReadinessGates(self.ctx.runtime.kube, self.ctx.event)
 
     async def reconcile(self, key: str) -> Result:

@@ -20,7 +20,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +47,7 @@ class JsonService:
     """What the front door needs to know about one JSON 1.1 service."""
 
     target_prefix: Callable[[], str]  # e.g. ResourceGroupsTaggingAPI_20170126, CertificateManager
-    handlers: dict[str, Callable[[Ctx, dict[str, Any]], dict[str, Any]]]  # the served operations
+    handlers: Mapping[str, Callable[[Ctx, dict[str, Any]], dict[str, Any] | None]]  # the served operations
     operation: Callable[[str], OperationModel]
     declared_errors: Callable[[str], frozenset[str]]
     error: type  # the service's ApiError subclass: (message, *, code=None, status=None, injected=False)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
@@ -74,7 +75,7 @@ def _member_for_location(op: OperationModel, location: str, wire_name: str) -> s
 def input_locations(name: str) -> dict[str, tuple[str, str, Shape]]:
     """member -> (location, wire name, shape) for querystring/header members of an op."""
     op = operation(name)
-    out = {}
+    out: dict[str, tuple[str, str, Any]] = {}
     if op.input_shape is None:
         return out
     for member, shape in op.input_shape.members.items():

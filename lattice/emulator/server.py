@@ -87,7 +87,9 @@ class Emulator:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
         await site.start()
-        sock = site._server.sockets[0]  # the only way to learn the port picked for port=0
+        server = site._server
+        assert isinstance(server, asyncio.base_events.Server)
+        sock = server.sockets[0]  # the only way to learn the port picked for port=0
         bound = sock.getsockname()
         host_part = f"[{bound[0]}]" if ":" in bound[0] else bound[0]
         self.url = f"http://{host_part}:{bound[1]}"
@@ -284,7 +286,7 @@ def _resource_type(op_name: str) -> str:
     shape = operation(op_name).output_shape
     name = shape.name.removeprefix("Create").removesuffix("Response") if shape is not None else "RESOURCE"
     # CreateServiceNetworkServiceAssociationResponse -> SERVICE_NETWORK_SERVICE_ASSOCIATION
-    out = []
+    out: list[str] = []
     for ch in name:
         if ch.isupper() and out:
             out.append("_")

@@ -36,9 +36,9 @@ def create_snsa(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     pair = f"snsa/{sn['id']}/{svc['id']}"
     existing = ctx.part.names.get(pair)
     if existing is not None:
-        other = ctx.part.get(SNSA, existing)
+        other = ctx.part.get(SNSA, existing) or {}
         raise Conflict(SNSA.resource_type, existing,
-                       f"Service {svc['id']} is already associated with {sn['id']} in status {other['status']}")
+                       f"Service {svc['id']} is already associated with {sn['id']} in status {other.get('status')}")
     if svc["status"] != "ACTIVE":
         raise Conflict(SERVICE.resource_type, svc["id"], f"Service {svc['id']} is in status {svc['status']}")
     check_quota(ctx, "service_associations_per_service_network", ctx.part.count("snsa@sn:" + sn["id"]), SNSA, sn["id"])
@@ -92,9 +92,10 @@ def create_snva(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     vpc_key = f"snva/{vpc}"
     existing = ctx.part.names.get(vpc_key)
     if existing is not None:
-        other = ctx.part.get(SNVA, existing)
+        other = ctx.part.get(SNVA, existing) or {}
         raise Conflict(SNVA.resource_type, existing,
-                       f"VPC {vpc} is already associated with {other['serviceNetworkId']} in status {other['status']}")
+                       f"VPC {vpc} is already associated with {other.get('serviceNetworkId')} in status "
+                       f"{other.get('status')}")
     groups = p.get("securityGroupIds") or []
     check_quota(ctx, "vpc_associations_per_service_network", ctx.part.count("snva@sn:" + sn["id"]), SNVA, sn["id"])
     rid = ctx.part.new_id(SNVA)

@@ -79,7 +79,9 @@ def register(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if tg["status"] != "ACTIVE":
         raise Conflict(TG.resource_type, tg["id"], f"TargetGroup {tg['id']} is in status {tg['status']}")
     targets: dict[str, dict[str, Any]] = tg["_targets"]
-    ok, failed, new = [], [], []
+    ok: list[tuple[str, Any, int | None]] = []
+    failed: list[dict[str, Any]] = []
+    new: list[str] = []
     single = tg["type"] in ("LAMBDA", "ALB")
     for t in p["targets"]:
         port = _port(tg, t)
@@ -132,7 +134,9 @@ def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     wanted = p.get("targets")
     after = decode_token(p.get("nextToken"))
     limit = p.get("maxResults") or 100
-    items, resume = [], None
+    items: list[dict[str, Any]] = []
+    resume: int | None = None
+    last = after
     for target in tg["_targets"].values():
         if target["seq"] <= after:
             continue
