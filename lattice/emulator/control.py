@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
 
 from .dump import dump_partition
+from .core import EmulatorCore
 from .errors import ApiError
 from .ids import TARGET_GROUP
 from .faults import ANY, CLASSES, number
@@ -19,8 +20,6 @@ from .wire import client_gone
 
 log = logging.getLogger("latticegw.emulator")
 
-if TYPE_CHECKING:
-    from .server import Emulator
 
 TARGET_STATES = ("HEALTHY", "UNHEALTHY", "UNAVAILABLE", "INITIAL", "UNUSED", "DRAINING")
 
@@ -46,7 +45,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return doc
 
 
-async def handle(emu: "Emulator", request: web.Request, path: str) -> web.Response:
+async def handle(emu: EmulatorCore, request: web.Request, path: str) -> web.Response:
     handler = ROUTES.get((request.method, path.strip("/")))
     if handler is None:
         return _json({"message": f"unknown control {request.method} /_emulator/{path}"}, 404)
@@ -62,7 +61,7 @@ async def handle(emu: "Emulator", request: web.Request, path: str) -> web.Respon
     return _json(result if result is not None else {})
 
 
-Handler = Callable[["Emulator", dict[str, Any], web.Request], Awaitable[Any]]
+Handler = Callable[[EmulatorCore, dict[str, Any], web.Request], Awaitable[Any]]
 ROUTES: dict[tuple[str, str], Handler] = {}
 
 
@@ -75,7 +74,7 @@ def route(method: str, path: str) -> Callable[[Handler], Handler]:
 
 
 @route("GET", "state")
-async def state(emu: "Emulator", _: dict[str, Any], request: web.Request) -> Any:
+async def state(emu: EmulatorCore, _: dict[str, Any], request: web.Request) -> Any:
     emu.tick_all()
     account = request.query.get("account")
     region = request.query.get("region")
@@ -88,39 +87,39 @@ async def state(emu: "Emulator", _: dict[str, Any], request: web.Request) -> Any
 
 
 @route("POST", "reset")
-async def reset(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+async def reset(emu: EmulatorCore, _: dict[str, Any], __: web.Request) -> Any:
     emu.reset()
 
 
 @route("GET", "calls")
-async def calls(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+async def calls(emu: EmulatorCore, _: dict[str, Any], __: web.Request) -> Any:
     return emu.calls.to_json()
 
 
 @route("DELETE", "calls")
-async def reset_calls(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+async def reset_calls(emu: EmulatorCore, _: dict[str, Any], __: web.Request) -> Any:
     emu.calls.reset()
 
 
 @route("GET", "faults")
-async def faults(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+async def faults(emu: EmulatorCore, _: dict[str, Any], __: web.Request) -> Any:
     return emu.faults.to_json()
 
 
 @route("DELETE", "faults")
-async def clear_faults(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+async def clear_faults(emu: EmulatorCore, _: dict[str, Any], __: web.Request) -> Any:
     emu.faults.clear()
 
 
 @route("POST", "faults/latency")
-async def latency(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+async def latency(emu: EmulatorCore, body: dict[str, Any], _: web.Request) -> Any:
     spec = {k: v for k, v in body.items() if k != "operation"}
     emu.faults.set_latency(body.get("operation", "*"), spec)
     return emu.faults.to_json()
 
 
 @route("POST", "faults/throttle")
-async def throttle(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+async def throttle(emu: EmulatorCore, body: dict[str, Any], _: web.Request) -> Any:
     key = body.get("operation", "*")
     if key not in (ANY, *CLASSES) and key not in HANDLERS and key not in tagging_model.SERVED:
         raise ValueError(f"throttle: {key!r} is not an operation, a class ({', '.join(CLASSES)}) or '*'")
@@ -129,19 +128,19 @@ async def throttle(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any
 
 
 @route("POST", "faults/errors")
-async def errors(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+async def errors(emu: EmulatorCore, body: dict[str, Any], _: web.Request) -> Any:
     emu.faults.add_error(body)
     return emu.faults.to_json()
 
 
 @route("POST", "faults/consistency")
-async def consistency(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+async def consistency(emu: EmulatorCore, body: dict[str, Any], _: web.Request) -> Any:
     emu.faults.set_consistency(body.get("seconds", 0), body.get("operations"))
     return emu.faults.to_json()
 
 
 @route("POST", "faults/lifecycle")
-async def lifecycle(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+async def lifecycle(emu: EmulatorCore, body: dict[str, Any], _: web.Request) -> Any:
     emu.faults.set_lifecycle_failure(
         body["operation"], body.get("count", 1),
         body.get("failureCode", "InjectedFailure"), body.get("failureMessage", "Injected by the emulator"),
@@ -150,7 +149,7 @@ async def lifecycle(emu: "Emulator", body: dict[str, Any], _: web.Request) -> An
 
 
 @route("POST", "target-health")
-async def target_health(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+async def target_health(emu: EmulatorCore, body: dict[str, Any], _: web.Request) -> Any:
     """Pin a target's health: {targetGroupIdentifier, id, port?, status, reasonCode?, account?, region?}."""
     status = body.get("status")
     if status not in ("HEALTHY", "UNHEALTHY", None):
@@ -170,22 +169,22 @@ async def target_health(emu: "Emulator", body: dict[str, Any], _: web.Request) -
 
 
 @route("GET", "config")
-async def get_config(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+async def get_config(emu: EmulatorCore, _: dict[str, Any], __: web.Request) -> Any:
     return emu.config.to_json()
 
 
 @route("PATCH", "config")
-async def patch_config(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+async def patch_config(emu: EmulatorCore, body: dict[str, Any], _: web.Request) -> Any:
     emu.config.update(body)
     return emu.config.to_json()
 
 
 @route("POST", "clock")
-async def clock(emu: "Emulator", body: dict[str, Any], _: web.Request) -> Any:
+async def clock(emu: EmulatorCore, body: dict[str, Any], _: web.Request) -> Any:
     """{"advance": seconds}: move the emulator's clock forward (transitions, health, visibility)."""
     return {"now": emu.advance_clock(number("advance", body.get("advance", 0)))}
 
 
 @route("POST", "save")
-async def save(emu: "Emulator", _: dict[str, Any], __: web.Request) -> Any:
+async def save(emu: EmulatorCore, _: dict[str, Any], __: web.Request) -> Any:
     return {"saved": emu.save()}

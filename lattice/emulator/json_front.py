@@ -22,20 +22,19 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
 from botocore.model import OperationModel
 
+from .core import EmulatorCore
 from .errors import ApiError
 from .lifecycle import apply_transition
 from .ops import Ctx
 from .validation import input_problems, output_problems
 from .wire import CLIENT_GONE, client_gone, credentials, dumps
 
-if TYPE_CHECKING:
-    from .server import Emulator
 
 log = logging.getLogger("latticegw.emulator")
 
@@ -67,7 +66,7 @@ def service_for(services: list[JsonService], request: web.Request) -> JsonServic
     return next((s for s in services if s.target_prefix() == prefix), None)
 
 
-async def handle(emu: "Emulator", svc: JsonService, request: web.Request) -> web.Response:
+async def handle(emu: EmulatorCore, svc: JsonService, request: web.Request) -> web.Response:
     request_id = str(uuid.uuid4())
     op_name = "Unknown"
     started: float | None = None
@@ -118,7 +117,7 @@ async def _read(svc: JsonService, request: web.Request) -> bytes:
         raise svc.invalid_parameter("Request body is too large") from None
 
 
-def _call(emu: "Emulator", svc: JsonService, op_name: str, account: str, region: str, body: bytes) -> bytes:
+def _call(emu: EmulatorCore, svc: JsonService, op_name: str, account: str, region: str, body: bytes) -> bytes:
     params = _parse(svc, body)
     problems = input_problems(svc.operation(op_name).input_shape, params)
     if problems:
