@@ -40,9 +40,9 @@ from .model import declared_errors, idempotent_member, operation
 from .ops import HANDLERS, Ctx
 from .store import Store
 from . import json_front
-from .acm_api import SERVICE as ACM_SERVICE
 from . import instance
-from .tagging_api import SERVICE as TAGGING_SERVICE
+from .acm_api.service import SERVICE as ACM_SERVICE
+from .tagging_api.service import SERVICE as TAGGING_SERVICE
 from .validation import check_output, validate_input
 from .wire import CLIENT_GONE, client_gone, credentials, dumps, error_headers, match, parse_params
 

@@ -45,6 +45,13 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
                 t = t.rpartition(".")[0]
             if t and t != name:
                 out.add(t)
+                # Importing a.b.c runs a/b/__init__.py too: an edge to every package on the way
+                # that is not one of this module's own ancestors.
+                parts = t.split(".")
+                for i in range(1, len(parts)):
+                    pkg = ".".join(parts[:i])
+                    if pkg in known and not name.startswith(pkg + "."):
+                        out.add(pkg)
     return out
 
 
