@@ -53,9 +53,9 @@ import orjson
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from controller import config as config_mod  # noqa: E402
-from controller.observe import logging as logging_mod  # noqa: E402
 from controller.embedded import running_manager  # noqa: E402
 from controller.localkube import LocalKube  # noqa: E402
+from controller.observe import logging as logging_mod  # noqa: E402
 from lattice.desired_state import missing  # noqa: E402
 from lattice.emulator import EmulatorControl, run_emulator  # noqa: E402
 from translate import Snapshot, TranslateConfig, translate  # noqa: E402

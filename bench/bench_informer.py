@@ -27,10 +27,10 @@ import orjson
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from controller.kube.cache import Cache  # noqa: E402
+from controller.kube.client import KubeClient  # noqa: E402
 from controller.kube.discovery import Resource  # noqa: E402
 from controller.kube.informer import Informer, gc_paused  # noqa: E402
 from controller.kube.store import project  # noqa: E402
-from controller.kube.client import KubeClient  # noqa: E402
 from controller.localkube import LocalKube  # noqa: E402
 
 N_LIST = int(os.environ.get("BENCH_SLICES", "20000"))

@@ -40,7 +40,6 @@ from tests.harness.fixtures import DEPLOY_CRDS  # noqa: E402
 from tests.integration.e2e.helpers import find, idle  # noqa: E402
 
 
-
 def reconciles(env) -> Counter:
     """Reconciles run so far per controller (the controller's own controller_runtime_reconcile_total)."""
     counts: Counter = Counter()

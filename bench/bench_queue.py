@@ -17,8 +17,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from controller.queue.workqueue import WorkQueue  # noqa: E402
 from controller.queue.store_sqlite import SqliteQueueStore  # noqa: E402
+from controller.queue.workqueue import WorkQueue  # noqa: E402
 
 N = 200_000
 
@@ -92,11 +92,11 @@ async def bench_workers(n: int = 50_000, workers: int = 16) -> float:
     per-reconcile cost (fence binding, log context, span, metrics, queue ops)."""
     import io
 
-    from controller.observe import logging as logging_mod
     from controller.leader.fence import AlwaysLeader
+    from controller.observe import logging as logging_mod
     from controller.observe.metrics import Metrics
-    from controller.reconcile import Registry, Result
     from controller.observe.tracing import Tracing
+    from controller.reconcile import Registry, Result
     from controller.workers import WorkerPool
 
     logging_mod.configure("info", io.BytesIO(), cache=False)

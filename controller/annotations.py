@@ -5,8 +5,8 @@ the event handlers ignore them and our own writes do not wake the object again.
 """
 
 from controller.progress import ANNOTATION as PROGRESS
-from translate.model import ROUTE_KINDS
 from translate.gateway import DOMAIN_ANNOTATION
+from translate.model import ROUTE_KINDS
 
 # Written on routes, as the AWS controller does. The DNS name is also the Gateway's address
 # (translate reads it for that), so a change of it wakes the route's Gateways, not the route.

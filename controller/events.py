@@ -15,17 +15,16 @@ not the leader drops its pending events rather than write.
 from __future__ import annotations
 
 import asyncio
-
 import hashlib
 import time
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
 
-from controller.leader.fence import Fence, LostLeadership, current_fence
 from controller.kube.client import MERGE_PATCH, KubeClient, KubeError
+from controller.leader.fence import Fence, LostLeadership, current_fence
 from controller.leader.lease import micro_time
 
 log = structlog.get_logger("latticegw.events")

@@ -25,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from controller.annotations import LATTICE_DOMAIN, OUTPUT_ANNOTATIONS
 from controller.kube import keys
 from controller.kube.indexes import (
     POLICY_KINDS,
@@ -36,9 +37,8 @@ from controller.kube.indexes import (
     route_parents,
     slice_service,
 )
-from controller.annotations import LATTICE_DOMAIN, OUTPUT_ANNOTATIONS
-from controller.reconcilers.finalizers import releasable
 from controller.kube.snapshot import SnapshotView
+from controller.reconcilers.finalizers import releasable
 from translate.exports import exported_service
 
 _IGNORED_TOP = frozenset({"metadata", "status", "apiVersion", "kind"})

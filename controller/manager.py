@@ -29,26 +29,26 @@ import time
 
 import structlog
 
+from controller.config import Config, ConfigError, parse_address
+from controller.events import EventRecorder
+from controller.handlers import keys_for
 from controller.kube import keys
 from controller.kube.cache import Cache
-from controller.config import Config, parse_address
-from controller.kube.discovery import FIELD_SELECTORS, Resource, discover
-from controller.events import EventRecorder
-from controller.leader.fence import AlwaysLeader, Fence
-from controller.handlers import keys_for
-from controller.kube.informer import Informer
 from controller.kube.client import KubeClient, KubeError
-from controller.leader.lease import ElectionConfig, LeaderElector
-from controller.observe.metrics import Metrics
-from controller.queue.persister import Persister
-from controller.queue.workqueue import HIGH, LOW, WorkQueue
-from controller.queue.store import MemoryQueueStore, QueueStore
-from controller.reconcile import LoggingNoopReconciler, Registry, Runtime
-from controller.observe import status_page, status_tree
-from controller.observe.sidecar import Sidecar
+from controller.kube.discovery import FIELD_SELECTORS, Resource, discover
+from controller.kube.informer import Informer
 from controller.kube.snapshot import SnapshotView
-from controller.status import StatusWriter
+from controller.leader.fence import AlwaysLeader, Fence
+from controller.leader.lease import ElectionConfig, LeaderElector
+from controller.observe import status_page, status_tree
+from controller.observe.metrics import Metrics
+from controller.observe.sidecar import Sidecar
 from controller.observe.tracing import Tracing
+from controller.queue.persister import Persister
+from controller.queue.store import MemoryQueueStore, QueueStore
+from controller.queue.workqueue import HIGH, LOW, WorkQueue
+from controller.reconcile import LoggingNoopReconciler, Registry, Runtime
+from controller.status import StatusWriter
 from controller.webhook.certs import FileCerts, SecretCerts
 from controller.webhook.server import WebhookServer
 from controller.workers import WorkerPool

@@ -49,8 +49,6 @@ it the reconcile is cancelled and retried like a failure.
 
 from __future__ import annotations
 
-from typing import Any
-
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -63,8 +61,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from controller.config import Config
     from controller.events import EventRecorder
     from controller.kube.client import KubeClient
-    from controller.observe.metrics import Metrics
     from controller.kube.snapshot import SnapshotView
+    from controller.observe.metrics import Metrics
     from controller.status import StatusWriter
 
 

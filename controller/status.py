@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from controller.kube.client import MERGE_PATCH, KubeClient
 from controller.kube.discovery import Resource
 from controller.leader.fence import Fence, current_fence
-from controller.kube.client import MERGE_PATCH, KubeClient
 
 
 class StatusWriter:

@@ -30,8 +30,8 @@ from opentelemetry.trace import Status, StatusCode
 
 from controller.kube import keys
 from controller.kube.client import KubeError
-from controller.observe.metrics import RESULTS
 from controller.leader.fence import Fence, LostLeadership, bind_fence, reset_fence
+from controller.observe.metrics import RESULTS
 from controller.queue.workqueue import WorkQueue
 from controller.reconcile import Registry, Result, TemporaryError, TerminalError
 from lattice.errors import LatticeError, RetryLater

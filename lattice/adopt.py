@@ -38,7 +38,7 @@ from lattice.observed import ListenerRec, ServiceRec, TargetGroupRec, service_so
 from lattice.plan import Desired, Observed
 from translate import naming
 from translate.frozen import freeze
-from translate.model import Listener, Rule, Service, TargetGroup
+from translate.model import Listener, Rule, TargetGroup
 from translate.tags import (
     CLUSTER_NAME,
     PROTOCOL_VERSION,
@@ -149,15 +149,15 @@ def _target_groups(desired: Desired, observed: Observed, adopted_services: set[s
         if tg.name in observed.target_groups:
             continue
         ident = {k: tg.tags.get(k) for k in TG_IDENTITY_TAGS}
-        for rec in sorted(observed.target_groups.values(), key=lambda r: r.name):
-            if rec.name in taken or rec.id in busy or rec.arn in busy or rec.status in _UNUSABLE:
+        for tg_rec in sorted(observed.target_groups.values(), key=lambda r: r.name):
+            if tg_rec.name in taken or tg_rec.id in busy or tg_rec.arn in busy or tg_rec.status in _UNUSABLE:
                 continue
-            if not _ours_for(observed, desired, rec):
+            if not _ours_for(observed, desired, tg_rec):
                 continue
-            tags = rec.tags or {}
-            if all(tags.get(k) == v for k, v in ident.items()) and _same_shape(tg, rec):
-                renames[tg.name] = rec.name
-                taken.add(rec.name)
+            tags = tg_rec.tags or {}
+            if all(tags.get(k) == v for k, v in ident.items()) and _same_shape(tg, tg_rec):
+                renames[tg.name] = tg_rec.name
+                taken.add(tg_rec.name)
                 break
     return renames
 

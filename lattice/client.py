@@ -233,7 +233,7 @@ class LatticeClient:
                     throttled = outcome in THROTTLE_CODES
                     retry_after = retry_after_of(exc)
                     span.set_status(trace.Status(trace.StatusCode.ERROR, outcome))
-                except CONNECTION_ERRORS as exc:  # type: ignore[misc]
+                except CONNECTION_ERRORS as exc:
                     error = exc
                     outcome = "ConnectionError"
                     span.set_status(trace.Status(trace.StatusCode.ERROR, outcome))

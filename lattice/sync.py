@@ -68,8 +68,8 @@ from lattice.inventory import Inventory
 from lattice.networks import SN_LOOKUP_INTERVAL, SN_RELIST_INTERVAL, NetworkResult, ServiceNetworks
 from lattice.observed import IN_PROGRESS, ServiceRec, TargetGroupRec, service_source, target_group_source
 from lattice.plan import Desired, Plan, PlanConflict, plan
-from translate.model import ServiceNetwork, Source, TargetGroup, TargetGroupLookup
 from translate.model import Service as DesiredService
+from translate.model import ServiceNetwork, Source, TargetGroup, TargetGroupLookup
 
 log = structlog.get_logger("latticegw.lattice")
 
@@ -358,7 +358,6 @@ class LatticeSync:
                        takeover: set[str]) -> None:
         """Load what plan needs and the inventory does not have yet, and re-read transitional states."""
         inv = self.inventory
-        c = self.client
         work: list[Any] = []
         for rec in observed.services.values():
             mine = self._mine(source, rec) or (rec.managed_by is not None and rec.managed_by in takeover

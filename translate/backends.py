@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from translate import grants, naming, targetgroups, targets, tags
+from translate import grants, naming, tags, targetgroups, targets
 from translate.context import Context
 from translate.errors import RuleRejected
 from translate.fingerprint import fingerprint, target_group_fingerprint

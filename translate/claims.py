@@ -36,7 +36,7 @@ def settle(results: list[tuple[Mapping[str, Any], RouteResult]]) -> None:
     the losers' results are changed in place."""
     names: dict[str, str] = {}
     domains: dict[str, str] = {}
-    for route, r in sorted(results, key=lambda t: precedence(t[0])):
+    for _route, r in sorted(results, key=lambda t: precedence(t[0])):
         svc = r.service
         if svc is None or r.outcome is None:
             continue

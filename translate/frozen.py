@@ -18,6 +18,7 @@ class FrozenDict(dict[str, Any]):
     """A read-only, hashable dict. Build it with `freeze()`."""
 
     __slots__ = ("_hash",)
+    _hash: int  # set on first use (see __hash__)
 
     def _readonly(self, *_a: Any, **_k: Any) -> None:
         raise TypeError("FrozenDict is read-only")
@@ -28,7 +29,7 @@ class FrozenDict(dict[str, Any]):
 
     def __hash__(self) -> int:  # type: ignore[override]
         try:
-            return int(getattr(self, "_hash"))
+            return int(self._hash)
         except AttributeError:
             h = hash(canonical_json(self))
             object.__setattr__(self, "_hash", h)

@@ -22,9 +22,9 @@ from translate.fingerprint import fingerprint
 from translate.frozen import freeze
 from translate.listeners import GatewayListener
 from translate.model import (
-    GATEWAY_GROUP,
     AUTH_IAM,
     AUTH_NONE,
+    GATEWAY_GROUP,
     AccessLogSubscription,
     AuthPolicy,
     Event,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from translate.snapshot import Snapshot, spec_of
 
 
-
 def _group(g: object) -> str:
     # The core group is "" ("core" is accepted as an alias in backendRefs).
     g = str(g or "")

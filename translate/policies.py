@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from translate import targetgroups
-from translate.model import AWS_GROUP, GATEWAY_GROUP, POLICY_KINDS, AuthPolicy, Outcome, Source, destination_type
+from translate.model import AWS_GROUP, GATEWAY_GROUP, AuthPolicy, Outcome, Source, destination_type
 from translate.snapshot import Obj, Snapshot, generation_of, meta, name_of, namespace_of, spec_of
 from translate.status.conditions import (
     ACCEPTED,
@@ -28,7 +28,6 @@ from translate.status.conditions import (
     false,
     true,
 )
-
 
 VALID_TARGETS: dict[str, tuple[tuple[str, str], ...]] = {
     "TargetGroupPolicy": (("", "Service"), (AWS_GROUP, "ServiceExport")),

@@ -29,12 +29,11 @@ from translate.gateway import TAKEOVER_ALLOWED, GatewayInfo, access_log
 from translate.hostnames import intersect
 from translate.listeners import GatewayListener, selector_matches
 from translate.model import (
-    GATEWAY_GROUP,
-    Certificate,
     AUTH_IAM,
     AUTH_NONE,
+    GATEWAY_GROUP,
     TLS_PASSTHROUGH,
-    AuthPolicy,
+    Certificate,
     Condition,
     Event,
     Listener,
@@ -46,7 +45,7 @@ from translate.model import (
     TargetGroup,
     TargetGroupLookup,
 )
-from translate.snapshot import generation_of, name_of, namespace_of, spec_of
+from translate.snapshot import spec_of
 from translate.status.conditions import (
     ACCEPTED,
     PARTIALLY_INVALID,

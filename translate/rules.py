@@ -15,12 +15,12 @@ from typing import Any
 
 from translate import backends, matches, priorities, tags
 from translate.backends import Problem
-from translate.priorities import Candidate
 from translate.context import Context
 from translate.errors import RuleRejected
 from translate.frozen import FrozenDict
 from translate.model import Rule, Source, TargetGroup, TargetGroupLookup
 from translate.naming import rule_name
+from translate.priorities import Candidate
 from translate.snapshot import annotations_of, spec_of
 from translate.status.conditions import R_UNSUPPORTED_VALUE
 

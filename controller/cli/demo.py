@@ -22,8 +22,8 @@ from pathlib import Path
 from controller import config as config_mod
 from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
 from controller.annotations import LATTICE_SERVICE_ARN
-from controller.observe import logging as logging_mod
 from controller.localkube.artifacts import REPO_ROOT
+from controller.observe import logging as logging_mod
 from translate.model import ROUTE_KINDS
 
 DEFAULT_EXAMPLES = [str(REPO_ROOT / "examples" / "my-hotel"), str(REPO_ROOT / "examples" / "checkout-ab")]
@@ -99,9 +99,9 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _demo(args: argparse.Namespace) -> int:
+    from controller.cli.manifests import load
     from controller.embedded import running_manager
     from controller.localkube import LocalKube
-    from controller.cli.manifests import load
     from controller.reconcilers.context import translate_config
     from lattice.emulator import EmulatorControl, run_emulator
 

@@ -27,7 +27,6 @@ import structlog
 from controller import config as config_mod
 from controller.observe import logging as logging_mod
 
-
 DEFAULT_RECONCILERS = "controller.reconcilers"
 
 

@@ -14,15 +14,15 @@ client-side `sock_read` guard so a half-open connection cannot blind an informer
 from __future__ import annotations
 
 import asyncio
-import os
 import contextlib
+import os
 import time
 from collections.abc import AsyncIterator
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
-import yaml
 import orjson
+import yaml
 from kubernetes_asyncio import client as k8s_client
 from kubernetes_asyncio import config as k8s_config
 

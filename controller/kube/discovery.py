@@ -15,7 +15,6 @@ from controller.kube.client import KubeClient, KubeError
 from translate.model import AWS_GROUP, GATEWAY_GROUP
 
 
-
 @dataclass(frozen=True, order=True)
 class Resource:
     group: str

@@ -36,8 +36,8 @@ import orjson
 import structlog
 
 from controller.kube.cache import Cache
-from controller.kube.discovery import Resource
 from controller.kube.client import KubeClient, KubeError
+from controller.kube.discovery import Resource
 from controller.kube.store import project
 
 log = structlog.get_logger("latticegw.informer")

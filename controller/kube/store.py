@@ -18,7 +18,6 @@ version, whatever the informer does meanwhile.
 from __future__ import annotations
 
 import builtins
-
 from collections.abc import Iterable, Iterator
 
 from controller.kube import keys

@@ -25,13 +25,13 @@ import datetime as dt
 import random
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 
-from controller.leader.fence import Fence
 from controller.kube.client import KubeClient, KubeError
+from controller.leader.fence import Fence
 
 log = structlog.get_logger("latticegw.lease")
 

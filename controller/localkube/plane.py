@@ -24,8 +24,8 @@ import ssl
 import tempfile
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import orjson

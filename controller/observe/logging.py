@@ -56,6 +56,8 @@ def configure(level: str = "info", stream=None, *, cache: bool = True, fmt: str 
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         add_trace_ids,
     ]
+    processors: list[Any]
+    factory: Any
     if fmt == "console":
         processors = [*shared, structlog.dev.ConsoleRenderer(colors=True)]
         factory = structlog.PrintLoggerFactory(file=stream)

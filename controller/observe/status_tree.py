@@ -55,9 +55,9 @@ def build(objects: Iterable[Mapping[str, Any]], translation: Mapping[str, Any], 
         node = _route(route, services.get((route["kind"], ns, meta["name"]), []), tgs, controller_name,
                       health, reconciles)
         for ref in (route.get("spec") or {}).get("parentRefs") or ():
-            gw = by_gw.get((ref.get("namespace") or ns, ref.get("name")))
-            if gw is not None and node not in gw["routes"]:
-                gw["routes"].append(node)
+            parent = by_gw.get((ref.get("namespace") or ns, ref.get("name")))
+            if parent is not None and node not in parent["routes"]:
+                parent["routes"].append(node)
     return {"controller": dict(controller or {}), "gateways": gateways}
 
 

@@ -20,8 +20,8 @@ import asyncio
 import structlog
 
 from controller.leader.fence import Fence
-from controller.queue.workqueue import WorkQueue
 from controller.queue.store import QueueStore
+from controller.queue.workqueue import WorkQueue
 
 log = structlog.get_logger("latticegw.persister")
 

@@ -29,8 +29,8 @@ import zlib
 
 import orjson
 
-from controller.leader.fence import Fence
 from controller.kube.client import KubeClient, KubeError
+from controller.leader.fence import Fence
 from controller.queue.store import QueueRecord, decode_record, encode_record
 
 MAX_SHARD_BYTES = 900 * 1024

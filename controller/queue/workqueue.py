@@ -39,8 +39,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Protocol
 
-from controller.queue.store import QueueRecord
 from controller.queue.ratelimit import Backoff, TokenBucket
+from controller.queue.store import QueueRecord
 
 HIGH = 0
 LOW = -100

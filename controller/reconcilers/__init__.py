@@ -34,7 +34,6 @@ from controller.reconcilers.service_network import ServiceNetworkReconciler
 from translate.model import POLICY_KINDS, ROUTE_KINDS
 
 
-
 def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[None]]:
     tconfig = translate_config(runtime.config)
     metrics = getattr(runtime, "metrics", None) or getattr(runtime.kube, "metrics", None)

@@ -14,13 +14,13 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from controller.kube import keys
+from controller.kube.snapshot import SnapshotView
 from controller.reconcile import Registry, Result
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, now_rfc3339
 from controller.reconcilers.finalizers import being_deleted, releasable
 from controller.reconcilers.status_merge import conditions_status
 from controller.reconcilers.writes import Intent, decide
-from controller.kube.snapshot import SnapshotView
 
 ScopeFn = Callable[[SnapshotView, Mapping[str, Any]], list]
 

@@ -19,7 +19,6 @@ from controller.reconcilers.writes import Writes
 from translate import Snapshot, TranslateConfig, Translation, translate
 from translate.config import owners
 
-
 # The AWS identity the ownership tag is made of (ManagedBy = account/cluster/vpc), and the
 # region. A placeholder in any of them would tag resources with an owner that is not us.
 REQUIRED_IDENTITY = (

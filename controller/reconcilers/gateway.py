@@ -17,10 +17,9 @@ until its drift check is due.
 
 from __future__ import annotations
 
-from controller.kube import keys
-
 from controller import progress
 from controller.annotations import AUTH_POLICY_APPLIED
+from controller.kube import keys
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339

@@ -16,7 +16,7 @@ import structlog
 from controller.config import Config
 from lattice.certificates import CertificateFinder, CertificateImporter
 from lattice.client import LatticeClient
-from lattice.config import LatticeConfig, from_env
+from lattice.config import LatticeConfig
 from lattice.config import from_env as lattice_config_from_env
 from lattice.inventory import Inventory
 from lattice.sync import LatticeSync

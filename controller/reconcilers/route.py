@@ -33,22 +33,21 @@ from typing import Any
 
 import structlog
 
-from controller.kube import keys
-
 from controller import progress
 from controller.annotations import LATTICE_DOMAIN as DOMAIN_ANNOTATION
 from controller.annotations import LATTICE_SERVICE_ARN as ARN_ANNOTATION
+from controller.kube import keys
 from controller.reconcile import Result, TemporaryError
 from controller.reconcilers import route_events, scope
 from controller.reconcilers.context import Context, describe_errors, now_rfc3339
 from controller.reconcilers.dns_endpoints import DnsEndpoints
 from controller.reconcilers.drift import DriftClock
-from controller.reconcilers.readiness_gates import ReadinessGates
 from controller.reconcilers.finalizers import being_deleted, held
+from controller.reconcilers.readiness_gates import ReadinessGates
 from controller.reconcilers.status_merge import route_status
 from controller.reconcilers.writes import NOTHING, Intent, decide
 from translate.model import Outcome, RouteParentStatus, Source
-from translate.status.conditions import R_CONFLICTED, R_UNSUPPORTED_VALUE, conflicted, not_accepted
+from translate.status.conditions import R_UNSUPPORTED_VALUE, conflicted, not_accepted
 
 log = structlog.get_logger("latticegw.route")
 

@@ -9,11 +9,11 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from .dump import dump_partition
 from .core import EmulatorCore
+from .dump import dump_partition
 from .errors import ApiError
-from .ids import TARGET_GROUP
 from .faults import ANY, CLASSES, number
+from .ids import TARGET_GROUP
 from .ops import HANDLERS, Ctx, lookup
 from .tagging_api import model as tagging_model
 from .wire import client_gone

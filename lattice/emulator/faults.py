@@ -13,9 +13,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .acm_api import model as acm_model
 from .errors import GenericError, Throttled
 from .model import declared_errors as lattice_declared
-from .acm_api import model as acm_model
 from .tagging_api import model as tagging_model
 
 ANY = "*"

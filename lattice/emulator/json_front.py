@@ -35,7 +35,6 @@ from .ops import Ctx
 from .validation import input_problems, output_problems
 from .wire import CLIENT_GONE, client_gone, credentials, dumps
 
-
 log = logging.getLogger("latticegw.emulator")
 
 CONTENT_TYPE = "application/x-amz-json-1.1"

@@ -29,8 +29,9 @@ from typing import TYPE_CHECKING, Any
 import orjson
 from aiohttp import web
 
-from . import control, persistence
+from . import control, instance, json_front, persistence
 from . import resources as _resources  # noqa: F401 - registers the handlers
+from .acm_api.service import SERVICE as ACM_SERVICE
 from .calls import CallStats
 from .config import EmulatorConfig
 from .errors import ApiError, Conflict, InternalError, UnknownOperation, ValidationError
@@ -39,9 +40,6 @@ from .lifecycle import apply_transition
 from .model import declared_errors, idempotent_member, operation
 from .ops import HANDLERS, Ctx
 from .store import Store
-from . import json_front
-from . import instance
-from .acm_api.service import SERVICE as ACM_SERVICE
 from .tagging_api.service import SERVICE as TAGGING_SERVICE
 from .validation import check_output, validate_input
 from .wire import CLIENT_GONE, client_gone, credentials, dumps, error_headers, match, parse_params

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from .helpers import VPC, forward, path_match, raises, tg
 
 LAMBDA_ARN = "arn:aws:lambda:us-west-2:123456789012:function:handler"

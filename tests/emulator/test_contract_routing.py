@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from .helpers import VPC, forward, path_match, raises, service_with_listener, tg

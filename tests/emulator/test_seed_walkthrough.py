@@ -15,8 +15,7 @@ async def test_seed_scenario(lattice, ctl):
     services, groups, listeners = {}, {}, {}
     for name in ("rates", "inventory"):
         services[name] = await lattice.create_service(name=name)
-    for name, ips in (("rates-parking", ["10.0.1.1", "10.0.1.2"]), ("rates-review", ["10.0.2.1"]),
-                      ("inventory-v1", ["10.0.3.1"]), ("inventory-v2", ["10.0.4.1"])):
+    for name in ("rates-parking", "rates-review", "inventory-v1", "inventory-v2"):
         groups[name] = await lattice.create_target_group(
             name=name, type="IP", config={"port": 8090, "protocol": "HTTP", "vpcIdentifier": VPC})
     snsas = []

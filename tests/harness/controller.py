@@ -28,8 +28,8 @@ import aioboto3
 
 from controller import config as config_mod
 from controller.cli.demo import ROUTE_KINDS, problems_of
-from controller.embedded import running_manager
 from controller.cli.manifests import load
+from controller.embedded import running_manager
 from lattice.emulator import EmulatorControl, run_emulator
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from controller.cli import run as cmd_run
-
 from controller import config
+from controller.cli import run as cmd_run
 from controller.observe.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,8 +14,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from ..wire import credentials
 from ..errors import ApiError
+from ..wire import credentials
 
 if TYPE_CHECKING:
     from ..server import Emulator

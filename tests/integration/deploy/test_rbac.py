@@ -21,8 +21,8 @@ import pytest_asyncio
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from controller.localkube.plane import die_with_parent
 from controller.cli.manifests import load
+from controller.localkube.plane import die_with_parent
 from tests.unit.deploy.helm import one, render
 from translate import naming
 

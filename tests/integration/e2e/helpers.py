@@ -31,8 +31,8 @@ def routing(state: dict, service_name: str) -> dict[str, dict[str, int]]:
     A fixed response shows as {"fixed": statusCode}.
     """
     svc = by_name(state["services"])[service_name]
-    listeners = [l for l in state["listeners"] if l["serviceId"] == svc["id"]]
-    lids = {l["id"] for l in listeners}
+    listeners = [lst for lst in state["listeners"] if lst["serviceId"] == svc["id"]]
+    lids = {lst["id"] for lst in listeners}
     tgs = {t["id"]: t for t in state["targetGroups"]} | {t["arn"]: t for t in state["targetGroups"]}
     out: dict[str, dict[str, int]] = {}
     for rule in (r for r in state["rules"] if r["listenerId"] in lids):

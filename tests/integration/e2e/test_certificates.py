@@ -63,7 +63,7 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
     await idle(env)
     state = await env.state()
     rates = by_name(state["services"])[f"rates-{ns}"]
-    assert {l["protocol"] for l in state["listeners"] if l["serviceId"] == rates["id"]} == {"HTTP"}
+    assert {lst["protocol"] for lst in state["listeners"] if lst["serviceId"] == rates["id"]} == {"HTTP"}
 
     # An Opaque Secret of that name is not a certificate, and never reaches the controller: the
     # informer asks for type=kubernetes.io/tls only (else the message would name its type).
@@ -90,7 +90,7 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
         if len(certs) != 1 or not all(svcs.get(f"{r}-{ns}", {}).get("certificateArn") == certs[0]["CertificateArn"]
                                       for r in ("rates", "inventory")):
             return None
-        https = {l["serviceId"] for l in state["listeners"] if l["protocol"] == "HTTPS"}
+        https = {lst["serviceId"] for lst in state["listeners"] if lst["protocol"] == "HTTPS"}
         if not all(svcs[f"{r}-{ns}"]["id"] in https for r in ("rates", "inventory")):
             return None  # the certificate is set with the service update; the listener comes right after
         return state
@@ -99,7 +99,7 @@ async def test_listener_status_follows_its_certificate_secret(controller_env):
     (cert,) = state["certificates"]
     assert cert["tags"]["application-networking.k8s.aws/SecretName"] == "hotel-tls"
     rates = by_name(state["services"])[f"rates-{ns}"]
-    assert {l["protocol"] for l in state["listeners"] if l["serviceId"] == rates["id"]} == {"HTTP", "HTTPS"}
+    assert {lst["protocol"] for lst in state["listeners"] if lst["serviceId"] == rates["id"]} == {"HTTP", "HTTPS"}
 
     # Renewed (as cert-manager does): re-imported under the same ARN.
     await env.apply([secret(ns, serial=2)])

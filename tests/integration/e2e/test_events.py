@@ -47,7 +47,7 @@ async def test_deploy_succeed_once_per_generation(controller_env):
     rates = find(objs, "HTTPRoute", "rates")
     for name in ("rates", "inventory"):
         route = find(objs, "HTTPRoute", name)
-        rows = await env.wait_until(lambda: describe_events(env, route), f"{name} has events")
+        rows = await env.wait_until(lambda route=route: describe_events(env, route), f"{name} has events")
         assert reasons(rows) == ["DeploySucceed"], rows  # and no Warning on a healthy route
         row = rows[0]
         assert row["type"] == "Normal" and row["count"] == 1
@@ -110,7 +110,7 @@ async def test_every_rejection_is_a_warning_with_its_gateway_api_reason(controll
         assert "parentRef Gateway" in message and "my-hotel" in message and "=False: " in message, message
     await idle(env)
     # Retries and no-op passes add nothing: still one Warning each, counted once.
-    for reason, obj in bad.items():
+    for obj in bad.values():
         env.manager.queue.add(f"HTTPRoute/{obj['metadata']['namespace']}/{obj['metadata']['name']}")
     await idle(env)
     for reason, obj in bad.items():

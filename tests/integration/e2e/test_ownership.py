@@ -60,7 +60,7 @@ def snapshot_of(state: dict, svc_ids: set[str], tg_ids: set[str]) -> dict:
     """Everything the dump says about these services (with listeners and rules) and TGs."""
     return copy.deepcopy({
         "services": [s for s in state["services"] if s["id"] in svc_ids],
-        "listeners": [l for l in state["listeners"] if l["serviceId"] in svc_ids],
+        "listeners": [lst for lst in state["listeners"] if lst["serviceId"] in svc_ids],
         "rules": [r for r in state["rules"] if r["serviceId"] in svc_ids],
         "targetGroups": [t for t in state["targetGroups"] if t["id"] in tg_ids],
         "associations": [a for a in state["serviceNetworkServiceAssociations"] if a["serviceId"] in svc_ids],
@@ -144,7 +144,7 @@ async def test_takeover_annotation_adopts_the_service(controller_env):
         bystander_tg = names["tgs"][("rates", "review")]
         tg_id = await create_foreign_tg(aws, bystander_tg, {MANAGED_BY: "111111111111/third/vpc-1"})
     state0 = await env.state()
-    listener_id = next(l["id"] for l in state0["listeners"] if l["serviceId"] == svc_id)
+    listener_id = next(lst["id"] for lst in state0["listeners"] if lst["serviceId"] == svc_id)
     bystander_before = snapshot_of(state0, set(), {tg_id})
 
     inventory = find(objs, "HTTPRoute", "inventory")
@@ -166,7 +166,7 @@ async def test_takeover_annotation_adopts_the_service(controller_env):
     assert svc["id"] == svc_id  # adopted in place, not recreated
     assert svc["tags"][MANAGED_BY] == ENV["AWS_ACCOUNT_ID"] + "/" + ENV["CLUSTER_NAME"] + "/" + VPC
     assert svc["tags"]["application-networking.k8s.aws/RouteName"] == "inventory"
-    (lst,) = [l for l in state["listeners"] if l["serviceId"] == svc_id]
+    (lst,) = [lst for lst in state["listeners"] if lst["serviceId"] == svc_id]
     assert lst["id"] == listener_id and lst["name"] == listener
     rules = [r for r in state["rules"] if r["serviceId"] == svc_id and not r.get("isDefault")]
     assert [r["match"]["httpMatch"]["pathMatch"]["match"]["prefix"] for r in rules] == ["/"]

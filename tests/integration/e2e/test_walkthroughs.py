@@ -17,7 +17,7 @@ def by_name(items):
 
 def rules_of(state, service_name):
     svc = by_name(state["services"])[service_name]
-    listener_ids = {l["id"] for l in state["listeners"] if l["serviceId"] == svc["id"]}
+    listener_ids = {lst["id"] for lst in state["listeners"] if lst["serviceId"] == svc["id"]}
     return [r for r in state["rules"] if r["listenerId"] in listener_ids]
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import aioboto3
 import pytest
 
-from lattice.certificates import FINGERPRINT, MANAGED_BY as MANAGED_BY_TAG, CertificateFinder, CertificateImporter
+from lattice.certificates import FINGERPRINT, CertificateFinder, CertificateImporter
+from lattice.certificates import MANAGED_BY as MANAGED_BY_TAG
 from lattice.client import LatticeClient
 from tests.integration.lattice.conftest import MANAGED_BY, converge, make_config, translate_objects
 from tests.tlsmaterial import certificate, tls_secret

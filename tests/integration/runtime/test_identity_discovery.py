@@ -116,7 +116,7 @@ async def test_latticegw_run_discovers_its_identity_then_starts(instance, tmp_pa
     emu, _ = instance
     code, out = await _run({"AWS_EC2_METADATA_SERVICE_ENDPOINT": emu.url, "AWS_ENDPOINT_URL_EC2": emu.url,
                             "LATTICE_ENDPOINT": emu.url, **CREDS}, tmp_path, until='"aws identity"')
-    (line,) = [json.loads(l) for l in out.splitlines() if '"aws identity"' in l]
+    (line,) = [json.loads(text) for text in out.splitlines() if '"aws identity"' in text]
     assert {k: line[k] for k in ("region", "account", "vpc", "cluster")} == {
         "region": "eu-west-1", "account": "210987654321", "vpc": "vpc-0feedfacefeedface", "cluster": "prod-eks"}
     assert "configuration error" not in out, out

@@ -1,7 +1,7 @@
 """Stores, indexes, the snapshot view and the event -> keys handlers."""
 
-from controller.kube.cache import Cache
 from controller.handlers import affected_keys, keys_for, relevant
+from controller.kube.cache import Cache
 from controller.kube.snapshot import SnapshotView
 from controller.kube.store import LAST_APPLIED, project
 

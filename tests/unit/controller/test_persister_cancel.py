@@ -9,8 +9,8 @@ import asyncio
 
 from controller.leader.fence import AlwaysLeader
 from controller.queue.persister import Persister
-from controller.queue.workqueue import WorkQueue
 from controller.queue.store import MemoryQueueStore
+from controller.queue.workqueue import WorkQueue
 
 
 class CancelsWhileSaving(MemoryQueueStore):

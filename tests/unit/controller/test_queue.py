@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from controller.queue.workqueue import HIGH, LOW, WorkQueue
-from controller.queue.store import QueueRecord
 from controller.queue.ratelimit import Backoff
+from controller.queue.store import QueueRecord
+from controller.queue.workqueue import HIGH, LOW, WorkQueue
 
 
 class Clock:

@@ -8,9 +8,9 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from controller.observe.metrics import Metrics
-from controller.queue.workqueue import WorkQueue
 from controller.observe.sidecar import Sidecar
 from controller.observe.tracing import Tracing
+from controller.queue.workqueue import WorkQueue
 from lattice.config import DEFAULT_BUCKETS
 from lattice.ratelimit import Buckets
 

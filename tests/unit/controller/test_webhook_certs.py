@@ -6,8 +6,15 @@ import datetime as dt
 
 from cryptography import x509
 
-from controller.webhook.certs import RENEW_BEFORE, SERVING_LIFETIME, expires_before, hosts_of, needs_renewal, \
-    new_ca, new_serving
+from controller.webhook.certs import (
+    RENEW_BEFORE,
+    SERVING_LIFETIME,
+    expires_before,
+    hosts_of,
+    needs_renewal,
+    new_ca,
+    new_serving,
+)
 
 NOW = dt.datetime(2026, 12, 2, tzinfo=dt.timezone.utc)
 

@@ -8,8 +8,8 @@ import pytest
 
 from controller.leader.fence import AlwaysLeader, Fence, LostLeadership, current_fence
 from controller.observe.metrics import Metrics
-from controller.queue.workqueue import WorkQueue
 from controller.queue.ratelimit import Backoff
+from controller.queue.workqueue import WorkQueue
 from controller.reconcile import Registry, Result, TemporaryError, TerminalError
 from controller.workers import WorkerPool
 from lattice.errors import RetryLater

@@ -6,12 +6,12 @@ import asyncio
 
 import pytest
 
-from controller.kube.discovery import Resource
 from controller.events import EventRecorder
-from controller.leader.fence import AlwaysLeader, Fence, LostLeadership, bind_fence, reset_fence
 from controller.kube.client import MERGE_PATCH, KubeError
-from controller.status import StatusWriter
+from controller.kube.discovery import Resource
+from controller.leader.fence import AlwaysLeader, Fence, LostLeadership, bind_fence, reset_fence
 from controller.observe.tracing import Tracing
+from controller.status import StatusWriter
 
 from .fakekube import FakeKube
 

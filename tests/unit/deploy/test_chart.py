@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from controller import config
-from lattice import config as lattice_config
 from controller.annotations import ANNOTATED_KINDS
 from controller.kube.discovery import AWS_GROUP, WANTED
 from controller.queue.store_kube import KubeQueueStore
 from controller.reconcilers.dns_endpoints import GROUP_VERSION as DNS_GROUP_VERSION
 from controller.reconcilers.finalizers import AWS_FINALIZERS, FINALIZERS
+from lattice import config as lattice_config
 from translate.snapshot import KNOWN_KINDS
-
-import pytest
 
 from .helm import CHART, CI_VALUES, ROOT, by_kind, helm, one, render
 

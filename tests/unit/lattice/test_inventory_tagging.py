@@ -7,7 +7,15 @@ from collections import Counter
 from lattice.config import LatticeConfig, from_env
 from lattice.inventory import Inventory
 from translate.model import Source
-from translate.tags import MANAGED_BY, ROUTE_NAME, ROUTE_NAMESPACE, ROUTE_TYPE, SERVICE_NAME, SERVICE_NAMESPACE, SOURCE_TYPE
+from translate.tags import (
+    MANAGED_BY,
+    ROUTE_NAME,
+    ROUTE_NAMESPACE,
+    ROUTE_TYPE,
+    SERVICE_NAME,
+    SERVICE_NAMESPACE,
+    SOURCE_TYPE,
+)
 
 OURS = "1/c/vpc-1"
 

@@ -22,7 +22,7 @@ def models(draw):
     prios = draw(st.permutations(range(1, 11)))[:n]
     rules = []
     used = set()
-    for i, (path, prio) in enumerate(zip(paths, prios)):
+    for path, prio in zip(paths, prios):
         k = draw(st.integers(1, 2))
         names = draw(st.lists(st.sampled_from(TG_NAMES), min_size=k, max_size=k, unique=True))
         used.update(names)

@@ -6,7 +6,19 @@ from __future__ import annotations
 from dataclasses import replace
 
 from lattice.plan import Desired, Observed, plan
-from tests.unit.lattice.test_plan import OURS, SNS, SRC, SVC_TAGS, TG_TAGS, apis, fwd, observed_from, prefix, service, tg
+from tests.unit.lattice.test_plan import (
+    OURS,
+    SNS,
+    SRC,
+    SVC_TAGS,
+    TG_TAGS,
+    apis,
+    fwd,
+    observed_from,
+    prefix,
+    service,
+    tg,
+)
 from translate.frozen import freeze
 from translate.model import Rule, Source
 from translate.tags import MANAGED_BY, ROUTE_NAME, ROUTE_NAMESPACE, ROUTE_TYPE, SOURCE_TYPE

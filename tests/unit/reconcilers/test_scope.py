@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from controller.kube.cache import Cache
 from controller.cli.manifests import load
-from controller.reconcilers import scope
+from controller.kube.cache import Cache
 from controller.kube.snapshot import CLUSTER_SCOPED, SnapshotView
+from controller.reconcilers import scope
 from translate import Snapshot, Source, TranslateConfig, translate
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from translate.frozen import freeze
-from translate.model import Condition, ListenerStatus, RouteParentStatus
-
 from controller.reconcilers.status_merge import (
     conditions_status,
     gateway_status,
     merge_conditions,
     route_status,
 )
+from translate.frozen import freeze
+from translate.model import Condition, ListenerStatus, RouteParentStatus
 
 OURS = "application-networking.k8s.aws/gateway-api-controller"
 T0, T1 = "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"

@@ -2,12 +2,25 @@
 
 import pytest
 
+from tests.unit.translate.builders import (
+    backend,
+    base,
+    endpoints,
+    gateway,
+    gatewayclass,
+    namespace,
+    only_service,
+    parent_conditions,
+    policy,
+    refgrant,
+    route,
+    rule,
+    rules_of,
+    run,
+    service,
+)
 from translate.frozen import thaw
 from translate.model import Source
-from tests.unit.translate.builders import (
-    backend, base, endpoints, gatewayclass, gateway, namespace, only_service, parent_conditions, policy, refgrant,
-    route, rule, rules_of, run, service,
-)
 
 FIXED_500 = {"fixedResponse": {"statusCode": 500}}
 

@@ -6,11 +6,25 @@ Lattice model); traffic itself is the integration/e2e suites' job.
 
 import pytest
 
-from translate.frozen import thaw
 from tests.unit.translate.builders import (
-    backend, endpoints, exact, gateway, gatewayclass, listener, namespace, only_service, parent_conditions, prefix,
-    refgrant, route, rule, rules_of, run, service,
+    backend,
+    endpoints,
+    exact,
+    gateway,
+    gatewayclass,
+    listener,
+    namespace,
+    only_service,
+    parent_conditions,
+    prefix,
+    refgrant,
+    route,
+    rule,
+    rules_of,
+    run,
+    service,
 )
+from translate.frozen import thaw
 
 FIXED_500 = {"fixedResponse": {"statusCode": 500}}
 

@@ -4,9 +4,9 @@ from dataclasses import fields, replace
 
 import pytest
 
+from tests.unit.translate.builders import backend, base, exact, prefix, route, rule, run
 from translate.fingerprint import service_fingerprint, target_group_fingerprint
 from translate.frozen import freeze
-from tests.unit.translate.builders import backend, base, exact, prefix, route, rule, run
 
 
 def svc_fields(svc):

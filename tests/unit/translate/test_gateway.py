@@ -2,11 +2,22 @@
 
 import pytest
 
-from translate import TranslateConfig
 from tests.unit.translate.builders import (
-    CONFIG, backend, base, endpoints, gateway, gatewayclass, listener, namespace, parent_conditions, route, rule, run,
+    CONFIG,
+    backend,
+    base,
+    endpoints,
+    gateway,
+    gatewayclass,
+    listener,
+    namespace,
+    parent_conditions,
+    route,
+    rule,
+    run,
     service,
 )
+from translate import TranslateConfig
 
 A = "application-networking.k8s.aws/"
 

@@ -13,12 +13,23 @@ from hypothesis import strategies as st
 
 from controller.reconcilers import route_events
 from lattice.sync import SyncResult
+from tests.unit.translate.builders import (
+    backend,
+    base,
+    endpoints,
+    gateway,
+    gatewayclass,
+    listener,
+    namespace,
+    parent_conditions,
+    route,
+    rule,
+    run,
+    service,
+)
 from translate import claims
 from translate.frozen import thaw
 from translate.model import Source
-from tests.unit.translate.builders import (
-    backend, base, endpoints, gateway, gatewayclass, listener, namespace, parent_conditions, route, rule, run, service,
-)
 
 OLD, NEW = "2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"
 

@@ -1,4 +1,6 @@
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from translate import matches
 from translate.errors import RuleRejected
@@ -77,9 +79,6 @@ def test_precedence_order():
     }
     assert sorted(keys, key=keys.get) == ["exact", "long", "short_method", "short_headers", "short"]
 
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 _M = st.fixed_dictionaries(
     {"path": st.fixed_dictionaries({"type": st.sampled_from(["Exact", "PathPrefix"]), "value": st.sampled_from(["/", "/a", "/a/b", "/b"])})},

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from translate.model import AUTH_IAM
 from tests.unit.translate.builders import CONFIG, base, only_service, policy, route, run
+from translate.model import AUTH_IAM
 
 GW = "gateway.networking.k8s.io"
 S3 = "arn:aws:s3:::my-bucket"

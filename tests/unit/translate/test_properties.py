@@ -8,9 +8,9 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.unit.translate.builders import CONFIG, endpoints, gateway, gatewayclass, namespace, service
 from translate import Snapshot, naming, translate
 from translate.frozen import canonical_json
-from tests.unit.translate.builders import CONFIG, endpoints, gateway, gatewayclass, namespace, service
 
 NAMES = st.from_regex(r"[a-z]([a-z0-9.-]{0,30}[a-z0-9])?", fullmatch=True).filter(lambda s: ".." not in s)
 NSS = st.sampled_from(["default", "team-a", "a-very-long-namespace-name-for-truncation"])
@@ -67,7 +67,7 @@ def http_route(draw, i):
             r["filters"] = [{"type": "RequestHeaderModifier"}]
         rules.append(r)
     ann = {}
-    for j in range(draw(st.integers(0, 2))):
+    for _ in range(draw(st.integers(0, 2))):
         ann[f"{A}rule-{draw(st.integers(0, 6))}-priority"] = str(draw(st.integers(-1, 102)))
     if draw(st.booleans()):
         ann[A + "tags"] = ",".join(f"{draw(st.text('abk:/=', min_size=0, max_size=6))}={draw(st.text('xyz', max_size=300))}"

@@ -2,12 +2,22 @@
 
 import pytest
 
-from translate import TranslateConfig
-from translate.frozen import thaw
 from tests.unit.translate.builders import (
-    backend, base, endpoints, gateway, gatewayclass, listener, only_service, parent_conditions, policy, route, run,
+    backend,
+    base,
+    endpoints,
+    gateway,
+    gatewayclass,
+    listener,
+    only_service,
+    parent_conditions,
+    policy,
+    route,
+    run,
     service,
 )
+from translate import TranslateConfig
+from translate.frozen import thaw
 
 A = "application-networking.k8s.aws/"
 

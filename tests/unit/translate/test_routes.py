@@ -1,15 +1,29 @@
 """Routes: attachment, listeners, rules, priorities, hostnames, tags, annotations."""
 
 from dataclasses import replace
+
 import pytest
 
-from translate.frozen import thaw
-from dataclasses import replace
-
 from tests.unit.translate.builders import (
-    CONFIG, backend, base, endpoints, exact, gateway, gatewayclass, listener, namespace, only_service,
-    parent_conditions, prefix, route, rule, rules_of, run, service,
+    CONFIG,
+    backend,
+    base,
+    endpoints,
+    exact,
+    gateway,
+    gatewayclass,
+    listener,
+    namespace,
+    only_service,
+    parent_conditions,
+    prefix,
+    route,
+    rule,
+    rules_of,
+    run,
+    service,
 )
+from translate.frozen import thaw
 
 A = "application-networking.k8s.aws/"
 
