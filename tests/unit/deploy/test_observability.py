@@ -69,8 +69,10 @@ def test_rules_are_off_by_default_and_render_behind_the_value():
     assert not by_kind(render(), "PrometheusRule") and not by_kind(render(), "ConfigMap")
 
 
-def test_every_alert_is_scoped_to_the_release_and_names_served_metrics(tmp_path):
+def test_promtool_accepts_the_rules_and_every_alert_names_served_metrics(tmp_path):
     path = rule_file(tmp_path)
+    out = run_promtool("check", "rules", str(path))
+    assert f"SUCCESS: {len(ALERTS)} rules found" in out, out
     rules = yaml.safe_load(path.read_text())["groups"][0]["rules"]
     assert {r["alert"] for r in rules} == ALERTS
     served = served_metric_names()
@@ -78,6 +80,53 @@ def test_every_alert_is_scoped_to_the_release_and_names_served_metrics(tmp_path)
         assert JOB in r["expr"], r["expr"]  # scoped to this release's scrape job
         missing = metric_names(r["expr"]) - served
         assert not missing, (r["alert"], missing)
+
+
+def test_each_alert_fires_when_it_should_and_not_otherwise(tmp_path):
+    # When each alert fires is its expr, `for` and labels; its annotation templates are checked by
+    # `promtool check rules` above, so here they are left out (promtool would compare their text).
+    rules = yaml.safe_load(rule_file(tmp_path).read_text())
+    for rule in rules["groups"][0]["rules"]:
+        rule.pop("annotations")
+    path = tmp_path / "firing.yaml"
+    path.write_text(yaml.safe_dump(rules))
+    series = lambda name, labels, values: {"series": f'{name}{{job="latticegw-metrics",{labels}}}',  # noqa: E731
+                                           "values": values}
+    tests = {"rule_files": [str(path)], "evaluation_interval": "1m", "tests": [{
+        "interval": "1m",
+        "input_series": [
+            series("controller_runtime_reconcile_errors_total", 'controller="httproute"', "0+3x40"),
+            series("controller_runtime_reconcile_errors_total", 'controller="gateway"', "0x40"),
+            series("controller_runtime_reconcile_panics_total", 'controller="httproute"', "0 0 1 1 1 1"),
+            series("aws_api_throttled_total", 'operation="CreateRule",service="vpc-lattice"', "0+10x40"),
+            series("workqueue_depth", 'name="latticegw",controller="latticegw"', "0+5x40"),
+            series("leader_election_master_status", 'name="latticegw-leader",pod="a"', "1x10 0x20"),
+            series("leader_election_master_status", 'name="latticegw-leader",pod="b"', "0x30"),
+            series("up", 'pod="a"', "1x10 0x20"),
+            series("latticegw_drift_corrections_total", 'kind="HTTPRoute"', "0 0 1 1 1"),
+        ],
+        "alert_rule_test": [
+            {"eval_time": "30m", "alertname": "LatticegwReconcileErrors", "exp_alerts": [
+                {"exp_labels": {"severity": "warning", "controller": "httproute"}}]},
+            {"eval_time": "4m", "alertname": "LatticegwReconcilePanics", "exp_alerts": [
+                {"exp_labels": {"severity": "warning", "controller": "httproute"}}]},
+            {"eval_time": "30m", "alertname": "LatticegwAWSThrottling", "exp_alerts": [
+                {"exp_labels": {"severity": "warning", "operation": "CreateRule"}}]},
+            {"eval_time": "35m", "alertname": "LatticegwQueueGrowing", "exp_alerts": [
+                {"exp_labels": {"severity": "warning", "name": "latticegw"}}]},
+            {"eval_time": "9m", "alertname": "LatticegwNoLeader", "exp_alerts": []},
+            {"eval_time": "25m", "alertname": "LatticegwNoLeader", "exp_alerts": [
+                {"exp_labels": {"severity": "critical", "name": "latticegw-leader"}}]},
+            {"eval_time": "9m", "alertname": "LatticegwDown", "exp_alerts": []},
+            {"eval_time": "25m", "alertname": "LatticegwDown", "exp_alerts": [
+                {"exp_labels": {"severity": "critical"}}]},
+            {"eval_time": "4m", "alertname": "LatticegwDriftCorrected", "exp_alerts": [
+                {"exp_labels": {"severity": "info", "kind": "HTTPRoute"}}]},
+        ]}]}
+    test_path = tmp_path / "tests.yaml"
+    test_path.write_text(yaml.safe_dump(tests))
+    out = run_promtool("test", "rules", str(test_path))
+    assert "SUCCESS" in out, out
 
 
 def test_the_dashboard_queries_parse_and_read_served_metrics(tmp_path):
@@ -93,7 +142,9 @@ def test_the_dashboard_queries_parse_and_read_served_metrics(tmp_path):
     # Grafana's variables as Prometheus would see them, then promtool parses each query.
     rules = [{"record": f"dashboard:panel_{i}", "expr": e.replace("$__rate_interval", "5m").replace("$job", ".*")}
              for i, e in enumerate(exprs)]
-    assert len(rules) == len(dash["panels"])
+    path = tmp_path / "dashboard-queries.yaml"
+    path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
+    assert f"SUCCESS: {len(rules)} rules found" in run_promtool("check", "rules", str(path))
     served = served_metric_names()
     for e in exprs:
         assert not metric_names(e) - served, (e, metric_names(e) - served)
