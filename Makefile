@@ -11,7 +11,7 @@ export PIP_CACHE_DIR ?= $(LATTICEGW_CACHE)/pip
 export NO_PROXY := 127.0.0.1,localhost,::1
 export no_proxy := $(NO_PROXY)
 
-.PHONY: venv kube helm suite lint test unit integration conformance demo bench clean
+.PHONY: venv kube helm promtool suite lint test unit integration conformance demo bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ kube:
 helm:
 	bash deploy/tools/build_helm.sh >/dev/null
 
+# promtool checks and unit-tests the chart's alert rules (built from its Go module, cached).
+promtool:
+	bash deploy/tools/build_promtool.sh >/dev/null
+
 # The official Gateway API conformance suite at the CRDs' version, built from its Go module (cached).
 suite:
 	bash tests/conformance/build.sh >/dev/null
@@ -38,7 +42,7 @@ lint: venv
 	$(VENV)/bin/ruff check controller translate lattice tests bench
 	$(VENV)/bin/mypy
 
-test: venv kube helm suite lint
+test: venv kube helm promtool suite lint
 	$(VENV)/bin/python -m pytest -q tests
 
 unit: venv
