@@ -232,11 +232,12 @@ async def run(workers: int) -> dict:
                          "leader_elect": "false", "queue_store": "memory", "log_level": "warning",
                          "identity": f"bench-{uuid.uuid4().hex[:6]}", "workers": workers,
                          "resync_seconds": 0}
-                cfg = config_mod.load(flags, dict(ENV, LATTICE_ENDPOINT=emu.url))
+                # the AWS client's knobs (LATTICEGW_AWS_*) as this process was given them
+                env = {**{k: v for k, v in os.environ.items() if k.startswith("LATTICEGW_AWS_")},
+                       **ENV, "LATTICE_ENDPOINT": emu.url}
                 if TAGGING:
-                    os.environ["LATTICEGW_TAGGING_ENDPOINT"] = emu.url  # read by the Lattice client
-                else:
-                    os.environ.pop("LATTICEGW_TAGGING_ENDPOINT", None)
+                    env["LATTICEGW_TAGGING_ENDPOINT"] = emu.url
+                cfg = config_mod.load(flags, env)
                 async with running_manager(cfg) as manager:
                     # wait until the informers have the Services/slices (the controller is ready)
                     await asyncio.wait_for(_synced(manager), 120)

@@ -55,7 +55,8 @@ def objects(n: int) -> list[dict]:
 
 
 async def run(routes: int, workers: int, latency: float) -> None:
-    cfg = TranslateConfig()
+    cfg = TranslateConfig(cluster_name="bench", vpc_id="vpc-00000000000000000", account_id="123456789012",
+                          region="us-west-2")
     t = translate(Snapshot.of(objects(routes)), cfg)
     sources = sorted({s.source for s in t.services})
     proc, url = await start_emulator()

@@ -133,7 +133,8 @@ def main() -> int:
     if args.profile:
         prof = cProfile.Profile()
         prof.enable()
-    result = translate(snap, TranslateConfig(cluster_name="bench", vpc_id="vpc-0123456789abcdef0"))
+    result = translate(snap, TranslateConfig(cluster_name="bench", vpc_id="vpc-0123456789abcdef0",
+                                                  account_id="123456789012", region="us-west-2"))
     t2 = time.perf_counter()
     c2 = time.process_time()
     if args.profile:
@@ -143,7 +144,8 @@ def main() -> int:
     for _ in range(args.repeat - 1):
         del result
         c = time.process_time()
-        result = translate(snap, TranslateConfig(cluster_name="bench", vpc_id="vpc-0123456789abcdef0"))
+        result = translate(snap, TranslateConfig(cluster_name="bench", vpc_id="vpc-0123456789abcdef0",
+                                                  account_id="123456789012", region="us-west-2"))
         cpu_runs.append(time.process_time() - c)
     gc.enable()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,26 +1,35 @@
-"""Configuration for `latticegw run`: flags, then environment, then defaults.
+"""Configuration: the one place settings are read. Flags, then environment, then defaults.
 
 The reference controller's variable names are accepted as they are (REGION,
 CLUSTER_VPC_ID, CLUSTER_NAME, AWS_ACCOUNT_ID, DEFAULT_SERVICE_NETWORK,
 ENABLE_SERVICE_NETWORK_OVERRIDE, LOG_LEVEL, ROUTE_MAX_CONCURRENT_RECONCILES,
-RECONCILE_DEFAULT_RESYNC_SECONDS, LATTICE_ENDPOINT) so a user can swap
-controllers without touching the Deployment; our own knobs are LATTICEGW_*.
+RECONCILE_DEFAULT_RESYNC_SECONDS, LATTICE_ENDPOINT, DISABLE_TAGGING_SERVICE_API)
+so a user can swap controllers without touching the Deployment; our own knobs
+are LATTICEGW_*.
 
-Parsing is a pure function of (flags, environ). A bad value raises
+`load(flags, environ)` is a pure function that builds the `Config` once, at
+start-up; `translate_config(cfg)` and `lattice_config(cfg)` derive the settings
+of the translation and of the AWS client from it (pure too), and the runtime
+passes those down. Nothing reads the environment after start. A bad value raises
 `ConfigError` naming the variable or flag, which `latticegw run` prints and
-turns into exit code 2 before anything starts.
+turns into exit code 2 before anything starts. docs/reference/configuration.md
+lists every variable of `ENV` (tests/unit/test_docs_reference.py keeps it so).
 """
 
 from __future__ import annotations
 
-import os
 import re
 import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-DEFAULT_CONTROLLER_NAME = "application-networking.k8s.aws/gateway-api-controller"
+from lattice.config import DEFAULT_BUCKETS, BucketSpec, LatticeConfig
+from translate import TranslateConfig
+from translate.config import owners
+from translate.model import DEFAULT_CONTROLLER_NAME
+
+_LATTICE = LatticeConfig()
 LOG_LEVELS = ("debug", "info", "warning", "error")
 
 
@@ -87,6 +96,22 @@ class Config:
     # Lattice quotas translate checks (the account's values when raised in Service Quotas)
     quota_rules_per_listener: int = 10
     quota_target_groups_per_service: int = 10
+    reconcilers: str = ""  # module with register(registry, runtime); "" = controller.reconcilers
+
+    # --- the AWS client (lattice_config): ceilings of the adaptive send rates per operation class,
+    # retries, connections, and which of the Tagging API and ACM to use
+    aws_read_qps: float = DEFAULT_BUCKETS["read"].rate
+    aws_read_burst: float = DEFAULT_BUCKETS["read"].burst
+    aws_write_qps: float = DEFAULT_BUCKETS["write"].rate
+    aws_write_burst: float = DEFAULT_BUCKETS["write"].burst
+    aws_tag_qps: float = DEFAULT_BUCKETS["tag"].rate
+    aws_tag_burst: float = DEFAULT_BUCKETS["tag"].burst
+    aws_max_attempts: int = _LATTICE.max_attempts
+    aws_max_retry_wait: float = _LATTICE.max_retry_wait
+    aws_pool: int | None = None  # None: max(32, 2 x workers)
+    disable_tagging_service_api: bool = False  # the reference's name (private clusters)
+    tagging_endpoint: str = ""
+    acm_endpoint: str = ""
 
     @property
     def queue_store_kind(self) -> str:
@@ -143,6 +168,19 @@ ENV: list[tuple[str, tuple[str, ...], str]] = [
     ("webhook_configuration", ("LATTICEGW_WEBHOOK_CONFIGURATION",), "str"),
     ("quota_rules_per_listener", ("LATTICEGW_QUOTA_RULES_PER_LISTENER",), "pos_int"),
     ("quota_target_groups_per_service", ("LATTICEGW_QUOTA_TARGET_GROUPS_PER_SERVICE",), "pos_int"),
+    ("reconcilers", ("LATTICEGW_RECONCILERS",), "str"),
+    ("aws_read_qps", ("LATTICEGW_AWS_READ_QPS",), "pos_float"),
+    ("aws_read_burst", ("LATTICEGW_AWS_READ_BURST",), "pos_float"),
+    ("aws_write_qps", ("LATTICEGW_AWS_WRITE_QPS",), "pos_float"),
+    ("aws_write_burst", ("LATTICEGW_AWS_WRITE_BURST",), "pos_float"),
+    ("aws_tag_qps", ("LATTICEGW_AWS_TAG_QPS",), "pos_float"),
+    ("aws_tag_burst", ("LATTICEGW_AWS_TAG_BURST",), "pos_float"),
+    ("aws_max_attempts", ("LATTICEGW_AWS_MAX_ATTEMPTS",), "pos_int"),
+    ("aws_max_retry_wait", ("LATTICEGW_AWS_MAX_RETRY_WAIT",), "pos_float"),
+    ("aws_pool", ("LATTICEGW_AWS_POOL",), "pos_int"),
+    ("disable_tagging_service_api", ("DISABLE_TAGGING_SERVICE_API",), "bool"),
+    ("tagging_endpoint", ("LATTICEGW_TAGGING_ENDPOINT",), "url"),
+    ("acm_endpoint", ("LATTICEGW_ACM_ENDPOINT",), "url"),
 ]
 
 
@@ -217,9 +255,10 @@ def parse_address(name: str, raw: str) -> tuple[str, int]:
 
 
 def load(flags: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Config:
-    """Build a Config. `flags` holds only flags the user gave (None values are ignored)."""
+    """Build a Config. `flags` holds only flags the user gave (None values are ignored); `environ`
+    is the process environment as it was at start (`latticegw run` passes `os.environ`)."""
     flags = {k: v for k, v in (flags or {}).items() if v is not None}
-    environ = os.environ if environ is None else environ
+    environ = {} if environ is None else environ
     values: dict[str, Any] = {}
     for fname, env_names, kind in ENV:
         if fname in flags:
@@ -296,3 +335,62 @@ def check_identity(cfg: Config) -> None:
         raise ConfigError(f"REGION: {cfg.region!r} is not an AWS region")
     if not VPC_RE.match(cfg.cluster_vpc_id):
         raise ConfigError(f"CLUSTER_VPC_ID: {cfg.cluster_vpc_id!r} is not a VPC id (vpc-<8 or 17 hex digits>)")
+
+
+# The AWS identity the ownership tag is made of (ManagedBy = account/cluster/vpc), and the region.
+# A placeholder in any of them would tag resources with an owner that is not us.
+REQUIRED_IDENTITY = (
+    ("REGION", "region"), ("AWS_ACCOUNT_ID", "aws_account_id"),
+    ("CLUSTER_NAME", "cluster_name"), ("CLUSTER_VPC_ID", "cluster_vpc_id"),
+)
+
+
+def translate_config(cfg: Config) -> TranslateConfig:
+    """What the translation needs. Refuses (ConfigError) without the AWS identity."""
+    missing = [env for env, name in REQUIRED_IDENTITY if not getattr(cfg, name)]
+    if missing:
+        raise ConfigError(
+            f"{', '.join(missing)}: must be set; they make the ownership tag "
+            "(application-networking.k8s.aws/ManagedBy = account/cluster/vpc) that decides which "
+            "Lattice resources are ours"
+        )
+    return TranslateConfig(
+        cluster_name=cfg.cluster_name,
+        vpc_id=cfg.cluster_vpc_id,
+        account_id=cfg.aws_account_id,
+        region=cfg.region,
+        default_service_network=cfg.default_service_network,
+        service_network_override=cfg.enable_service_network_override,
+        controller_name=cfg.controller_name or DEFAULT_CONTROLLER_NAME,
+        allowed_takeover_from=owners(cfg.allowed_takeover_from),
+        rules_per_listener=cfg.quota_rules_per_listener,
+        target_groups_per_service=cfg.quota_target_groups_per_service,
+    )
+
+
+def lattice_config(cfg: Config) -> LatticeConfig:
+    """What the AWS client needs: region and endpoints, rates, retries and connections."""
+    buckets = {
+        "read": BucketSpec(rate=cfg.aws_read_qps, burst=cfg.aws_read_burst),
+        "write": BucketSpec(rate=cfg.aws_write_qps, burst=cfg.aws_write_burst),
+        "tag": BucketSpec(rate=cfg.aws_tag_qps, burst=cfg.aws_tag_burst),
+    }
+    # The Tagging API: on for real AWS, off against another endpoint unless its own endpoint is
+    # given (the emulator serves it); DISABLE_TAGGING_SERVICE_API wins (private clusters).
+    tagging_api = None
+    if cfg.tagging_endpoint:
+        tagging_api = True
+    if cfg.disable_tagging_service_api:
+        tagging_api = False
+    return LatticeConfig(
+        region=cfg.region or _LATTICE.region,
+        endpoint_url=cfg.lattice_endpoint or None,
+        acm_endpoint_url=cfg.acm_endpoint or None,
+        # Connections: one per concurrently running reconcile, plus room for its parallel ops.
+        max_pool_connections=cfg.aws_pool or max(32, cfg.workers * 2),
+        max_attempts=cfg.aws_max_attempts,
+        max_retry_wait=cfg.aws_max_retry_wait,
+        buckets=buckets,
+        tagging_api=tagging_api,
+        tagging_endpoint_url=cfg.tagging_endpoint or None,
+    )

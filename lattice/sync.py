@@ -2,9 +2,7 @@
 
 At process start (leader only, before workers run)::
 
-    from lattice import config as lattice_config
-    client = LatticeClient(lattice_config.from_env(os.environ, region=cfg.region or None,
-                                                   endpoint_url=cfg.lattice_endpoint or None),
+    client = LatticeClient(lattice_config,                   # a LatticeConfig (controller.config.lattice_config)
                            on_call=metrics.aws_call)          # with_acm=True for ACM discovery
     await client.open()
     inventory = Inventory(client, managed_by=translate_config.managed_by)

@@ -3,7 +3,8 @@
 Entry point::
 
     from translate import Snapshot, TranslateConfig, translate
-    result = translate(Snapshot.of(objects), TranslateConfig(cluster_name="c", vpc_id="vpc-…"))
+    result = translate(Snapshot.of(objects), TranslateConfig(cluster_name="c", vpc_id="vpc-…",
+                                                                 account_id="…", region="us-west-2"))
     result.services, result.target_groups, result.outcome("HTTPRoute", "ns", "name")
 """
 

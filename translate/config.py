@@ -1,27 +1,17 @@
 """Controller configuration that changes the translation.
 
-A plain frozen dataclass: the controller runtime reads the environment (same variable names as the
-AWS controller: CLUSTER_NAME, CLUSTER_VPC_ID, AWS_ACCOUNT_ID, REGION, DEFAULT_SERVICE_NETWORK,
-ENABLE_SERVICE_NETWORK_OVERRIDE) and builds one. `from_env()` does that mapping for a given dict, so
-it stays pure (the caller passes `os.environ`).
+A plain frozen dataclass, built by the caller: the controller derives it from its own
+configuration at start-up (`controller.config.translate_config`, from the AWS controller's
+variables CLUSTER_NAME, CLUSTER_VPC_ID, AWS_ACCOUNT_ID, REGION, ...), `latticegw plan` likewise
+(with explicit placeholders when the identity is not given). The identity has no default: a
+placeholder would put an ownership tag on Lattice resources that names somebody else.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from translate.model import DEFAULT_CONTROLLER_NAME
-
-# Environment variable names used by the AWS controller (pkg/config/controller_config.go).
-ENV_CLUSTER_NAME = "CLUSTER_NAME"
-ENV_VPC_ID = "CLUSTER_VPC_ID"
-ENV_ACCOUNT_ID = "AWS_ACCOUNT_ID"
-ENV_REGION = "REGION"
-ENV_DEFAULT_SERVICE_NETWORK = "DEFAULT_SERVICE_NETWORK"
-ENV_SERVICE_NETWORK_OVERRIDE = "ENABLE_SERVICE_NETWORK_OVERRIDE"
-ENV_CONTROLLER_NAME = "GATEWAY_CONTROLLER_NAME"  # latticegw addition; default is the AWS one
-ENV_ALLOWED_TAKEOVER_FROM = "LATTICEGW_ALLOWED_TAKEOVER_FROM"  # latticegw addition (see allowed_takeover_from)
 
 # Lattice allows priorities 1..2000 but the AWS controller (and the console) use 1..100.
 MAX_RULE_PRIORITY = 100
@@ -32,10 +22,11 @@ TARGET_GROUPS_PER_SERVICE = 10
 
 @dataclass(frozen=True, slots=True)
 class TranslateConfig:
-    cluster_name: str = "cluster"
-    vpc_id: str = "vpc-00000000000000000"
-    account_id: str = "123456789012"
-    region: str = "us-west-2"
+    # The identity: the ownership tag is `<account>/<cluster>/<vpc>`; region is part of ARNs.
+    cluster_name: str
+    vpc_id: str
+    account_id: str
+    region: str
     default_service_network: str = ""
     # ENABLE_SERVICE_NETWORK_OVERRIDE: every Gateway maps to the default service network.
     service_network_override: bool = False
@@ -54,24 +45,6 @@ class TranslateConfig:
     def managed_by(self) -> str:
         """The ownership tag value: `<account>/<cluster>/<vpc>` (as the AWS controller writes it)."""
         return f"{self.account_id}/{self.cluster_name}/{self.vpc_id}"
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str], **overrides: object) -> "TranslateConfig":
-        """Build from an environment mapping; missing variables keep the defaults."""
-        base = cls()
-        values: dict[str, object] = {
-            "cluster_name": env.get(ENV_CLUSTER_NAME) or base.cluster_name,
-            "vpc_id": env.get(ENV_VPC_ID) or base.vpc_id,
-            "account_id": env.get(ENV_ACCOUNT_ID) or base.account_id,
-            "region": env.get(ENV_REGION) or base.region,
-            "default_service_network": env.get(ENV_DEFAULT_SERVICE_NETWORK, "") or "",
-            "service_network_override": (env.get(ENV_SERVICE_NETWORK_OVERRIDE, "") or "").strip().lower()
-            == "true",
-            "controller_name": env.get(ENV_CONTROLLER_NAME) or base.controller_name,
-            "allowed_takeover_from": owners(env.get(ENV_ALLOWED_TAKEOVER_FROM, "")),
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
 
 
 def owners(text: str | None) -> frozenset[str]:

@@ -122,10 +122,10 @@ async def _demo(args: argparse.Namespace) -> int:
                 run_emulator(host="127.0.0.1", port=0, region=DEMO_ENV["REGION"]) as emu:
             print(f"  API server  {kube.url}  (kubeconfig: {kube.kubeconfig_path})")
             print(f"  Lattice     {emu.url}  (local emulator)")
-            env = dict(os.environ, **DEMO_ENV, LATTICE_ENDPOINT=emu.url)
-            # The emulator also serves the tagging API: find our resources with it, as on AWS.
-            os.environ.setdefault("LATTICEGW_TAGGING_ENDPOINT", emu.url)
-            os.environ.setdefault("LATTICEGW_ACM_ENDPOINT", emu.url)  # and ACM (listener certificates)
+            # The emulator also serves the tagging API (find our resources with it, as on AWS) and
+            # ACM (listener certificates), unless the environment says otherwise.
+            env = {"LATTICEGW_TAGGING_ENDPOINT": emu.url, "LATTICEGW_ACM_ENDPOINT": emu.url,
+                   **os.environ, **DEMO_ENV, "LATTICE_ENDPOINT": emu.url}
             cfg = config_mod.load(
                 {"kubeconfig": str(kube.kubeconfig_path), "metrics_address": addresses["metrics"],
                  "health_address": addresses["health"], "status_address": addresses["status"],

@@ -4,9 +4,10 @@
 
 `-o json` (default) and `-o yaml` print the contract in docs/reference/plan-output.md; `-o table` prints one line
 per Lattice resource indented under its Kubernetes source, with rejected objects marked `✗`.
-Configuration comes from the same environment variables as the controller (CLUSTER_NAME,
-CLUSTER_VPC_ID, AWS_ACCOUNT_ID, REGION, DEFAULT_SERVICE_NETWORK, ENABLE_SERVICE_NETWORK_OVERRIDE)
-and can be overridden with flags; when the identity falls back to placeholders, a warning says so
+Configuration comes from the same environment variables as the controller, read by the same
+loader (`controller.config`: CLUSTER_NAME, CLUSTER_VPC_ID, AWS_ACCOUNT_ID, REGION,
+DEFAULT_SERVICE_NETWORK, ENABLE_SERVICE_NETWORK_OVERRIDE, LATTICEGW_CONTROLLER_NAME) and can be
+overridden with flags; when the identity falls back to placeholders, a warning says so
 (ownership tags and target group names then differ from the live controller's).
 
 Folders are read as users keep them: objects of kinds translate does not read (Deployment, Secret
@@ -25,11 +26,13 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import orjson
 import yaml
 
+from controller import config as config_mod
 from controller.cli import unacted
 from controller.cli.manifests import ManifestError, load
 from translate import Snapshot, TranslateConfig, Translation, translate
@@ -52,27 +55,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="exit 1 when any object is rejected or a route is ignored (CI gating)")
 
 
-def config_from(args: argparse.Namespace, env: Mapping[str, str]) -> TranslateConfig:
-    return TranslateConfig.from_env(
-        env,
-        cluster_name=args.cluster_name,
-        vpc_id=args.vpc_id,
-        account_id=args.account_id,
-        region=args.region,
-        default_service_network=args.default_service_network,
-        service_network_override=args.service_network_override,
-        controller_name=args.controller_name,
-    )
+# The identity the ownership tag (and every target group name) is made of: Config field, env var,
+# flag, and what a plan shows without it (the controller refuses to start without it).
+IDENTITY = (("cluster_name", "CLUSTER_NAME", "--cluster-name", "cluster"),
+            ("cluster_vpc_id", "CLUSTER_VPC_ID", "--vpc-id", "vpc-00000000000000000"),
+            ("aws_account_id", "AWS_ACCOUNT_ID", "--account-id", "123456789012"))
+REGION_PLACEHOLDER = "us-west-2"
 
 
-# The identity the ownership tag (and every target group name) is made of: env var, flag, placeholder.
-IDENTITY = (("CLUSTER_NAME", "cluster_name", "--cluster-name"), ("CLUSTER_VPC_ID", "vpc_id", "--vpc-id"),
-            ("AWS_ACCOUNT_ID", "account_id", "--account-id"))
+def settings(args: argparse.Namespace, env: Mapping[str, str]) -> config_mod.Config:
+    """The controller's configuration (the same loader, the same variables), with the plan's flags."""
+    return config_mod.load({
+        "cluster_name": args.cluster_name, "cluster_vpc_id": args.vpc_id, "aws_account_id": args.account_id,
+        "region": args.region, "default_service_network": args.default_service_network,
+        "enable_service_network_override": args.service_network_override, "controller_name": args.controller_name,
+    }, env)
 
 
-def placeholder_warning(args: argparse.Namespace, env: Mapping[str, str], cfg: TranslateConfig) -> str | None:
-    unset = [(var, flag, getattr(cfg, field)) for var, field, flag in IDENTITY
-             if not getattr(args, field, None) and not env.get(var)]
+def config_from(cfg: config_mod.Config) -> TranslateConfig:
+    """translate's settings, with placeholders for the parts of the identity nobody gave."""
+    given = {name: getattr(cfg, name) or placeholder for name, _, _, placeholder in IDENTITY}
+    return config_mod.translate_config(replace(cfg, **given, region=cfg.region or REGION_PLACEHOLDER))
+
+
+def placeholder_warning(cfg: config_mod.Config) -> str | None:
+    unset = [(var, flag, placeholder) for name, var, flag, placeholder in IDENTITY if not getattr(cfg, name)]
     if not unset:
         return None
     names = ", ".join(f"{var}={value}" for var, _, value in unset)
@@ -89,7 +96,12 @@ def main(args: argparse.Namespace) -> int:
     except ManifestError as exc:
         print(f"latticegw plan: {exc}", file=sys.stderr)
         return 2
-    cfg = config_from(args, os.environ)
+    try:
+        settings_ = settings(args, os.environ)
+    except config_mod.ConfigError as exc:
+        print(f"latticegw plan: configuration error: {exc}", file=sys.stderr)
+        return 2
+    cfg = config_from(settings_)
     snapshot = Snapshot.of(objects)
     try:
         result = translate(snapshot, cfg)
@@ -98,7 +110,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"latticegw plan: cannot translate the manifests ({type(exc).__name__}: {exc}); "
               "are they valid against the CRD schemas?", file=sys.stderr)
         return 2
-    warning = placeholder_warning(args, os.environ, cfg)
+    warning = placeholder_warning(settings_)
     if warning:
         print(warning, file=sys.stderr)
     data = plain(result)

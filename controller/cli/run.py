@@ -60,7 +60,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _flags(args: argparse.Namespace) -> dict:
     names = ["kubeconfig", "kube_context", "namespace", "identity", "sidecar_address", "metrics_address",
              "health_address", "status_address", "workers", "leader_elect",
-             "queue_store", "lease_duration", "renew_deadline", "retry_period", "log_level", "webhook_address"]
+             "queue_store", "lease_duration", "renew_deadline", "retry_period", "log_level", "webhook_address",
+             "reconcilers"]
     return {n: getattr(args, n, None) for n in names}
 
 
@@ -140,8 +141,7 @@ def main(args: argparse.Namespace) -> int:
         print(f"latticegw run: configuration error: {exc}", file=sys.stderr)
         return 2
     logging_mod.configure(cfg.log_level)
-    reconcilers = args.reconcilers or os.environ.get("LATTICEGW_RECONCILERS") or None
     try:
-        return asyncio.run(_amain(cfg, reconcilers))
+        return asyncio.run(_amain(cfg, cfg.reconcilers or None))
     except KeyboardInterrupt:
         return 0

@@ -25,7 +25,8 @@ from collections.abc import Awaitable, Callable
 
 from controller.reconcile import Registry, Runtime
 from controller.reconcilers import conditions_only
-from controller.reconcilers.context import Context, translate_config
+from controller.config import lattice_config, translate_config
+from controller.reconcilers.context import Context
 from controller.reconcilers.gateway import GatewayReconciler
 from controller.reconcilers.lattice_handle import LatticeHandle
 from controller.reconcilers.released import ReleaseOnly
@@ -35,10 +36,13 @@ from translate.model import POLICY_KINDS, ROUTE_KINDS
 
 
 def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[None]]:
+    # The settings of the translation and of the AWS client, built here once, at start-up, from
+    # the Config `controller.config.load` read (a missing AWS identity stops the process here).
     tconfig = translate_config(runtime.config)
+    lconfig = lattice_config(runtime.config)
     metrics = getattr(runtime, "metrics", None) or getattr(runtime.kube, "metrics", None)
     handle = LatticeHandle(
-        runtime.config, tconfig.managed_by, tconfig.region, tconfig.vpc_id,
+        lconfig, tconfig.managed_by, tconfig.vpc_id,
         on_call=metrics.aws_call if metrics is not None else None,
         on_open=metrics.watch_aws_rates if metrics is not None else None,
     )

@@ -1,5 +1,8 @@
 """What every reconciler shares: the runtime, the translation config, the Lattice sync.
 
+All three are built once at start-up (`controller.reconcilers.register`, from the
+settings `controller.config` read); nothing here reads the environment.
+
 Also the two kinds of write every reconciler makes the same way: its object's
 (`write`: what `controller.reconcilers.writes.decide` decided, at most one status
 patch and one metadata patch) and events.
@@ -8,47 +11,15 @@ patch and one metadata patch) and events.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from controller.config import Config, ConfigError
 from controller.kube.client import KubeError
 from controller.reconcile import Runtime, TemporaryError
 from controller.reconcilers.writes import Writes
+from lattice.sync import LatticeSync
 from translate import Snapshot, TranslateConfig, Translation, translate
-from translate.config import owners
-
-# The AWS identity the ownership tag is made of (ManagedBy = account/cluster/vpc), and the
-# region. A placeholder in any of them would tag resources with an owner that is not us.
-REQUIRED_IDENTITY = (
-    ("REGION", "region"), ("AWS_ACCOUNT_ID", "aws_account_id"),
-    ("CLUSTER_NAME", "cluster_name"), ("CLUSTER_VPC_ID", "cluster_vpc_id"),
-)
-
-
-def translate_config(config: Config) -> TranslateConfig:
-    """Our runtime Config as translate's. Refuses to start without the AWS identity."""
-    missing = [env for env, field in REQUIRED_IDENTITY if not getattr(config, field)]
-    if missing:
-        raise ConfigError(
-            f"{', '.join(missing)}: must be set; they make the ownership tag "
-            "(application-networking.k8s.aws/ManagedBy = account/cluster/vpc) that decides which "
-            "Lattice resources are ours"
-        )
-    return TranslateConfig.from_env(
-        {},
-        cluster_name=config.cluster_name or None,
-        vpc_id=config.cluster_vpc_id or None,
-        account_id=config.aws_account_id or None,
-        region=config.region or None,
-        default_service_network=config.default_service_network or None,
-        service_network_override=config.enable_service_network_override,
-        controller_name=config.controller_name or None,
-        allowed_takeover_from=owners(config.allowed_takeover_from),
-        rules_per_listener=config.quota_rules_per_listener,
-        target_groups_per_service=config.quota_target_groups_per_service,
-    )
 
 
 def describe_errors(errors: Iterable[Any]) -> str:
@@ -64,7 +35,8 @@ def now_rfc3339() -> str:
 class Context:
     runtime: Runtime
     tconfig: TranslateConfig
-    lattice: Any  # lattice.sync.LatticeSync, opened by controller.reconcilers.open_lattice
+    # The process's one LatticeSync, opened on first call (controller.reconcilers.lattice_handle.LatticeHandle)
+    lattice: Callable[[], Awaitable[LatticeSync]]
 
     @property
     def view(self):

@@ -235,12 +235,10 @@ async def controller_env(kube, monkeypatch, *, emulator_options: dict | None = N
                        "AWS_EC2_METADATA_DISABLED": "true"}.items():
         monkeypatch.setenv(key, value)
     async with run_emulator(host="127.0.0.1", port=0, **(emulator_options or {})) as emu:
-        monkeypatch.setenv("LATTICEGW_ACM_ENDPOINT", emu.url)  # certificates: import and discovery
+        # certificates: import and discovery (ACM), served by the emulator too
+        env = dict(ENV, LATTICE_ENDPOINT=emu.url, LATTICEGW_ACM_ENDPOINT=emu.url)
         if tagging_api:
-            monkeypatch.setenv("LATTICEGW_TAGGING_ENDPOINT", emu.url)
-        else:
-            monkeypatch.delenv("LATTICEGW_TAGGING_ENDPOINT", raising=False)
-        env = dict(ENV, LATTICE_ENDPOINT=emu.url)
+            env["LATTICEGW_TAGGING_ENDPOINT"] = emu.url
         flags = {"kubeconfig": str(kube.kubeconfig_path), "sidecar_address": "127.0.0.1:0",
                  "leader_elect": "false", "queue_store": "memory", "log_level": "warning",
                  "identity": f"itest-{uuid.uuid4().hex[:6]}"}

@@ -14,7 +14,8 @@ import pytest
 
 from tests.harness.controller import ENV
 from tests.integration.e2e.helpers import MANAGED_BY, by_name, conditions, duplicates, find, status_current
-from translate import Snapshot, TranslateConfig, translate
+from controller.config import load, translate_config
+from translate import Snapshot, translate
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +27,7 @@ VPC = ENV["CLUSTER_VPC_ID"]
 
 def desired_names(objs: list[dict]) -> dict:
     """The names translate gives the route's Lattice resources (the controller uses the same)."""
-    model = translate(Snapshot.of(objs), TranslateConfig.from_env(ENV)).to_dict()
+    model = translate(Snapshot.of(objs), translate_config(load({}, ENV))).to_dict()
     out: dict = {"services": {}, "tgs": {}}
     for svc in model["services"]:
         out["services"][svc["source"]["name"]] = svc

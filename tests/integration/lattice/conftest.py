@@ -18,7 +18,8 @@ from translate import Snapshot, TranslateConfig, Translation, translate
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples")
 TEST_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_EC2_METADATA_DISABLED": "true",
             "AWS_DEFAULT_REGION": "us-west-2"}
-CONFIG = TranslateConfig()
+CONFIG = TranslateConfig(cluster_name="cluster", vpc_id="vpc-00000000000000000", account_id="123456789012",
+                         region="us-west-2")
 MANAGED_BY = CONFIG.managed_by
 
 

@@ -1,6 +1,8 @@
 import pytest
 
-from controller.config import ConfigError, load
+from controller.config import Config, ConfigError, lattice_config, load, translate_config
+from lattice.config import DEFAULT_BUCKETS, LatticeConfig
+from translate import TranslateConfig
 
 
 def test_defaults():
@@ -60,6 +62,12 @@ def test_each_endpoint_has_its_own_address_and_0_turns_it_off():
         ({"LATTICEGW_QUEUE_STORE": "redis"}, "LATTICEGW_QUEUE_STORE"),
         ({"LATTICEGW_LEASE_DURATION": "5"}, "LATTICEGW_LEASE_DURATION"),
         ({"LATTICEGW_QUEUE_STORE": "kube", "LATTICEGW_LEADER_ELECT": "false"}, "LATTICEGW_QUEUE_STORE"),
+        ({"LATTICEGW_AWS_READ_QPS": "x"}, "LATTICEGW_AWS_READ_QPS"),
+        ({"LATTICEGW_AWS_READ_QPS": "0"}, "LATTICEGW_AWS_READ_QPS"),
+        ({"LATTICEGW_AWS_READ_QPS": "-1"}, "LATTICEGW_AWS_READ_QPS"),
+        ({"LATTICEGW_AWS_POOL": "many"}, "LATTICEGW_AWS_POOL"),
+        ({"LATTICEGW_TAGGING_ENDPOINT": "tagging"}, "LATTICEGW_TAGGING_ENDPOINT"),
+        ({"DISABLE_TAGGING_SERVICE_API": "please"}, "DISABLE_TAGGING_SERVICE_API"),
     ],
 )
 def test_bad_values_name_the_variable(env, name):
@@ -71,3 +79,96 @@ def test_bad_values_name_the_variable(env, name):
 def test_bad_flag_names_the_flag():
     with pytest.raises(ConfigError, match="^--workers"):
         load({"workers": "-1"}, {})
+
+
+# ------------------------------------------------------------------ the AWS client's settings
+def test_lattice_defaults_and_environment():
+    assert lattice_config(load({}, {})) == LatticeConfig(max_pool_connections=32)
+    cfg = lattice_config(load({}, {"REGION": "eu-west-1", "LATTICE_ENDPOINT": "http://127.0.0.1:9",
+                                   "LATTICEGW_AWS_WRITE_QPS": "3", "LATTICEGW_AWS_MAX_ATTEMPTS": "2",
+                                   "LATTICEGW_AWS_POOL": "64"}))
+    assert cfg.region == "eu-west-1" and cfg.endpoint_url == "http://127.0.0.1:9"
+    assert cfg.buckets["write"].rate == 3 and cfg.buckets["write"].burst == DEFAULT_BUCKETS["write"].burst
+    assert cfg.buckets["read"] == DEFAULT_BUCKETS["read"]
+    assert cfg.max_attempts == 2 and cfg.max_pool_connections == 64
+
+
+def test_lattice_knobs_come_from_the_environment():
+    env = {"LATTICEGW_AWS_WRITE_QPS": "3", "LATTICEGW_AWS_MAX_ATTEMPTS": "2",
+           "DISABLE_TAGGING_SERVICE_API": "true",  # the reference's name (private clusters)
+           "REGION": "eu-west-1", "ROUTE_MAX_CONCURRENT_RECONCILES": "40"}
+    cfg = lattice_config(load({}, env))
+    assert cfg.buckets["write"].rate == 3
+    assert cfg.max_attempts == 2
+    assert cfg.use_tagging_api is False
+    assert cfg.region == "eu-west-1"
+    assert cfg.endpoint_url is None
+    assert cfg.max_pool_connections == 80  # one per worker and room for its parallel ops
+
+
+def test_lattice_defaults_and_explicit_pool():
+    cfg = lattice_config(load({}, {"LATTICEGW_AWS_POOL": "7", "ROUTE_MAX_CONCURRENT_RECONCILES": "4",
+                                   "LATTICE_ENDPOINT": "http://127.0.0.1:9"}))
+    assert cfg.max_pool_connections == 7
+    assert cfg.endpoint_url == "http://127.0.0.1:9"
+    assert cfg.buckets["write"] == DEFAULT_BUCKETS["write"]
+
+
+def test_tagging_api_from_the_environment():
+    assert lattice_config(load({}, {"DISABLE_TAGGING_SERVICE_API": "true"})).use_tagging_api is False
+    emulator = lattice_config(load({}, {"LATTICE_ENDPOINT": "http://127.0.0.1:1",
+                                        "LATTICEGW_TAGGING_ENDPOINT": "http://127.0.0.1:1"}))
+    assert emulator.use_tagging_api is True and emulator.tagging_endpoint_url == "http://127.0.0.1:1"
+    assert lattice_config(load({}, {"LATTICEGW_TAGGING_ENDPOINT": "http://127.0.0.1:1",
+                                    "DISABLE_TAGGING_SERVICE_API": "true"})).use_tagging_api is False
+    assert lattice_config(load({}, {"LATTICE_ENDPOINT": "http://127.0.0.1:1"})).use_tagging_api is False
+    assert lattice_config(load({}, {})).use_tagging_api is True  # real AWS
+
+
+def test_acm_endpoint():
+    assert lattice_config(load({}, {"LATTICE_ENDPOINT": "http://127.0.0.1:1"})).use_acm is False
+    acm = lattice_config(load({}, {"LATTICE_ENDPOINT": "http://127.0.0.1:1", "LATTICEGW_ACM_ENDPOINT": "http://a:1"}))
+    assert acm.use_acm and acm.acm_endpoint_url == "http://a:1"
+
+
+# ------------------------------------------------------------------ one loader, read once
+def test_load_reads_only_the_mapping_it_is_given(monkeypatch):
+    """The environment is an argument: `load` never looks at os.environ behind its caller's back."""
+    monkeypatch.setenv("ROUTE_MAX_CONCURRENT_RECONCILES", "3")
+    monkeypatch.setenv("LATTICEGW_AWS_POOL", "5")
+    cfg = load({}, {})
+    assert cfg.workers == 16 and cfg.aws_pool is None
+    assert lattice_config(cfg).max_pool_connections == 32
+    assert load().workers == 16  # no environment given: none read
+
+
+def test_translate_config_is_the_configs_identity():
+    cfg = Config(region="eu-west-1", aws_account_id="111122223333", cluster_name="prod",
+                 cluster_vpc_id="vpc-0123456789abcdef0", default_service_network="sn",
+                 enable_service_network_override=True, controller_name="example.com/gw")
+    tc = translate_config(cfg)
+    assert (tc.region, tc.account_id, tc.cluster_name, tc.vpc_id) == (
+        "eu-west-1", "111122223333", "prod", "vpc-0123456789abcdef0")
+    assert tc.default_service_network == "sn" and tc.service_network_override
+    assert tc.controller_name == "example.com/gw"
+
+
+@pytest.mark.parametrize(
+    "env,expected",
+    [
+        ({"CLUSTER_NAME": "c1", "CLUSTER_VPC_ID": "vpc-1", "AWS_ACCOUNT_ID": "111122223333", "REGION": "eu-west-1",
+          "DEFAULT_SERVICE_NETWORK": "sn", "ENABLE_SERVICE_NETWORK_OVERRIDE": "True"},
+         TranslateConfig(cluster_name="c1", vpc_id="vpc-1", account_id="111122223333", region="eu-west-1",
+                         default_service_network="sn", service_network_override=True)),
+        # (no placeholder identity any more: an empty environment is refused, naming what is missing)
+        ({}, "REGION, AWS_ACCOUNT_ID, CLUSTER_NAME, CLUSTER_VPC_ID"),
+        ({"ENABLE_SERVICE_NETWORK_OVERRIDE": "yes"}, "ENABLE_SERVICE_NETWORK_OVERRIDE"),
+    ],
+)
+def test_translate_config_from_the_aws_controllers_environment(env, expected):
+    if isinstance(expected, str):
+        with pytest.raises(ConfigError, match=expected):
+            translate_config(load({}, env))
+        return
+    assert translate_config(load({}, env)) == expected
+    assert translate_config(load({}, env)).managed_by == f"{expected.account_id}/{expected.cluster_name}/{expected.vpc_id}"

@@ -112,7 +112,7 @@ def test_every_env_var_the_chart_sets_is_one_the_controller_reads():
     # The values parse: the rendered environment is a valid configuration.
     plain = {k: v for k, v in env.items() if v is not None}
     cfg = config.load({}, plain)
-    assert lattice_config.from_env(plain).tagging_api is False  # aws.disableTaggingServiceApi
+    assert config.lattice_config(cfg).tagging_api is False  # aws.disableTaggingServiceApi
     assert cfg.leader_elect and cfg.queue_store == "kube" and cfg.workers == 16
     assert cfg.lease_name == config.Config().lease_name
     assert cfg.controller_name == config.DEFAULT_CONTROLLER_NAME

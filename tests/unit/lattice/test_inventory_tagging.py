@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lattice.config import LatticeConfig, from_env
+from lattice.config import LatticeConfig
 from lattice.inventory import Inventory
 from translate.model import Source
 from translate.tags import (
@@ -90,9 +90,6 @@ async def test_start_up_page_also_holds_our_associations_tags():
 def test_tagging_api_defaults():
     assert LatticeConfig().use_tagging_api is True
     assert LatticeConfig(endpoint_url="http://127.0.0.1:1").use_tagging_api is False
-    assert from_env({"DISABLE_TAGGING_SERVICE_API": "true"}).use_tagging_api is False
+    assert LatticeConfig(tagging_api=False).use_tagging_api is False
     assert LatticeConfig(endpoint_url="http://x", tagging_api=True).use_tagging_api is True
-    emulator = from_env({"LATTICE_ENDPOINT": "http://127.0.0.1:1", "LATTICEGW_TAGGING_ENDPOINT": "http://127.0.0.1:1"})
-    assert emulator.use_tagging_api is True and emulator.tagging_endpoint_url == "http://127.0.0.1:1"
-    assert from_env({"LATTICEGW_TAGGING_ENDPOINT": "http://127.0.0.1:1",
-                     "DISABLE_TAGGING_SERVICE_API": "true"}).use_tagging_api is False
+    # (how the environment sets them: tests/unit/controller/test_config.py)

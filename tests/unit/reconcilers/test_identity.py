@@ -7,8 +7,7 @@ import sys
 
 import pytest
 
-from controller.config import Config, ConfigError
-from controller.reconcilers.context import translate_config
+from controller.config import Config, ConfigError, translate_config
 
 IDENTITY = {"region": "eu-west-1", "aws_account_id": "111122223333", "cluster_name": "prod",
             "cluster_vpc_id": "vpc-0123456789abcdef0"}

@@ -19,7 +19,8 @@ from controller.reconcilers import scope
 from translate import Snapshot, Source, TranslateConfig, translate
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
-CONFIG = TranslateConfig(cluster_name="test", vpc_id="vpc-0123456789abcdef0", account_id="111122223333")
+CONFIG = TranslateConfig(cluster_name="test", vpc_id="vpc-0123456789abcdef0", account_id="111122223333",
+                         region="us-west-2")
 
 
 def view_of(objects) -> SnapshotView:

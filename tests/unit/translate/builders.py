@@ -8,7 +8,8 @@ from translate import Snapshot, TranslateConfig, translate
 
 GW = "gateway.networking.k8s.io"
 AWS = "application-networking.k8s.aws"
-CONFIG = TranslateConfig(cluster_name="test", vpc_id="vpc-0123456789abcdef0", account_id="111122223333")
+CONFIG = TranslateConfig(cluster_name="test", vpc_id="vpc-0123456789abcdef0", account_id="111122223333",
+                         region="us-west-2")
 
 
 def gatewayclass(name: str = "amazon-vpc-lattice", controller: str = "application-networking.k8s.aws/gateway-api-controller", **spec: Any) -> dict:

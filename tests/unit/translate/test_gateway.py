@@ -1,5 +1,7 @@
 """GatewayClass, Gateway, listeners, allowedRoutes and service networks."""
 
+from dataclasses import replace
+
 import pytest
 
 from tests.unit.translate.builders import (
@@ -38,7 +40,7 @@ def test_gatewayclass():
     assert "HTTPRoute" in features and "ReferenceGrant" in features and list(features) == sorted(features)
     assert res.outcome("GatewayClass", "", "x") is None
     assert conds(res, "GatewayClass", "", "p")["Accepted"].reason == "InvalidParameters"
-    custom = run([gatewayclass(controller="example.com/mine")], TranslateConfig(controller_name="example.com/mine"))
+    custom = run([gatewayclass(controller="example.com/mine")], replace(CONFIG, controller_name="example.com/mine"))
     assert conds(custom, "GatewayClass", "", "amazon-vpc-lattice")["Accepted"].status == "True"
 
 
@@ -176,14 +178,13 @@ def test_same_named_gateways_share_one_service_network():
 
 
 def test_default_service_network_and_override():
-    cfg = TranslateConfig(cluster_name="test", vpc_id="vpc-0123456789abcdef0", account_id="111122223333",
-                          default_service_network="default-sn", service_network_override=True)
+    cfg = replace(CONFIG, default_service_network="default-sn", service_network_override=True)
     res = run(base(route()), cfg)
     (sn,) = res.service_networks
     assert sn.name == "default-sn" and sn.managed and sn.vpc_association is not None
     assert sn.vpc_association.security_group_ids == ()
     assert res.services[0].service_networks == ("default-sn",)
-    no_override = run(base(route()), TranslateConfig(default_service_network="default-sn"))
+    no_override = run(base(route()), replace(CONFIG, default_service_network="default-sn"))
     assert [s.name for s in no_override.service_networks] == ["default-sn", "lgw"]
 
 

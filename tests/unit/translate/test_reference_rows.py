@@ -16,7 +16,6 @@ from tests.unit.translate.builders import (
     run,
     service,
 )
-from translate import TranslateConfig
 from translate.frozen import thaw
 
 A = "application-networking.k8s.aws/"
@@ -112,20 +111,7 @@ def test_listener_union_across_gateways_first_wins_a_port():
     assert [(lst.port, lst.protocol) for lst in svc.listeners] == [(80, "HTTP"), (8080, "HTTP")]
 
 
-@pytest.mark.parametrize(
-    "env,expected",
-    [
-        ({}, TranslateConfig()),
-        ({"CLUSTER_NAME": "c1", "CLUSTER_VPC_ID": "vpc-1", "AWS_ACCOUNT_ID": "1", "REGION": "eu-west-1",
-          "DEFAULT_SERVICE_NETWORK": "sn", "ENABLE_SERVICE_NETWORK_OVERRIDE": "True"},
-         TranslateConfig(cluster_name="c1", vpc_id="vpc-1", account_id="1", region="eu-west-1",
-                         default_service_network="sn", service_network_override=True)),
-        ({"ENABLE_SERVICE_NETWORK_OVERRIDE": "yes"}, TranslateConfig()),
-    ],
-)
-def test_config_from_the_aws_controllers_environment(env, expected):
-    assert TranslateConfig.from_env(env) == expected
-    assert TranslateConfig.from_env(env).managed_by == f"{expected.account_id}/{expected.cluster_name}/{expected.vpc_id}"
+# (translate's settings from the AWS controller's environment: tests/unit/controller/test_config.py)
 
 
 def test_tlsroute_with_only_wildcard_hostnames_is_refused():
