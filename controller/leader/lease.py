@@ -300,17 +300,20 @@ class LeaderElector:
                 if ok and fence.valid():
                     fence.extend(started + cfg.renew_deadline)
                 elif not ok:
+                    if not fence.valid():
+                        return  # the deadline passed during the renew: the term is over now
                     # Someone else holds it now (409 or Wait): stop at once rather than at the deadline.
-                    current = LeaseSpec.from_obj(await self._peek())
+                    # (The look is bounded by the fence too: the term must not outlive its deadline.)
+                    current = LeaseSpec.from_obj(await self._peek(min(1.0, cfg.retry_period, fence.remaining())))
                     if current is not None and current.holder and current.holder != cfg.identity:
                         fence.revoke(f"lease taken by {current.holder}")
                         return
         finally:
             lost.cancel()
 
-    async def _peek(self) -> dict | None:
+    async def _peek(self, timeout: float) -> dict | None:
         try:
-            return await self.kube.get(self.path, timeout=min(1.0, self.config.retry_period))
+            return await self.kube.get(self.path, timeout=max(0.001, timeout))
         except (KubeError, asyncio.TimeoutError):
             return None
 

@@ -17,7 +17,11 @@ from __future__ import annotations
 import asyncio
 import time
 
+import orjson
 import pytest
+
+from controller.queue.store import decode_record
+from controller.queue.store_kube import DATA_KEY, LABEL
 
 from .replicas import PartitionProxy, Replica, kubeconfig_via, read_completions, read_writes
 from .util import eventually
@@ -109,7 +113,13 @@ async def test_kill9_leader_failover(kube, namespace, tmp_path):
             return st and st["queue"]["failures"].get(fail_key, 0) >= 8
 
         await eventually(failing_enough, timeout=60, message="fail-0 backing off")
-        await asyncio.sleep(1.5)  # > one flush interval of the kube store
+
+        async def flushed():
+            """The kube store holds (at least) the failures the leader counted before this look."""
+            seen = (await victim.status())["queue"]["failures"][fail_key]
+            return await persisted_failures(kube, namespace, fail_key) >= seen
+
+        await eventually(flushed, timeout=30, message="the queue store caught up with fail-0's failures")
         before_kill = (await victim.status())["queue"]["failures"][fail_key]
         killed_at = time.time()
         victim.kill9()
@@ -126,7 +136,9 @@ async def test_kill9_leader_failover(kube, namespace, tmp_path):
         resumed = (await successor.status())["queue"]["failures"].get(fail_key, 0)
         print(f"\nHA kill -9: fail-0 had {before_kill} failures at the kill; the new leader resumed at {resumed}")
         assert resumed >= before_kill - 1, "the new leader restarted a backoff from zero (retry storm)"
-        await asyncio.sleep(2)
+        # keep sampling the replicas a while under the new leader (20 rounds of all three)
+        sampled = sampler.samples
+        await eventually(lambda: sampler.samples >= sampled + 20, timeout=60, message="20 samples after failover")
         await sampler.stop()
         print(f"\nHA kill -9 failover: new leader {first['id']} writing {failover:.2f}s after the kill")
         assert failover <= LEASE + RETRY + SLACK, failover
@@ -146,6 +158,27 @@ async def test_kill9_leader_failover(kube, namespace, tmp_path):
     for r in replicas:
         if r.identity != leader:
             assert codes[r.identity] == 0, r.log_text()
+
+
+async def lease_renew_time(kube, ns: str) -> str | None:
+    status, lease = await kube.request("GET", f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/latticegw-leader")
+    return (lease.get("spec") or {}).get("renewTime") if status == 200 else None
+
+
+async def _changed(value, before) -> bool:
+    return (await value) != before
+
+
+async def persisted_failures(kube, ns: str, key: str) -> int:
+    """`key`'s failure count as the kube queue store persisted it (its ConfigMaps, read directly)."""
+    status, body = await kube.request(
+        "GET", f"/api/v1/namespaces/{ns}/configmaps?labelSelector={LABEL}%3Dlatticegw-queue")
+    assert status == 200, body
+    for cm in body.get("items") or ():
+        entries = orjson.loads((cm.get("data") or {}).get(DATA_KEY) or "{}")
+        if key in entries:
+            return decode_record(key, entries[key]).failures
+    return 0
 
 
 async def all_ready(replicas):
@@ -169,7 +202,10 @@ async def test_partitioned_leader_stops_writing_before_lease_can_be_taken(kube, 
         assert await lease_holder(kube, namespace) == "cut"
         await eventually(lambda: any(w["id"] == "cut" for w in read_writes(log)), timeout=60, message="cut writing")
         await eventually(lambda: all_ready(replicas), timeout=60, message="all replicas ready")
-        await asyncio.sleep(2)
+        # the leader renews once more with every standby up and watching (it leads, in their eyes)
+        renewed = await lease_renew_time(kube, namespace)
+        await eventually(lambda: _changed(lease_renew_time(kube, namespace), renewed), timeout=30,
+                         message="a lease renewal with all replicas up")
         partitioned_at = time.time()
         proxy.partition()
 

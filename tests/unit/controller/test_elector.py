@@ -1,13 +1,18 @@
-"""The leader elector's loop against an in-memory API (short timings, generous bounds)."""
+"""The leader elector's loop against an in-memory API, on virtual time.
+
+Each scenario runs on `virtual_time.VirtualTimeLoop`: the elector's clock is the loop's, the
+loop jumps to the next timer whenever every task waits, so the bounds below are the elector's
+own arithmetic (lease duration, renew deadline, retry period), not allowances for a busy machine.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 from controller.leader.lease import ElectionConfig, LeaderElector
 
 from .fakekube import FakeKube
+from .virtual_time import run
 
 FAST = dict(lease_duration=1.5, renew_deadline=1.0, retry_period=0.2)
 LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/ns/leases/l"
@@ -15,14 +20,14 @@ LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/ns/leases/l"
 
 class Candidate:
     def __init__(self, kube, name):
-        self.elector = LeaderElector(kube, ElectionConfig("ns", "l", name, **FAST))
+        self.elector = LeaderElector(kube, ElectionConfig("ns", "l", name, **FAST), clock=now)
         self.name = name
         self.stop = asyncio.Event()
         self.terms: list[dict] = []
         self.task: asyncio.Task | None = None
 
     async def lead(self, fence):
-        term = {"start": time.monotonic(), "end": None, "cancelled": False, "fence": fence}
+        term = {"start": now(), "end": None, "cancelled": False, "fence": fence}
         self.terms.append(term)
         try:
             await self.stop.wait()
@@ -30,7 +35,7 @@ class Candidate:
             term["cancelled"] = True
             raise
         finally:
-            term["end"] = time.monotonic()
+            term["end"] = now()
 
     def start(self):
         self.task = asyncio.create_task(self.elector.run(self.lead, self.stop))
@@ -40,10 +45,14 @@ class Candidate:
         await asyncio.wait_for(self.task, 10)
 
 
+def now() -> float:
+    return asyncio.get_running_loop().time()
+
+
 async def until(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
+    deadline = now() + timeout
     while not pred():
-        assert time.monotonic() < deadline, "condition not reached"
+        assert now() < deadline, "condition not reached"
         await asyncio.sleep(0.02)
 
 
@@ -52,7 +61,11 @@ def holder(kube):
     return obj and obj["spec"].get("holderIdentity")
 
 
-async def test_one_leader_then_graceful_release_hands_over():
+def test_one_leader_then_graceful_release_hands_over():
+    run(_test_one_leader_then_graceful_release_hands_over())
+
+
+async def _test_one_leader_then_graceful_release_hands_over():
     kube = FakeKube()
     a, b = Candidate(kube, "a"), Candidate(kube, "b")
     a.start()
@@ -60,17 +73,21 @@ async def test_one_leader_then_graceful_release_hands_over():
     b.start()
     await asyncio.sleep(0.6)  # several retry periods: b must keep waiting
     assert not b.elector.is_leader and holder(kube) == "a"
-    t = time.monotonic()
+    t = now()
     await a.close()
     assert holder(kube) in (None, "b")  # released (or already taken by b)
     await until(lambda: b.elector.is_leader, timeout=5)
-    assert time.monotonic() - t < FAST["lease_duration"], "a released lease is taken at the next retry"
+    assert now() - t < FAST["lease_duration"], "a released lease is taken at the next retry"
     assert not a.terms[0]["cancelled"], "a graceful term ends by returning, not by cancellation"
     assert kube.objects[LEASE_PATH]["spec"]["leaseTransitions"] == 1
     await b.close()
 
 
-async def test_partitioned_leader_stops_before_the_lease_can_be_taken():
+def test_partitioned_leader_stops_before_the_lease_can_be_taken():
+    run(_test_partitioned_leader_stops_before_the_lease_can_be_taken())
+
+
+async def _test_partitioned_leader_stops_before_the_lease_can_be_taken():
     kube = FakeKube()
     a = Candidate(kube, "a")
     a.start()
@@ -82,13 +99,13 @@ async def test_partitioned_leader_stops_before_the_lease_can_be_taken():
     cut.objects = kube.objects
     cut.partitioned = True
     a.elector.kube = cut
-    cut_at = time.monotonic()
+    cut_at = now()
     b = Candidate(b_kube, "b")
     b.start()
     await until(lambda: a.terms and a.terms[0]["end"] is not None, timeout=5)
     a_stopped = a.terms[0]["end"]
     assert a.terms[0]["cancelled"] and not a.terms[0]["fence"].valid()
-    assert a_stopped - cut_at <= FAST["renew_deadline"] + 0.3
+    assert a_stopped - cut_at <= FAST["renew_deadline"]  # its last renew was at or before the cut
     await until(lambda: b.elector.is_leader, timeout=10)
     b_started = b.terms[0]["start"]
     assert a_stopped < b_started, "the old leader's term must end before the new one begins"
@@ -98,7 +115,11 @@ async def test_partitioned_leader_stops_before_the_lease_can_be_taken():
     await asyncio.gather(a.task, b.task, return_exceptions=True)
 
 
-async def test_lost_leader_rejoins_as_candidate():
+def test_lost_leader_rejoins_as_candidate():
+    run(_test_lost_leader_rejoins_as_candidate())
+
+
+async def _test_lost_leader_rejoins_as_candidate():
     kube = FakeKube()
     a = Candidate(kube, "a")
     a.start()
