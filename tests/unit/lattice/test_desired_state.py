@@ -9,6 +9,9 @@ from controller.cli.manifests import load
 from lattice.desired_state import missing
 from translate import Snapshot, TranslateConfig, translate
 
+CONFIG = TranslateConfig(cluster_name="cluster", vpc_id="vpc-00000000000000000", account_id="123456789012",
+                         region="us-west-2")
+
 EXAMPLES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples")
 
 
@@ -46,7 +49,7 @@ def _state(t) -> dict:
 
 
 def test_complete_state_misses_nothing_and_each_gap_is_named():
-    t = translate(Snapshot.of(load([os.path.join(EXAMPLES, "my-hotel")])), TranslateConfig())
+    t = translate(Snapshot.of(load([os.path.join(EXAMPLES, "my-hotel")])), CONFIG)
     assert t.services and t.target_groups and any(lst.rules for s in t.services for lst in s.listeners)
     full = _state(t)
     assert missing(t.services, t.target_groups, full) == []
