@@ -165,7 +165,8 @@ def main() -> int:
     print(f"calibration: {calibrate() * 1e3:.0f} ms for a fixed pure-Python loop")
     print(f"peak RSS {peak:.0f} MiB (inputs alone {rss_inputs:.0f} MiB)")
     if args.scoped:
-        cfg = TranslateConfig(cluster_name="bench", vpc_id="vpc-0123456789abcdef0")
+        cfg = TranslateConfig(cluster_name="bench", vpc_id="vpc-0123456789abcdef0", account_id="123456789012",
+                              region="us-west-2")
         scopes = scoped(objs, args.scoped)
         del result, snap
         gc.collect()
