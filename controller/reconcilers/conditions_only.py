@@ -33,7 +33,7 @@ class ConditionsReconciler:
 
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
-        obj = self.ctx.view.get(k.kind, k.namespace, k.name)
+        obj = self.ctx.get(k.kind, k.namespace, k.name)
         if obj is not None and releasable(obj):
             await self._undo_then_release(key, obj)
             return Result()

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from controller.kube.client import KubeError
 from controller.reconcile import Runtime, TemporaryError
-from controller.reconcilers.writes import Writes
+from controller.kube import keys
+from controller.reconcilers.writes import OwnWrites, Writes
 from lattice.sync import LatticeSync
 from translate import Snapshot, TranslateConfig, Translation, translate
 
@@ -38,9 +39,16 @@ class Context:
     # The process's one LatticeSync, opened on first call (controller.reconcilers.lattice_handle.LatticeHandle)
     lattice: Callable[[], Awaitable[LatticeSync]]
 
+    own_writes: OwnWrites = field(default_factory=OwnWrites)
+
     @property
     def view(self):
         return self.runtime.snapshot
+
+    def get(self, kind: str, namespace: str, name: str) -> Mapping[str, Any] | None:
+        """A reconciler's own object: the cached one, or what this process wrote after it while
+        the cache has not caught up (`OwnWrites`)."""
+        return self.own_writes.current(keys.make(kind, namespace, name), self.view.get(kind, namespace, name))
 
     def translate(self, objects: Iterable[Mapping[str, Any]]) -> Translation:
         return translate(Snapshot.of(objects), self.tconfig)
@@ -66,6 +74,9 @@ class Context:
             if exc.not_found:
                 return obj
             raise
+        if current is not obj:
+            self.own_writes.remember(keys.of(obj["kind"], obj), (obj.get("metadata") or {}).get("resourceVersion"),
+                                     current)
         return current
 
     def event(self, obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:

@@ -46,7 +46,7 @@ class GatewayReconciler:
 
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
-        gw = self.ctx.view.get("Gateway", k.namespace, k.name)
+        gw = self.ctx.get("Gateway", k.namespace, k.name)
         if gw is None or being_deleted(gw):
             # A Gateway owns no Lattice resource of its own; its routes detach by themselves. The AWS
             # controller's finalizer (if it left one) goes at once.

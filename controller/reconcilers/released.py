@@ -30,7 +30,7 @@ class ReleaseOnly:
 
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
-        obj = self.ctx.view.get(k.kind, k.namespace, k.name)
+        obj = self.ctx.get(k.kind, k.namespace, k.name)
         if releasable(obj):
             await self.ctx.write(obj, decide(obj, Intent(finalizer=False)))
         return Result()

@@ -79,7 +79,7 @@ class RouteReconciler:
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
         source = Source(k.kind, k.namespace, k.name)
-        route = self.ctx.view.get(k.kind, k.namespace, k.name)
+        route = self.ctx.get(k.kind, k.namespace, k.name)
         if route is None:
             # Deleted without our finalizer (e.g. before we ever saw it): collect what we own.
             return await self._clean_up(source, None)

@@ -30,7 +30,7 @@ class ServiceNetworkReconciler:
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
         source = Source("ServiceNetwork", "", k.name)
-        obj = self.ctx.view.get("ServiceNetwork", "", k.name)
+        obj = self.ctx.get("ServiceNetwork", "", k.name)
         if obj is None:
             return Result()
         sync = await self.ctx.lattice()

@@ -72,3 +72,37 @@ def decide(obj: Mapping[str, Any], intent: Intent, *, metadata_written: bool = F
     if metadata_written and patch:
         return Writes(status=intent.status, deferred=True)
     return Writes(metadata=patch or None, status=intent.status, precondition="finalizers" in patch)
+
+
+class OwnWrites:
+    """Read your own writes: an object as this process last wrote it, while the informer cache
+    still shows a version those writes replaced. The next pass over an object often starts before
+    the cache has our writes (a deferred annotation write runs again at once; a route's DNS name
+    wakes its Gateway right after the Gateway wrote): from the stale copy it would decide the
+    same status again and send it with a stale resourceVersion, for a 409 and a retry.
+
+    `remember(key, superseded, written)` after a write; `current(key, cached)`: `written` while
+    the cache shows a superseded version, else the cache (it caught up, or someone else wrote).
+    An entry is used once.
+    """
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, tuple[frozenset[str], Mapping[str, Any]]] = {}
+
+    def remember(self, key: str, superseded: str | None, written: Mapping[str, Any]) -> None:
+        rvs = {superseded} if superseded else set()
+        prev = self._by_key.get(key)
+        if prev is not None and _rv(prev[1]) == superseded:  # a second write in the same pass
+            rvs |= prev[0]
+        self._by_key[key] = (frozenset(rvs), written)
+
+    def current(self, key: str, cached: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+        entry = self._by_key.pop(key, None)
+        if entry is None or cached is None:
+            return cached
+        superseded, written = entry
+        return written if _rv(cached) in superseded else cached
+
+
+def _rv(obj: Mapping[str, Any]) -> str | None:
+    return (obj.get("metadata") or {}).get("resourceVersion")
