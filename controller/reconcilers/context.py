@@ -62,9 +62,11 @@ class Context:
         current = obj
         status = self.runtime.status
         assert status is not None, "reconcilers run with a status writer"
+        superseded = [(obj.get("metadata") or {}).get("resourceVersion")]
         try:
             if writes.status is not None:
                 current = await status.patch_status(current, writes.status)
+                superseded.append((current.get("metadata") or {}).get("resourceVersion"))
             if writes.metadata is not None:
                 rv = current["metadata"]["resourceVersion"] if writes.precondition else None
                 current = await status.patch_metadata(current, writes.metadata, resource_version=rv)
@@ -75,8 +77,7 @@ class Context:
                 return obj
             raise
         if current is not obj:
-            self.own_writes.remember(keys.of(obj["kind"], obj), (obj.get("metadata") or {}).get("resourceVersion"),
-                                     current)
+            self.own_writes.remember(keys.of(obj["kind"], obj), superseded, current)
         return current
 
     def event(self, obj: Mapping[str, Any], type_: str, reason: str, message: str) -> None:

@@ -22,7 +22,7 @@ and needs none. The status patch always carries it (route `status.parents[]` is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,10 +89,12 @@ class OwnWrites:
     def __init__(self) -> None:
         self._by_key: dict[str, tuple[frozenset[str], Mapping[str, Any]]] = {}
 
-    def remember(self, key: str, superseded: str | None, written: Mapping[str, Any]) -> None:
-        rvs = {superseded} if superseded else set()
+    def remember(self, key: str, superseded: Iterable[str | None], written: Mapping[str, Any]) -> None:
+        """`superseded`: the versions the writes replaced, in order (the one read, then the ones
+        between two writes of the same call)."""
+        rvs = {rv for rv in superseded if rv}
         prev = self._by_key.get(key)
-        if prev is not None and _rv(prev[1]) == superseded:  # a second write in the same pass
+        if prev is not None and _rv(prev[1]) in rvs:  # a second write in the same pass
             rvs |= prev[0]
         self._by_key[key] = (frozenset(rvs), written)
 
