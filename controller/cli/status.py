@@ -33,11 +33,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 async def gather(args: argparse.Namespace) -> dict:
+    from controller import config as config_mod
+    from controller.cli.plan import config_from
     from controller.config import DEFAULT_CONTROLLER_NAME
     from controller.kube.client import KubeClient, KubeError, load_configuration
     from controller.kube.discovery import discover
     from controller.observe import status_tree
-    from translate import Snapshot, TranslateConfig, translate
+    from translate import Snapshot, translate
 
     kube = KubeClient(await load_configuration(args.kubeconfig, args.kube_context))
     try:
@@ -60,20 +62,24 @@ async def gather(args: argparse.Namespace) -> dict:
             leader = f"none (no Lease {args.namespace}/{args.lease_name})"
     finally:
         await kube.close()
-    controller_name = args.controller_name or os.environ.get("LATTICEGW_CONTROLLER_NAME") or DEFAULT_CONTROLLER_NAME
-    tconfig = TranslateConfig.from_env(os.environ, controller_name=controller_name)
+    # The same loader and variables as `latticegw run` (placeholders for an identity not given:
+    # this only translates, to show what the controller would do)
+    settings = config_mod.load({"controller_name": args.controller_name}, os.environ)
+    controller_name = settings.controller_name or DEFAULT_CONTROLLER_NAME
+    tconfig = config_from(settings)
     translation = translate(Snapshot.of(objects), tconfig).to_dict()
     return status_tree.build(objects, translation, controller_name=controller_name,
                              controller={"leader": leader, "cluster": kube.host})
 
 
 def main(args: argparse.Namespace) -> int:
+    from controller.config import ConfigError
     from controller.kube.client import KubeConfigError, KubeError
     from controller.observe.status_tree import render_text
 
     try:
         tree = asyncio.run(gather(args))
-    except (KubeConfigError, KubeError) as exc:
+    except (KubeConfigError, KubeError, ConfigError) as exc:
         print(f"latticegw status: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
     if args.output == "json":

@@ -16,7 +16,8 @@ CTL = "application-networking.k8s.aws/gateway-api-controller"
 
 
 def tree_of(objs, **kw):
-    translation = translate(Snapshot.of(objs), TranslateConfig.from_env({})).to_dict()
+    translation = translate(Snapshot.of(objs), TranslateConfig(cluster_name="cluster", vpc_id="vpc-00000000000000000",
+                                                                  account_id="123456789012", region="us-west-2")).to_dict()
     return status_tree.build(objs, translation, controller_name=CTL, **kw)
 
 
