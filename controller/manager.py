@@ -244,7 +244,7 @@ class Manager:
     async def status_tree(self) -> dict:
         """The status page's tree: the cache's objects, their translation, and what this process
         knows (target health from the Lattice inventory, last reconciles, queue, leader, AWS rates)."""
-        from controller.reconcilers.context import translate_config
+        from controller.config import translate_config
         from translate import Snapshot, translate
 
         objects = list(self.view.objects())

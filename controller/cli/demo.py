@@ -100,9 +100,9 @@ def main(args: argparse.Namespace) -> int:
 
 async def _demo(args: argparse.Namespace) -> int:
     from controller.cli.manifests import load
+    from controller.config import translate_config
     from controller.embedded import running_manager
     from controller.localkube import LocalKube
-    from controller.config import translate_config
     from lattice.emulator import EmulatorControl, run_emulator
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "demo")

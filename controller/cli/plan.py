@@ -74,8 +74,11 @@ def settings(args: argparse.Namespace, env: Mapping[str, str]) -> config_mod.Con
 
 def config_from(cfg: config_mod.Config) -> TranslateConfig:
     """translate's settings, with placeholders for the parts of the identity nobody gave."""
-    given = {name: getattr(cfg, name) or placeholder for name, _, _, placeholder in IDENTITY}
-    return config_mod.translate_config(replace(cfg, **given, region=cfg.region or REGION_PLACEHOLDER))
+    given = {name: str(getattr(cfg, name) or placeholder) for name, _, _, placeholder in IDENTITY}
+    return config_mod.translate_config(replace(cfg, cluster_name=given["cluster_name"],
+                                               cluster_vpc_id=given["cluster_vpc_id"],
+                                               aws_account_id=given["aws_account_id"],
+                                               region=cfg.region or REGION_PLACEHOLDER))
 
 
 def placeholder_warning(cfg: config_mod.Config) -> str | None:

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from controller.config import lattice_config, translate_config
 from controller.reconcile import Registry, Runtime
 from controller.reconcilers import conditions_only
-from controller.config import lattice_config, translate_config
 from controller.reconcilers.context import Context
 from controller.reconcilers.gateway import GatewayReconciler
 from controller.reconcilers.lattice_handle import LatticeHandle

@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from controller.kube import keys
 from controller.kube.client import KubeError
 from controller.reconcile import Runtime, TemporaryError
-from controller.kube import keys
 from controller.reconcilers.writes import OwnWrites, Writes
 from lattice.sync import LatticeSync
 from translate import Snapshot, TranslateConfig, Translation, translate

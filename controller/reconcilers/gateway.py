@@ -17,6 +17,9 @@ until its drift check is due.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from controller import progress
 from controller.annotations import AUTH_POLICY_APPLIED
 from controller.kube import keys
@@ -33,7 +36,7 @@ from translate.status.conditions import PROGRAMMED, R_INVALID, R_PENDING, R_PROG
 NOT_FOUND_RECHECK = 60.0
 
 
-def _auth_applied(gw: dict) -> set[str]:
+def _auth_applied(gw: Mapping[str, Any]) -> set[str]:
     """The networks whose auth policy came from an IAMAuthPolicy on this Gateway (annotations.py)."""
     value = ((gw.get("metadata") or {}).get("annotations") or {}).get(AUTH_POLICY_APPLIED) or ""
     return {n for n in value.split(",") if n}
@@ -50,7 +53,7 @@ class GatewayReconciler:
         if gw is None or being_deleted(gw):
             # A Gateway owns no Lattice resource of its own; its routes detach by themselves. The AWS
             # controller's finalizer (if it left one) goes at once.
-            if releasable(gw):
+            if gw is not None and releasable(gw):
                 await self.ctx.write(gw, decide(gw, Intent(finalizer=False)))
             return Result()
         translation = self.ctx.translate(scope.gateway_scope(self.ctx.view, gw))

@@ -31,6 +31,6 @@ class ReleaseOnly:
     async def reconcile(self, key: str) -> Result:
         k = keys.parse(key)
         obj = self.ctx.get(k.kind, k.namespace, k.name)
-        if releasable(obj):
+        if obj is not None and releasable(obj):
             await self.ctx.write(obj, decide(obj, Intent(finalizer=False)))
         return Result()

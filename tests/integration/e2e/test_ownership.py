@@ -12,9 +12,9 @@ import copy
 
 import pytest
 
+from controller.config import load, translate_config
 from tests.harness.controller import ENV
 from tests.integration.e2e.helpers import MANAGED_BY, by_name, conditions, duplicates, find, status_current
-from controller.config import load, translate_config
 from translate import Snapshot, translate
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from controller.cli.manifests import load
-from controller.reconcilers.context import translate_config
+from controller.config import translate_config
 from tests.harness.controller import retarget
 from tests.integration.e2e.aws_controller import ROUTE_KINDS, annotate, seed
 from tests.integration.e2e.helpers import idle

@@ -14,7 +14,6 @@ from controller.kube.discovery import AWS_GROUP, WANTED
 from controller.queue.store_kube import KubeQueueStore
 from controller.reconcilers.dns_endpoints import GROUP_VERSION as DNS_GROUP_VERSION
 from controller.reconcilers.finalizers import AWS_FINALIZERS, FINALIZERS
-from lattice import config as lattice_config
 from translate.snapshot import KNOWN_KINDS
 
 from .helm import CHART, CI_VALUES, ROOT, by_kind, helm, one, render

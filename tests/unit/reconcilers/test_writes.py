@@ -122,24 +122,6 @@ def test_own_writes_stand_in_for_a_cache_that_has_not_caught_up():
 
     own = OwnWrites()
     assert own.current("k", at("1")) == at("1")  # nothing remembered: the cache
-    own.remember("k", {"1", "2"}, at("3"))  # we read 1, wrote 2 (finalizer) and 3 (status)
-    assert own.current("k", at("2")) == at("3")  # the cache is behind our writes
-    assert own.current("k", at("2")) == at("2")  # used once
-    own.remember("k", {"1", "2"}, at("3"))
-    assert own.current("k", at("5")) == at("5")  # someone wrote after us: theirs is newer
-    own.remember("k", {"1", "2"}, at("3"))
-    assert own.current("k", None) is None  # deleted meanwhile
-    assert own.current("other", at("1")) == at("1")
-
-
-def test_own_writes_stand_in_for_a_cache_that_has_not_caught_up():
-    from controller.reconcilers.writes import OwnWrites
-
-    def at(rv: str) -> dict:
-        return {"kind": "HTTPRoute", "metadata": {"name": "r", "resourceVersion": rv}}
-
-    own = OwnWrites()
-    assert own.current("k", at("1")) == at("1")  # nothing remembered: the cache
     own.remember("k", ["1"], at("2"))  # we read 1 and wrote 2 (the finalizer) ...
     own.remember("k", ["2"], at("3"))  # ... then 3 (status): both 1 and 2 are superseded
     assert own.current("k", at("2")) == at("3")  # the cache is behind our writes

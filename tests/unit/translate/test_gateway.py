@@ -19,7 +19,6 @@ from tests.unit.translate.builders import (
     run,
     service,
 )
-from translate import TranslateConfig
 
 A = "application-networking.k8s.aws/"
 
