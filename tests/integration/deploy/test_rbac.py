@@ -212,11 +212,11 @@ async def delete_and_wait(kube, objs: list[dict], log_path: Path, timeout: float
     await eventually(gone, timeout, "the walkthrough objects to be deleted (finalizers removed)", log_path)
 
 
-async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespace, tmp_path):
+async def test_chart_rbac_is_enough_for_the_controller_and_no_more(kube, namespace, tmp_path, monkeypatch):
     from controller.cli.demo import create_service_networks
     from lattice.emulator import EmulatorControl, run_emulator
 
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # restored after the test
     async with run_emulator("127.0.0.1", 0, region=AWS["aws.region"]) as emu:
         release = f"rbac-{namespace}"
         docs = render({**AWS, "aws.latticeEndpoint": emu.url, "gatewayClass.create": False, "queue.shards": 4},
@@ -419,13 +419,13 @@ class ChartReplica:
         return self.proc.returncode
 
 
-async def test_chart_ha_failover_as_service_account(kube, namespace, tmp_path):
+async def test_chart_ha_failover_as_service_account(kube, namespace, tmp_path, monkeypatch):
     """Two replicas with the chart's RBAC: the standby is ready but idle; when the leader is
     stopped (a rolling update, a drain) the standby takes the Lease and carries on the work."""
     from controller.cli.demo import create_service_networks
     from lattice.emulator import run_emulator
 
-    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # restored after the test
     async with run_emulator("127.0.0.1", 0, region=AWS["aws.region"]) as emu:
         release = f"ha-{namespace}"
         docs = render({**AWS, "aws.latticeEndpoint": emu.url, "gatewayClass.create": False, "queue.shards": 4},

@@ -89,8 +89,11 @@ async def _run(env: dict[str, str], tmp_path, until: str | None = None) -> tuple
         "apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: 'https://127.0.0.1:1'}}]\n"
         "users: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\n"
         "current-context: x\n")
+    # AWS_EC2_METADATA_DISABLED too: discovery reads instance metadata, and earlier code in this
+    # pytest process may have set it (lattice_handle does, for an emulator endpoint)
     full = {k: v for k, v in os.environ.items() if k not in ("REGION", "AWS_REGION", "AWS_ACCOUNT_ID",
-                                                              "CLUSTER_VPC_ID", "CLUSTER_NAME", "LATTICE_ENDPOINT")}
+                                                              "CLUSTER_VPC_ID", "CLUSTER_NAME", "LATTICE_ENDPOINT",
+                                                              "AWS_EC2_METADATA_DISABLED")}
     full.update({"PYTHONUNBUFFERED": "1", **env})
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "controller.cli.main", "run", "--kubeconfig", str(kubeconfig), "--leader-elect",
