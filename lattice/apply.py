@@ -152,7 +152,12 @@ class Applier:
             v = settle(out, op, exc)
             if v is Verdict.FAILED:
                 if isinstance(exc, Conflict) and op.api in ("CreateService", "CreateTargetGroup"):
-                    await self.inv.learn_named(op.key[0], str(op.params.get("name") or ""))
+                    name = str(op.params.get("name") or "")
+                    if await self.inv.learn_named(op.key[0], name) in ("DELETE_IN_PROGRESS", "GONE"):
+                        # Lattice keeps a deleted name until the delete finishes (we may have deleted
+                        # it ourselves a moment ago): the create waits for it, it did not fail.
+                        out.errors.pop()
+                        out.in_progress.append(f"{op.describe()}: {name} is still being deleted")
                 elif isinstance(exc, (Conflict, NotFound)):
                     self.inv.forget(op.key, exc)
             if v is not Verdict.DONE:

@@ -224,16 +224,20 @@ class Inventory:
     def note_token(self, token: str, resource_id: str) -> None:
         self._created_by_token[token] = resource_id
 
-    async def learn_named(self, kind: str, name: str) -> None:
-        """A create hit an existing name we did not know about (stale index): learn it now."""
+    async def learn_named(self, kind: str, name: str) -> str | None:
+        """A create hit an existing name we did not know about (stale index): learn it now. Returns
+        its status ("GONE" when it is no longer there); one still being deleted is not recorded (the
+        name frees up when it is gone)."""
         listing = "ListServices" if kind == "svc" else "ListTargetGroups"
         try:
             items = await self.client.paginate(listing)
         except LatticeError:
-            return
+            return None
         for it in items:
             if it["name"] != name:
                 continue
+            if it.get("status") == "DELETE_IN_PROGRESS":
+                return "DELETE_IN_PROGRESS"
             tags = await self._tags(it["arn"])
             if kind == "svc":
                 self.put_service(ServiceRec(id=it["id"], arn=it["arn"], name=name, status=it.get("status", ""),
@@ -243,6 +247,8 @@ class Inventory:
                 rec = _tg_summary(it)
                 rec.tags = tags
                 self.put_target_group(rec)
+            return str(it.get("status", ""))
+        return "GONE"  # deleted between the create and this listing: the name is free again
 
     # -- indexes -------------------------------------------------------------------------------
     def _index(self, table: dict[Source, set[str]], source: Source | None, name: str, add: bool) -> None:
