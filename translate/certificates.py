@@ -29,17 +29,18 @@ import binascii
 import hashlib
 from collections.abc import Mapping
 from functools import lru_cache
-from typing import Any
-
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from cryptography.x509.oid import NameOID
+from typing import TYPE_CHECKING, Any
 
 from translate import grants
 from translate.model import GATEWAY_GROUP, Certificate, Source
 from translate.snapshot import Snapshot
 from translate.status.conditions import R_INVALID_CERTIFICATE_REF, R_REF_NOT_PERMITTED
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+# cryptography (~10 MiB of RSS) is imported by `parse` on the first TLS Secret, not here: most
+# controllers (and every plan without HTTPS listeners) never read one.
 
 TLS_SECRET_TYPE = "kubernetes.io/tls"
 # "VPC Lattice only supports certificates with 2048-bit RSA keys" (VPC Lattice user guide, Bring
@@ -130,6 +131,10 @@ def parse(crt_b64: str, key_b64: str) -> tuple[str, tuple[str, ...], str, str, s
     Raises CertificateProblem (InvalidCertificateRef) for anything ACM would refuse to import or
     Lattice would refuse to serve.
     """
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
     try:
         crt_pem, key_pem = base64.b64decode(crt_b64, validate=True), base64.b64decode(key_b64, validate=True)
     except (binascii.Error, ValueError):
@@ -162,6 +167,9 @@ def parse(crt_b64: str, key_b64: str) -> tuple[str, tuple[str, ...], str, str, s
 
 
 def _domains(cert: x509.Certificate) -> tuple[str, ...]:
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         names = san.get_values_for_type(x509.DNSName)
@@ -171,6 +179,8 @@ def _domains(cert: x509.Certificate) -> tuple[str, ...]:
 
 
 def _describe(key: object) -> str:
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
     if isinstance(key, rsa.RSAPrivateKey):
         return f"a {key.key_size}-bit RSA key"
     if isinstance(key, ec.EllipticCurvePrivateKey):

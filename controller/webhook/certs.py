@@ -22,16 +22,18 @@ import datetime as dt
 import ipaddress
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import structlog
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from controller.kube.client import KubeClient, KubeError
+
+if TYPE_CHECKING:
+    from cryptography import x509
+
+# cryptography (~10 MiB of RSS) is imported by the functions that make or read certificates, not
+# here: a controller without the webhook, or serving cert-manager's files (FileCerts), never loads it.
 
 SERVING_LIFETIME = dt.timedelta(days=365)
 CA_LIFETIME = dt.timedelta(days=3650)
@@ -42,11 +44,15 @@ log = structlog.get_logger("latticegw.webhook")
 
 
 def _pem_key(key: Any) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
 
 
 def _san(host: str) -> x509.GeneralName:
+    from cryptography import x509
+
     try:
         return x509.IPAddress(ipaddress.ip_address(host))
     except ValueError:
@@ -54,6 +60,11 @@ def _san(host: str) -> x509.GeneralName:
 
 
 def new_ca(now: dt.datetime) -> tuple[bytes, bytes]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "latticegw-webhook-ca")])
     usage = x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
@@ -69,6 +80,11 @@ def new_ca(now: dt.datetime) -> tuple[bytes, bytes]:
 
 
 def new_serving(ca_pem: bytes, ca_key_pem: bytes, hosts: list[str], now: dt.datetime) -> tuple[bytes, bytes]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     ca = x509.load_pem_x509_certificate(ca_pem)
     ca_key = serialization.load_pem_private_key(ca_key_pem, password=None)
     key = ec.generate_private_key(ec.SECP256R1())
@@ -86,6 +102,8 @@ def needs_renewal(cert_pem: bytes | None, hosts: list[str], now: dt.datetime) ->
     """Missing, unparsable, expiring within RENEW_BEFORE, or not naming every host."""
     if not cert_pem:
         return True
+    from cryptography import x509
+
     try:
         cert = x509.load_pem_x509_certificate(cert_pem)
         names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
@@ -97,6 +115,8 @@ def needs_renewal(cert_pem: bytes | None, hosts: list[str], now: dt.datetime) ->
 
 
 def expires_before(cert_pem: bytes, when: dt.datetime) -> bool:
+    from cryptography import x509
+
     try:
         return x509.load_pem_x509_certificate(cert_pem).not_valid_after_utc < when
     except ValueError:
