@@ -23,9 +23,9 @@ from urllib.parse import urlencode, urlsplit
 import aiohttp
 import orjson
 import yaml
-from kubernetes_asyncio import client as k8s_client
-from kubernetes_asyncio import config as k8s_config
 
+from controller.kube.k8s_lib import ApiClient, Configuration
+from controller.kube.k8s_lib import config as k8s_config
 from controller.version import __version__
 
 MERGE_PATCH = "application/merge-patch+json"
@@ -61,7 +61,7 @@ class KubeConfigError(Exception):
     """No usable way to reach the API server: the message says what was tried and what to do."""
 
 
-async def load_configuration(kubeconfig: str | None = None, context: str | None = None) -> k8s_client.Configuration:
+async def load_configuration(kubeconfig: str | None = None, context: str | None = None) -> Configuration:
     """In-cluster config when running in a pod and no kubeconfig is given, else kubeconfig.
     Raises KubeConfigError (never the library's exceptions) when neither works.
 
@@ -69,7 +69,7 @@ async def load_configuration(kubeconfig: str | None = None, context: str | None 
     the *default* configuration copies it, and the in-cluster token refresh hook
     then never reaches later calls (tomplus/kubernetes_asyncio#253).
     """
-    cfg = k8s_client.Configuration()
+    cfg = Configuration()
     if kubeconfig is None:
         try:
             k8s_config.load_incluster_config(client_configuration=cfg)
@@ -95,9 +95,9 @@ async def load_configuration(kubeconfig: str | None = None, context: str | None 
 
 
 class KubeClient:
-    def __init__(self, configuration: k8s_client.Configuration, *, metrics=None, timeout: float = 30.0) -> None:
+    def __init__(self, configuration: Configuration, *, metrics=None, timeout: float = 30.0) -> None:
         self.configuration = configuration
-        self.api_client = k8s_client.ApiClient(configuration)
+        self.api_client = ApiClient(configuration)
         self.api_client.user_agent = f"latticegw/{__version__}"
         self.session: aiohttp.ClientSession = self.api_client.rest_client.pool_manager
         self.host = (configuration.host or "").rstrip("/")

@@ -360,7 +360,7 @@ class LocalKube:
 
     def configuration(self, token: str | None = None):
         """A fresh kubernetes_asyncio Configuration for this server (admin unless `token`)."""
-        from kubernetes_asyncio.client import Configuration
+        from controller.kube.k8s_lib import Configuration
 
         cfg = Configuration(
             host=self.url,

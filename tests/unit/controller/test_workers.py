@@ -271,14 +271,13 @@ async def test_an_api_server_outage_is_errors_not_panics():
     """A real request to an API server that is not there (connection refused), as in an outage."""
     import socket
 
-    from kubernetes_asyncio import client as k8s_client
-
     from controller.kube.client import KubeClient
+    from controller.kube.k8s_lib import Configuration
 
     with socket.socket() as s:  # a port nobody listens on
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cfg = k8s_client.Configuration()
+    cfg = Configuration()
     cfg.host = f"http://127.0.0.1:{port}"
     kube = KubeClient(cfg)
 
