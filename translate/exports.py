@@ -1,8 +1,8 @@
 """ServiceExport → standalone target groups other clusters' routes can import (multi-cluster).
 
 Only exports annotated `application-networking.k8s.aws/federation: amazon-vpc-lattice` are ours.
-With `spec.exportedPorts[]`: one TG per entry (routeType HTTP → HTTP/HTTP1, GRPC → HTTP/GRPC,
-TLS → TCP), targets from that Service port. Without: the legacy single HTTP TG, targets limited to
+With `spec.exportedPorts[]`: one TG per entry, on that entry's port (routeType HTTP → HTTP/HTTP1,
+GRPC → HTTP/GRPC, TLS → TCP), targets from that Service port. Without: the legacy single HTTP TG, targets limited to
 the Service ports listed in the `application-networking.k8s.aws/port` annotation when present.
 The exported Service is the one named by `application-networking.k8s.aws/service-name`, else the
 export's namesake.
@@ -101,6 +101,7 @@ def translate_exports(ctx: Context) -> list[TargetGroup]:
                 source_kind="ServiceExport",
                 protocol_version=proto.version or "",
             )
-            config = targetgroups.config(proto, vpc_id=cfg.vpc_id, ip_address_type=ip_type, policy_spec=pspec)
+            config = targetgroups.config(proto, vpc_id=cfg.vpc_id, ip_address_type=ip_type, policy_spec=pspec,
+                                         port=targetgroups.TG_PORT if port is None else port)
             out.append(make_target_group(tg_name, src, backend, config, tgts, tags.merge(user, managed)))
     return out

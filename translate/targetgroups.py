@@ -122,9 +122,13 @@ def health_check(proto: Protocol, policy_spec: Mapping[str, Any] | None) -> dict
     return hc
 
 
-def config(proto: Protocol, *, vpc_id: str, ip_address_type: str, policy_spec: Mapping[str, Any] | None) -> FrozenDict:
+def config(proto: Protocol, *, vpc_id: str, ip_address_type: str, policy_spec: Mapping[str, Any] | None,
+           port: int = TG_PORT) -> FrozenDict:
+    """A target group's immutable configuration. `port` is the TG's default port (targets are
+    registered with their own ports): 80, except for a ServiceExport `exportedPorts` entry, whose TG
+    the AWS controller creates on that entry's port (and adoption matches that shape)."""
     cfg: dict[str, Any] = {
-        "port": TG_PORT,
+        "port": port,
         "protocol": proto.protocol,
         "ipAddressType": ip_address_type,
         "vpcIdentifier": vpc_id,

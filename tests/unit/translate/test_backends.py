@@ -327,3 +327,16 @@ def test_service_export_exports_the_service_its_service_name_annotation_names():
     assert tg.source == Source("ServiceExport", "default", "public-api")
     exp["metadata"]["annotations"]["application-networking.k8s.aws/service-name"] = "missing"
     assert run(base(exp)).target_groups == ()
+
+
+def test_an_exported_port_is_the_target_groups_port():
+    """The AWS controller creates an `exportedPorts` entry's TG on that port (the legacy export and
+    route TGs on 80); adoption on a switch matches a TG by that immutable shape, so a 443 export on
+    port 80 would be deleted and recreated."""
+    svc = service(ports=[{"name": "https", "port": 443, "targetPort": 8443}, {"name": "http", "port": 80}])
+    objs = [gatewayclass(), gateway(), svc, endpoints(),
+            export([{"port": 443, "routeType": "TLS"}, {"port": 80, "routeType": "HTTP"}])]
+    tgs = run(objs).target_groups
+    assert sorted((t.config["port"], t.config["protocol"]) for t in tgs) == [(80, "HTTP"), (443, "TCP")]
+    (legacy,) = run(base(export())).target_groups
+    assert legacy.config["port"] == 80
