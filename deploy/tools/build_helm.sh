@@ -12,6 +12,11 @@ set -euo pipefail
 HELM_VERSION="${HELM_VERSION:-v3.21.4}"
 cache="${LATTICEGW_CACHE:-$HOME/.cache/latticegw}"
 dir="$cache/helm-$HELM_VERSION"
+# One build at a time: make, tests and several checkouts share this cache, and two builds into one
+# .tmp directory delete each other's output. A second caller waits, then finds the cache warm.
+mkdir -p "$cache"
+exec 9>"$cache/.helm.lock"
+flock 9
 
 if [[ ! -x "$dir/helm" ]]; then
   command -v go >/dev/null || { echo "build_helm.sh: the Go toolchain is required to build helm" >&2; exit 1; }

@@ -10,6 +10,11 @@ set -euo pipefail
 PROMETHEUS_VERSION="${PROMETHEUS_VERSION:-v0.316.0}"
 cache="${LATTICEGW_CACHE:-$HOME/.cache/latticegw}"
 dir="$cache/promtool-$PROMETHEUS_VERSION"
+# One build at a time: make, tests and several checkouts share this cache, and two builds into one
+# .tmp directory delete each other's output. A second caller waits, then finds the cache warm.
+mkdir -p "$cache"
+exec 9>"$cache/.promtool.lock"
+flock 9
 
 if [[ ! -x "$dir/promtool" ]]; then
   command -v go >/dev/null || { echo "build_promtool.sh: the Go toolchain is required to build promtool" >&2; exit 1; }

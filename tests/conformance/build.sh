@@ -13,6 +13,11 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/../kube/versions.env"
 cache="${LATTICEGW_CACHE:-$HOME/.cache/latticegw}"
 out_dir="$cache/gateway-api-conformance-$GATEWAY_API_VERSION"
+# One build at a time: make, tests and several checkouts share this cache, and two builds into one
+# .tmp directory delete each other's output. A second caller waits, then finds the cache warm.
+mkdir -p "$cache"
+exec 9>"$cache/.conformance.lock"
+flock 9
 module="sigs.k8s.io/gateway-api/conformance"
 
 command -v go >/dev/null || { echo "conformance/build.sh: the Go toolchain is required to build the suite" >&2; exit 1; }

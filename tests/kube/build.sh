@@ -14,6 +14,11 @@ cache="${LATTICEGW_CACHE:-$HOME/.cache/latticegw}"
 kube_dir="$cache/kube-$KUBERNETES_VERSION"
 crd_dir="$cache/gateway-api-$GATEWAY_API_VERSION"
 edns_dir="$cache/external-dns-$EXTERNAL_DNS_VERSION"
+# One build at a time: make, tests and several checkouts share this cache, and two builds into one
+# .tmp directory delete each other's output. A second caller waits, then finds the cache warm.
+mkdir -p "$cache"
+exec 9>"$cache/.kube.lock"
+flock 9
 
 command -v go >/dev/null || { echo "build.sh: the Go toolchain is required to build kube-apiserver" >&2; exit 1; }
 
