@@ -152,6 +152,14 @@ class CertificateImporter:
             self._held.subtract(held)
             self._held += Counter()  # drop zero counts
 
+    async def planned(self, cert: Certificate) -> tuple[str | None, bool]:
+        """What `ensure` would do, without doing it (reads only): (the ARN it would return, if it
+        exists already; whether it would import the certificate, anew or in place)."""
+        known = (await self.load()).get(cert.source)
+        if known is None:
+            return None, True
+        return known.arn, known.fingerprint != cert.fingerprint
+
     async def ensure(self, cert: Certificate, held: list[str]) -> str:
         """The ACM ARN of the Secret's certificate, importing or re-importing it when needed."""
         ours = await self.load()

@@ -22,7 +22,8 @@ from lattice.client import CallTally, LatticeClient, record_calls
 from lattice.errors import LatticeError, RetryLater, Verdict, verdict
 from lattice.inventory import Inventory
 from lattice.observed import ServiceNetworkRec
-from lattice.plan import Key, PlanConflict
+from lattice.plan import Key, Operation, PlanConflict
+from translate.frozen import freeze
 from translate.model import AUTH_IAM, AUTH_NONE, ServiceNetwork, destination_type
 from translate.tags import MANAGED_BY
 
@@ -46,6 +47,8 @@ class NetworkResult(CallTally):
     retry_after: float | None = None
     operations: list[str] = field(default_factory=list)
     owned: bool = False  # a managed network carrying our ManagedBy (created by us, or handed over by tag)
+    # a dry run (`plan_*`): the writes the step would make, in order (phase 0), none made
+    planned: list[Operation] = field(default_factory=list)
 
     @property
     def converged(self) -> bool:
@@ -74,18 +77,19 @@ class ServiceNetworks:
         self._looked_up_at = 0.0  # last ListServiceNetworks of a lookup (ensure / delete / remove_auth)
         self._route_listed_at = float("-inf")  # last one made because a route named an unknown network
 
-    async def ensure(self, sn: ServiceNetwork) -> NetworkResult:
-        return await self._run(sn, _Net.ensure)
+    async def ensure(self, sn: ServiceNetwork, *, dry_run: bool = False) -> NetworkResult:
+        """`dry_run`: read as the step does, write nothing; `planned` lists the writes it would make."""
+        return await self._run(sn, _Net.ensure, dry_run)
 
-    async def delete(self, sn: ServiceNetwork) -> NetworkResult:
+    async def delete(self, sn: ServiceNetwork, *, dry_run: bool = False) -> NetworkResult:
         """Remove what we own on/of `sn`. A looked-up SN stays; an owned one is deleted when nothing
         is associated with it any more (else in_progress: requeue)."""
-        return await self._run(sn, _Net.delete)
+        return await self._run(sn, _Net.delete, dry_run)
 
-    async def remove_auth(self, sn: ServiceNetwork) -> NetworkResult:
+    async def remove_auth(self, sn: ServiceNetwork, *, dry_run: bool = False) -> NetworkResult:
         """An IAMAuthPolicy on `sn` went away: authType NONE first, then delete the policy. Needed for
         looked-up networks (Gateways), where a model without a policy means "not ours to touch"."""
-        return await self._run(sn, _Net.drop_auth)
+        return await self._run(sn, _Net.drop_auth, dry_run)
 
     async def look_for(self, names: Iterable[str]) -> None:
         """A route names networks we do not know: made by someone else since anyone last listed?
@@ -106,12 +110,13 @@ class ServiceNetworks:
             rec = self.inventory.service_network(name)
         return rec
 
-    async def _run(self, sn: ServiceNetwork, step: Callable[[_Net], Awaitable[None]]) -> NetworkResult:
+    async def _run(self, sn: ServiceNetwork, step: Callable[[_Net], Awaitable[None]],
+                   dry_run: bool = False) -> NetworkResult:
         """One `_Net` step on `sn`, with its calls counted and Lattice's answers turned into the result."""
         result = NetworkResult(sn.name)
         with record_calls() as calls:
             try:
-                await step(_Net(self, sn, result))
+                await step(_Net(self, sn, result, dry_run))
             except RetryLater as exc:
                 result.retry_after = exc.retry_after
                 result.in_progress.append(f"{exc.operation}: {exc.code}")
@@ -124,9 +129,12 @@ class ServiceNetworks:
 class _Net:
     """One step on one service network. Reads come from the inventory; every write goes through
     `write`, which applies the shared error policy (`errors.verdict`) and has the inventory record
-    what Lattice answered."""
+    what Lattice answered. In a dry run `write` only notes the write (`NetworkResult.planned`): a
+    create then counts as "not done yet" (what depends on it is not planned), anything else as done."""
 
-    def __init__(self, owner: ServiceNetworks, sn: ServiceNetwork, result: NetworkResult) -> None:
+    def __init__(self, owner: ServiceNetworks, sn: ServiceNetwork, result: NetworkResult,
+                 dry_run: bool = False) -> None:
+        self.dry_run = dry_run
         self.owner = owner
         self.inv = owner.inventory
         self.c = owner.client
@@ -139,6 +147,10 @@ class _Net:
     async def write(self, kind: str, api: str, **params: Any) -> dict[str, Any] | None:
         """Call `api`; None when it did not happen (in progress). Raises what the step cannot handle."""
         key: Key = (kind, self.sn.name)
+        if self.dry_run:
+            shown = {k: v for k, v in params.items() if k != "clientToken"}
+            self.r.planned.append(Operation(0, api, key, freeze(shown), reason=kind))
+            return None if api.startswith("Create") else {}
         try:
             out = await self.c.call(api, **params)
         except LatticeError as exc:
@@ -168,6 +180,8 @@ class _Net:
             params = {"name": sn.name, "authType": AUTH_NONE, "tags": dict(sn.tags)}
             if await self.write("sn", "CreateServiceNetwork", clientToken=client_token(
                     "CreateServiceNetwork", ("sn", sn.name), sn.fingerprint, params), **params) is None:
+                if self.dry_run:
+                    self._planned_parts()
                 return
             rec = inv.service_network(sn.name)
             assert rec is not None
@@ -193,6 +207,18 @@ class _Net:
         await self.auth(rec)
         await self.vpc_association(rec)
         await self.access_logs(rec)
+
+    def _planned_parts(self) -> None:
+        """A dry run of a network still to be created: the parts the next passes add to it."""
+        sn, planned = self.sn, self.r.planned
+        if sn.auth_policy is not None:
+            planned.append(Operation(0, "PutAuthPolicy", ("sn", sn.name), reason="sn"))
+            if sn.auth_type == AUTH_IAM:
+                planned.append(Operation(0, "UpdateServiceNetwork", ("sn", sn.name), reason="sn"))
+        if sn.vpc_association is not None:
+            planned.append(Operation(0, "CreateServiceNetworkVpcAssociation", ("snva", sn.name), reason="snva"))
+        for _ in sn.access_log_subscriptions:
+            planned.append(Operation(0, "CreateAccessLogSubscription", ("snals", sn.name), reason="snals"))
 
     def _vpc(self) -> str | None:
         va = self.sn.vpc_association
@@ -314,5 +340,5 @@ class _Net:
                 self.r.in_progress.append(f"VPC association of {sn.name} is being deleted")
         if sn.auth_policy is not None and not owned_sn:
             await self.remove_auth(rec)
-        if owned_sn and not self.r.in_progress:
+        if owned_sn and (not self.r.in_progress or self.dry_run):
             await self.write("sn", "DeleteServiceNetwork", serviceNetworkIdentifier=rec.id)

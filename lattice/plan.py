@@ -112,6 +112,9 @@ class Plan:
     # under, `name` or `replacement_name`), or, during a custom-domain change, the old service
     # until the new one is ready
     serving: Mapping[str, str] = field(default_factory=dict)
+    # old services of this source kept until their replacement (a custom-domain change) is ready,
+    # then deleted by a later plan
+    kept: tuple[str, ...] = ()
 
     @property
     def writes(self) -> int:
@@ -667,7 +670,8 @@ class _Planner:
         self.orphan_target_groups()
         ops = sorted(_compact(self.ops), key=lambda op: op.phase)  # stable: keeps per-phase order
         return Plan(tuple(ops), tuple(self.conflicts), tuple(dict.fromkeys(self.pending)),
-                    tuple(dict.fromkeys(self.errors)), tuple(dict.fromkeys(self.waiting)), self.serving)
+                    tuple(dict.fromkeys(self.errors)), tuple(dict.fromkeys(self.waiting)), self.serving,
+                    tuple(self.kept))
 
 
 def _compact(ops: list[Operation]) -> list[Operation]:

@@ -24,6 +24,7 @@ Per reconcile::
     await sync.sync_targets(tg)                    # EndpointSlice change: Register/Deregister only
     await sync.ensure_service_network(sn)          # Gateway / ServiceNetwork CR / default SN
     await sync.delete_service_network(sn)          # removes what we own on it; deletes it if ours
+    await sync.plan_source(route_source, services, target_groups, lookups)   # latticegw diff: no writes
     await sync.remove_service_network_auth(sn)     # an IAMAuthPolicy left a looked-up network
 
 Results never raise for AWS trouble: `errors` (OpError: key, api, code, message), `conflicts`
@@ -57,7 +58,7 @@ from typing import Any
 import structlog
 from opentelemetry import trace
 
-from lattice.adopt import adopt
+from lattice.adopt import Renames, adopt
 from lattice.apply import Applier, ApplyOutcome, OpError
 from lattice.certificates import CertificateFinder, CertificateImporter
 from lattice.client import CallTally, LatticeClient, record_calls
@@ -65,7 +66,7 @@ from lattice.errors import LatticeError, NotFound, RetryLater
 from lattice.inventory import Inventory
 from lattice.networks import SN_LOOKUP_INTERVAL, SN_RELIST_INTERVAL, NetworkResult, ServiceNetworks
 from lattice.observed import IN_PROGRESS, ServiceRec, TargetGroupRec, service_source, target_group_source
-from lattice.plan import Desired, Plan, PlanConflict, plan
+from lattice.plan import Desired, Observed, Plan, PlanConflict, plan
 from translate.model import Service as DesiredService
 from translate.model import ServiceNetwork, Source, TargetGroup, TargetGroupLookup
 
@@ -79,7 +80,8 @@ WAITING_REQUEUE = 20.0
 # by another cluster after we loaded).
 TG_RELIST_INTERVAL = 10.0
 
-__all__ = ["IN_PROGRESS_REQUEUE", "LatticeSync", "NetworkResult", "ServiceState", "SyncResult", "WAITING_REQUEUE"]
+__all__ = ["IN_PROGRESS_REQUEUE", "LatticeSync", "NetworkResult", "ServiceState", "SourcePlan", "SyncResult",
+           "WAITING_REQUEUE"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,27 @@ class SyncResult(CallTally):
         if self.waiting:
             return WAITING_REQUEUE
         return None
+
+
+@dataclass(slots=True)
+class SourcePlan:
+    """What `apply_source` would do for one source now, worked out without doing it
+    (`LatticeSync.plan_source`): the same lookups, adoption (adopt.py) and plan (plan.py), reads only.
+
+    `wanted` is the desired model as translated; `desired` the same after adoption (the names
+    Lattice already holds for this source); `observed` what plan saw; `problems` what would keep
+    the apply from finishing (errors, pending states, missing service networks), as lines;
+    `imports` the certificates (Secrets) the apply would import into ACM first.
+    """
+
+    source: Source
+    wanted: Desired
+    desired: Desired
+    observed: Observed
+    renames: Renames
+    plan: Plan
+    problems: list[str] = field(default_factory=list)
+    imports: list[str] = field(default_factory=list)
 
 
 def _annotate(span: Any, result: "SyncResult", calls: Counter[str]) -> None:
@@ -213,6 +236,26 @@ class LatticeSync:
         self._log(result)
         return result
 
+    async def plan_source(self, source: Source, services: Iterable[DesiredService] = (),
+                          target_groups: Iterable[TargetGroup] = (),
+                          target_group_lookups: Iterable[TargetGroupLookup] = ()) -> SourcePlan:
+        """What `apply_source` with these arguments would do now, without doing it (`latticegw diff`).
+
+        The very path `apply_source` takes (lookups, certificates, adoption, plan) up to the point
+        where it would run the plan, with reads only: nothing is written to Lattice or ACM, and the
+        inventory learns only what it read. A certificate the apply would import stands in the plan
+        as `imported:<Secret>`. Lattice errors raise (a read that fails is the caller's to report)."""
+        result = SyncResult(source)
+        previews: list[SourcePlan] = []
+        async with self._lock(source):
+            with record_calls() as calls:
+                await self._apply_source(source, tuple(services), tuple(target_groups), tuple(target_group_lookups),
+                                         False, result, preview=previews)
+            result.calls = calls
+        (out,) = previews
+        out.problems += [f"{e.api} {e.key[1]}: {e.message}".strip() for e in result.errors]
+        return out
+
     def _log(self, result: "SyncResult") -> None:
         if result.operations or result.errors or result.conflicts:
             log.info("lattice apply", source=result.source.key, operations=result.operations,
@@ -222,7 +265,8 @@ class LatticeSync:
 
     async def _apply_source(self, source: Source, services: tuple[DesiredService, ...],
                             target_groups: tuple[TargetGroup, ...], lookups: tuple[TargetGroupLookup, ...],
-                            refresh: bool, result: SyncResult) -> None:
+                            refresh: bool, result: SyncResult, preview: list[SourcePlan] | None = None) -> None:
+        """`preview` (plan_source): append the plan to it instead of running it."""
         inv = self.inventory
         if not inv.loaded:
             await inv.load()
@@ -240,17 +284,20 @@ class LatticeSync:
             if tg_id is not None:
                 resolved[lk.name] = tg_id
         await self.networks.look_for({a.service_network for s in services for a in s.associations})
-        if self.importer is None:
-            await self._apply_with_certificates(source, services, target_groups, resolved, refresh, result, [])
+        if self.importer is None or preview is not None:
+            await self._apply_with_certificates(source, services, target_groups, resolved, refresh, result, [],
+                                                preview)
             return
         async with self.importer.hold() as held:
             await self._apply_with_certificates(source, services, target_groups, resolved, refresh, result, held)
 
     async def _apply_with_certificates(self, source: Source, services: tuple[DesiredService, ...],
                                        target_groups: tuple[TargetGroup, ...], resolved: dict[str, str],
-                                       refresh: bool, result: SyncResult, held: list[str]) -> None:
+                                       refresh: bool, result: SyncResult, held: list[str],
+                                       preview: list[SourcePlan] | None = None) -> None:
         inv = self.inventory
-        services = await self._import_certificates(services, held, result)
+        imports: list[str] = []
+        services = await self._import_certificates(services, held, result, imports if preview is not None else None)
         if self.certificates is not None:
             services = await self._discover_certificates(services, result)
         svc_names = [n for s in services for n in (s.name, s.replacement_name) if n]
@@ -271,6 +318,11 @@ class LatticeSync:
         await self._prepare(source, observed, adopt(wanted, observed)[0].target_groups, takeover)
         observed = inv.scope(source, svc_names, tg_names, resolved)
         desired, renames = adopt(wanted, observed)
+        the_plan = plan(desired, observed)
+        if preview is not None:  # plan_source: what would run, and nothing runs
+            problems = [*the_plan.errors, *the_plan.pending, *the_plan.waiting]
+            preview.append(SourcePlan(source, wanted, desired, observed, renames, the_plan, problems, imports))
+            return
         if renames.target_groups:
             self._adopted_tgs[source] = dict(renames.target_groups)
         else:
@@ -278,7 +330,6 @@ class LatticeSync:
         if renames:
             log.info("adopting Lattice resources made for this source", source=source.key,
                      services=dict(renames.services), target_groups=dict(renames.target_groups))
-        the_plan = plan(desired, observed)
         before = {rec.certificate_arn for rec in observed.services.values() if self._mine(source, rec)}
         await self._run(the_plan, result)
         if self.importer is not None:
@@ -309,17 +360,24 @@ class LatticeSync:
         result.in_progress = list(dict.fromkeys(result.in_progress))
 
     async def _import_certificates(self, services: tuple[DesiredService, ...], held: list[str],
-                                   result: SyncResult) -> tuple[DesiredService, ...]:
-        """certificate_arn from the listener Secret (imported into ACM) where no TLS option names one."""
+                                   result: SyncResult, preview: list[str] | None = None) -> tuple[DesiredService, ...]:
+        """certificate_arn from the listener Secret (imported into ACM) where no TLS option names one.
+        `preview`: import nothing; name the Secrets that would be imported in it."""
         out = []
         for s in services:
-            if s.certificate is not None and not s.certificate_arn:
+            cert = s.certificate
+            if cert is not None and not s.certificate_arn:
                 if self.importer is None:
-                    result.errors.append(OpError(("certificate", s.certificate.source.key), "ImportCertificate",
+                    result.errors.append(OpError(("certificate", cert.source.key), "ImportCertificate",
                                                  "AcmUnavailable", "no ACM client: set LATTICEGW_ACM_ENDPOINT "
                                                  "(with LATTICE_ENDPOINT) to import listener certificates"))
+                elif preview is not None:
+                    arn, imports = await self.importer.planned(cert)
+                    if imports:
+                        preview.append(cert.source.key)
+                    s = replace(s, certificate_arn=arn or f"imported:{cert.source.key}")
                 else:
-                    s = replace(s, certificate_arn=await self.importer.ensure(s.certificate, held))
+                    s = replace(s, certificate_arn=await self.importer.ensure(cert, held))
             out.append(s)
         return tuple(out)
 
@@ -467,12 +525,13 @@ class LatticeSync:
         return {(t["id"], t.get("port")): t.get("status", "") for t in items}
 
     # -- service networks ------------------------------------------------------------------------------
-    async def ensure_service_network(self, sn: ServiceNetwork) -> NetworkResult:
-        return await self.networks.ensure(sn)
+    # `dry_run` (latticegw diff): the same steps, reads only; `NetworkResult.planned` lists the writes.
+    async def ensure_service_network(self, sn: ServiceNetwork, *, dry_run: bool = False) -> NetworkResult:
+        return await self.networks.ensure(sn, dry_run=dry_run)
 
-    async def remove_service_network_auth(self, sn: ServiceNetwork) -> NetworkResult:
+    async def remove_service_network_auth(self, sn: ServiceNetwork, *, dry_run: bool = False) -> NetworkResult:
         """IAMAuthPolicy deleted/detached from a Gateway: authType NONE, then DeleteAuthPolicy."""
-        return await self.networks.remove_auth(sn)
+        return await self.networks.remove_auth(sn, dry_run=dry_run)
 
-    async def delete_service_network(self, sn: ServiceNetwork) -> NetworkResult:
-        return await self.networks.delete(sn)
+    async def delete_service_network(self, sn: ServiceNetwork, *, dry_run: bool = False) -> NetworkResult:
+        return await self.networks.delete(sn, dry_run=dry_run)

@@ -23,6 +23,8 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "emulator": ("controller.cli.emulator", "serve a local VPC Lattice control plane"),
     "demo": ("controller.cli.demo", "local API server + emulator + controller + examples"),
     "status": ("controller.cli.status", "show Gateways and routes with their Lattice resources (live cluster)"),
+    "diff": ("controller.cli.diff", "what `run` would adopt, create, update or delete (live cluster and Lattice; "
+                                    "writes nothing)"),
     "completion": ("controller.cli.completion", "print a shell completion script (bash, zsh, fish)"),
 }
 

@@ -94,3 +94,19 @@ def test_zsh_and_fish_scripts_are_generated():
     assert run("completion", "zsh").stdout.startswith("#compdef latticegw")
     fish = run("completion", "fish").stdout
     assert "-a plan" in fish and "-l metrics-bind-address" in fish
+
+
+def test_diff_errors_are_exit_2_never_1_which_means_changes(tmp_path):
+    """`latticegw diff` exits as `kubectl diff`: 1 says "changes", so every failure is 2, in one line."""
+    import os
+
+    base = {k: v for k, v in os.environ.items() if k not in ("REGION", "AWS_ACCOUNT_ID", "CLUSTER_VPC_ID",
+                                                             "CLUSTER_NAME", "KUBECONFIG")}
+    identity = {"REGION": "us-west-2", "AWS_ACCOUNT_ID": "123456789012", "CLUSTER_VPC_ID": "vpc-0123456789abcdef0",
+                "CLUSTER_NAME": "c", "LATTICE_ENDPOINT": "http://127.0.0.1:9"}
+    for env, why in (({**base, "AWS_EC2_METADATA_DISABLED": "true"}, "AWS_EC2_METADATA_DISABLED"),
+                     ({**base, **identity}, "kubeconfig")):
+        out = subprocess.run([sys.executable, "-m", "controller.cli.main", "diff", "--kubeconfig",
+                              str(tmp_path / "nope")], capture_output=True, text=True, timeout=60, env=env)
+        assert out.returncode == 2, (out.returncode, out.stderr)
+        assert out.stderr.startswith("latticegw diff: ") and why in out.stderr and "Traceback" not in out.stderr

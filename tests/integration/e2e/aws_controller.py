@@ -21,10 +21,17 @@ from __future__ import annotations
 import random
 import string
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from controller.cli.manifests import load
+from controller.config import translate_config
+from tests.harness.controller import retarget
+from translate import Snapshot, translate
 from translate.frozen import thaw
 from translate.model import Translation
+
+SWITCH = Path(__file__).parent / "fixtures" / "switch"
 
 RULE_BUILD_TIME = 1764547200  # the AWS controller stamps rule names with the model's build time
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute")
@@ -141,3 +148,23 @@ def annotate(objs: list[dict[str, Any]], seeded: Seeded) -> None:
         md.setdefault("annotations", {}).update({
             "application-networking.k8s.aws/lattice-assigned-domain-name": svc["dns"],
             "application-networking.k8s.aws/lattice-service-arn": svc["arn"]})
+
+
+async def converged_switch_state(env: Any) -> tuple[list[dict[str, Any]], Seeded]:
+    """The AWS controller's converged state for fixtures/switch (my-hotel's rates, inventory
+    blue/green with a ServiceExport/ServiceImport, a truncated long name, a GRPCRoute, a
+    TLS-passthrough route, an IAMAuthPolicy and an AccessLogPolicy), in Lattice and in Kubernetes,
+    with latticegw stopped (the AWS controller ran until now). Returns the objects as applied
+    (re-homed into the test's namespaces, with the AWS controller's route annotations) and what
+    was seeded."""
+    await env.stop()
+    objs = load([str(SWITCH)])
+    namespaces = {o["metadata"]["name"] for o in objs if o["kind"] == "Namespace"}
+    objs = retarget(objs, {n: env.ns(n) for n in namespaces})
+    await env.create_service_networks(objs)
+    translation = translate(Snapshot.of(objs), translate_config(env.config))
+    async with env.aws() as aws:
+        seeded = await seed(aws, translation)
+    annotate(objs, seeded)
+    await env.apply(objs)
+    return objs, seeded

@@ -10,20 +10,13 @@ no service, target group, listener or rule created or deleted, the same ids and 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from controller.cli.manifests import load
-from controller.config import translate_config
-from tests.harness.controller import retarget
-from tests.integration.e2e.aws_controller import ROUTE_KINDS, annotate, seed
+from tests.integration.e2e.aws_controller import ROUTE_KINDS, converged_switch_state
 from tests.integration.e2e.helpers import idle
-from translate import Snapshot, translate
 
 pytestmark = pytest.mark.integration
 
-FIXTURES = Path(__file__).parent / "fixtures" / "switch"
 COUNTED = ("Service", "TargetGroup", "Listener", "Rule", "AccessLogSubscription")
 
 
@@ -45,16 +38,7 @@ def creates_and_deletes(calls: dict[str, int]) -> dict[str, int]:
 
 async def test_switch_from_the_aws_controller_recreates_nothing(make_controller_env):
     async with make_controller_env() as env:
-        await env.stop()  # the AWS controller ran until now
-        objs = load([str(FIXTURES)])
-        namespaces = {o["metadata"]["name"] for o in objs if o["kind"] == "Namespace"}
-        objs = retarget(objs, {n: env.ns(n) for n in namespaces})
-        await env.create_service_networks(objs)
-        translation = translate(Snapshot.of(objs), translate_config(env.config))
-        async with env.aws() as aws:
-            seeded = await seed(aws, translation)
-        annotate(objs, seeded)
-        await env.apply(objs)
+        objs, seeded = await converged_switch_state(env)  # the AWS controller ran until now
         before = await env.state()
         long_ns = env.ns("a-namespace-name-longer-than-18")
         long_name = f"stock-availability-c-{long_ns[:18].strip('-')}"
