@@ -178,7 +178,7 @@ def describe(sp: "SourcePlan", *, adopting: bool) -> list[Change]:
         if takeover:
             note = f"taken over from {rec.managed_by or 'nobody (untagged)'}"  # type: ignore[union-attr]
         ch = rows.add(("svc", home), "service", home, exists=rec is not None, ident=rec.id if rec else None,
-                      note=note, existing="adopt" if (takeover or home != wanted.name) else None)
+                      note=note, existing="adopt" if takeover else None)
         dns_action = {"create": "create", "recreate": "recreate", "delete": "delete"}.get(
             ch.action, "adopt" if ch.action == "adopt" or ch.adopted else rows.existing)
         domain = f"custom domain {svc.custom_domain_name}" if svc.custom_domain_name else ""

@@ -143,6 +143,7 @@ class SourcePlan:
     plan: Plan
     problems: list[str] = field(default_factory=list)
     imports: list[str] = field(default_factory=list)
+    calls: Counter[str] = field(default_factory=Counter)  # the AWS calls (reads) made to work it out
 
 
 def _annotate(span: Any, result: "SyncResult", calls: Counter[str]) -> None:
@@ -254,6 +255,7 @@ class LatticeSync:
             result.calls = calls
         (out,) = previews
         out.problems += [f"{e.api} {e.key[1]}: {e.message}".strip() for e in result.errors]
+        out.calls = calls
         return out
 
     def _log(self, result: "SyncResult") -> None:

@@ -168,6 +168,7 @@ async def gather(args: argparse.Namespace) -> Report:
                         note = "being deleted: what latticegw owns for it goes"
                     else:
                         outcome = translation.outcome(kind, ns, name) or Outcome(source)
+                        said = _translated_problems(outcome)
                         services = translation.services_of(source)
                         tgs = translation.target_groups_of(source)
                         if outcome.parents or (kind == "ServiceExport" and tgs):
@@ -181,7 +182,9 @@ async def gather(args: argparse.Namespace) -> Report:
                             if not sp.plan.operations and not held(obj):
                                 return None
                 report.operations.update(operations(sp.plan.operations))
-                problems = [*sp.problems, *(f"certificate from Secret {s} imported into ACM first" for s in sp.imports)]
+                report.calls.update(sp.calls)
+                problems = [*(said if not being_deleted(obj) else []), *sp.problems,
+                            *(f"certificate from Secret {s} imported into ACM first" for s in sp.imports)]
                 return _entry(kind, ns, name, describe(sp, adopting=adopting), problems, note)
 
             route_kinds = ("HTTPRoute", "GRPCRoute", "TLSRoute", "ServiceExport")
@@ -203,6 +206,7 @@ async def gather(args: argparse.Namespace) -> Report:
                         result = await sync.delete_service_network(ServiceNetwork(name, (source,), managed=True),
                                                                    dry_run=True)
                         report.operations.update(operations(result.planned))
+                        report.calls.update(result.calls)
                         rows = describe_network(ServiceNetwork(name, (source,), managed=True), result,
                                                 adopting=False)
                     if rows:
@@ -226,12 +230,14 @@ async def gather(args: argparse.Namespace) -> Report:
                     if result.found and not sn.managed and sn.auth_policy is None and sn.name in applied:
                         dropped = await sync.remove_service_network_auth(sn, dry_run=True)  # its IAMAuthPolicy went
                         result.planned += dropped.planned
+                        report.calls.update(dropped.calls)
                     report.operations.update(operations(result.planned))
+                    report.calls.update(result.calls)
                     rows += describe_network(sn, result, adopting=adopting)
                     problems += result.in_progress
                 report.lattice.append(_entry(kind, ns, name, rows, problems))
 
-    report.calls = calls
+    report.calls.update(calls)  # (the inventory's load; plans and networks count their own)
     for obj in sorted(objects, key=_order):
         kind, md = obj["kind"], obj.get("metadata") or {}
         released = [f for f in finalizers_of(obj) if f in AWS_FINALIZERS.get(kind, ())]
@@ -240,7 +246,7 @@ async def gather(args: argparse.Namespace) -> Report:
         if being_deleted(obj):
             when = "being deleted: removed once latticegw's cleanup for it is done" if kind in (
                 *route_kinds, "ServiceNetwork", "AccessLogPolicy", "VpcAssociationPolicy", "IAMAuthPolicy") else \
-                "being deleted: removed at once (nothing in Lattice to clean up for it)"
+                "being deleted: removed at once, nothing in Lattice to clean up for it"
         elif kind in route_kinds and not any(e["kind"] == kind and e["namespace"] == (md.get("namespace") or "")
                                              and e["name"] == md["name"] and not e["note"].startswith("not attached")
                                              for e in report.lattice):
@@ -250,6 +256,14 @@ async def gather(args: argparse.Namespace) -> Report:
         report.kubernetes.append({"kind": kind, "namespace": md.get("namespace") or "", "name": md["name"],
                                   "finalizers": released, "when": when})
     return report
+
+
+def _translated_problems(outcome: Any) -> list[str]:
+    """What the translation already says is wrong with a route (its False conditions, its Warnings)."""
+    out = [f"{c.type}={c.status} {c.reason}: {c.message}" for p in outcome.parents for c in p.conditions
+           if c.status != "True"]
+    out += [f"{e.reason}: {e.message}" for e in outcome.events if e.type == "Warning"]
+    return list(dict.fromkeys(out))
 
 
 def _order(obj: dict[str, Any]) -> tuple[str, str, str]:
@@ -284,11 +298,11 @@ def render_text(report: dict[str, Any], changes_only: bool = False) -> str:
         out.append("Kubernetes: finalizers latticegw removes")
         for k in report["kubernetes"]:
             where = f"{k['namespace']}/{k['name']}" if k["namespace"] else k["name"]
-            out.append(f"  - {k['kind']} {where}: {', '.join(k['finalizers'])} ({k['when']})")
+            out.append(f"  - {k['kind']} {where}: {', '.join(k['finalizers'])}; {k['when']}")
         out.append("")
     s = report["summary"]
     out.append(", ".join(f"{s[a]} {a}" for a in ("adopt", "keep", "create", "update", "delete", "recreate", "blocked"))
-               + f"; {s['finalizersRemoved']} finalizer removals")
+               + f"; finalizers removed from {s['finalizersRemoved']} Kubernetes objects")
     ops = report["operations"]
     out.append("Lattice writes `run` would make: " + (", ".join(f"{op} {n}" for op, n in ops.items()) or "none"))
     calls = report["awsCalls"]

@@ -150,15 +150,19 @@ async def test_diff_predicts_the_switch_and_writes_nothing(make_controller_env):
         assert (reweighted["kind"], reweighted["fields"]) == ("rule", ["action"])
         blocked = [c for c in rows(report, "HTTPRoute", ns, "payments") if c["action"] == "blocked"]
         assert any(c["kind"] == "service" and c["name"] == "payments-prod" and THEIRS in c["note"] for c in blocked)
+        (entry,) = [e for e in report["lattice"] if e["name"] == "payments"]
+        assert any(p.startswith("TakeoverNotAllowed: ") for p in entry["problems"]), entry["problems"]
         assert report["kubernetes"] == [{"kind": "Service", "namespace": ns, "name": "legacy",
                                          "finalizers": [LEGACY_FINALIZER],
-                                         "when": "being deleted: removed at once (nothing in Lattice to clean up for it)"}]
+                                         "when": "being deleted: removed at once, nothing in Lattice to clean up for it"}]
         assert report["summary"]["create"] == report["summary"]["recreate"] == 0
         predicted = report["operations"]
         assert predicted.get("DeleteRule") == 1 and predicted.get("DeleteTargetGroup") == 1, predicted
         # the cutover gate: a delete fails it
-        code, _, err, _ = await no_writes_while(env, objs, "--fail-on-delete")
+        code, text, err, _ = await no_writes_while(env, objs, "--fail-on-delete", "--changes-only")
+        print(text)
         assert code == 3, err
+        assert "-   delete" in text and "!   blocked" in text and "payments-prod" in text and "keep  " not in text
 
         # 3. The switch: what `run` does is what the diff said, call for call.
         await env.reset_calls()
