@@ -102,7 +102,7 @@ def test_no_other_module_reads_the_environment():
     kubectl), the OpenTelemetry setup (standard OTEL_* variables) and the local API server's
     binaries. tests/integration/e2e/test_environment.py checks that no reconcile reads it."""
     allowed = {"controller/config.py", "controller/cli/main.py", "controller/cli/run.py", "controller/cli/plan.py",
-               "controller/cli/status.py", "controller/cli/demo.py", "controller/kube/client.py", "controller/observe/logging.py",
+               "controller/cli/status.py", "controller/cli/diff.py", "controller/cli/demo.py", "controller/kube/client.py", "controller/observe/logging.py",
                "controller/observe/tracing.py", "controller/localkube/artifacts.py", "controller/build_info.py"}
     offenders = []
     for package in ("controller", "lattice", "translate"):
