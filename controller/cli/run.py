@@ -94,7 +94,9 @@ async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
     from controller.kube.client import KubeClient, KubeConfigError, load_configuration
     from controller.manager import Manager
     from controller.observe.sidecar import BindError
+    from controller.tls_buffer import shrink
 
+    shrink()  # before any connection: 32 KiB TLS read buffers, not 256 KiB each
     log = structlog.get_logger("latticegw")
     try:
         kcfg = await load_configuration(cfg.kubeconfig, cfg.kube_context)
