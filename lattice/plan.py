@@ -547,9 +547,12 @@ class _Planner:
             elif have.status == "DELETE_IN_PROGRESS":
                 self.pending.append(f"association with {a.service_network} is being deleted; recreating later")
             elif have.status in ("CREATE_IN_PROGRESS", "UPDATE_IN_PROGRESS"):
-                # Look again soon (like any transitional resource), so the inventory sees it ACTIVE
-                # and a later no-op reconcile has nothing left to re-read.
-                self.pending.append(f"association with {a.service_network} is {have.status}")
+                # Settling: Lattice accepted it (the create answered with the service's DNS entry)
+                # and finishes on its own. Nothing here waits for it, so it is not pending (no
+                # poll per route); `_ready` still waits for ACTIVE where that matters (an old
+                # service kept serving until its replacement is ready), and the drift check
+                # re-reads it (a CREATE_FAILED one is then recreated).
+                pass
             elif have.tags is None or self.ours(have.tags.get(MANAGED_BY)) or adopt:
                 self.ops += tag_ops(2, akey, have.arn, a.tags, have.tags, force=adopt)
             # an association someone else made already gives us what we want: leave it alone

@@ -41,7 +41,10 @@ during a custom-domain change (make-before-break, see plan.py) the old one until
 
 `apply_source` trusts the inventory: a converged source costs no AWS call at all. Resources it
 last saw in a transitional state (CREATE_IN_PROGRESS, ...) are re-read with one Get each, so a
-requeued reconcile notices when they become ACTIVE. `refresh=True` (the periodic drift resync)
+requeued reconcile notices when they become ACTIVE. Except a service-network association Lattice is
+still creating: it is settling, not in progress (nothing the route reports waits for it; its DNS
+name came with the service), so it is neither polled nor requeued for, unless an old service of the
+source is kept serving until its replacement is ready (plan.py); the drift check re-reads it. `refresh=True` (the periodic drift resync)
 re-reads the source's resources first (Get + tags + children).
 """
 
@@ -317,7 +320,10 @@ class LatticeSync:
         # what was made for this source under other names is kept (adopt.py); a first pass tells
         # _prepare which target groups to load, the second also sees the hydrated listeners/rules
         wanted = Desired(source, services, target_groups)
-        await self._prepare(source, observed, adopt(wanted, observed)[0].target_groups, takeover)
+        # an old service of this source kept serving until its replacement is ready (plan.py) is the
+        # one thing that waits for associations Lattice is still creating: only then are they re-read
+        replacing = sum(1 for rec in observed.services.values() if self._mine(source, rec)) > len(services)
+        await self._prepare(source, observed, adopt(wanted, observed)[0].target_groups, takeover, replacing)
         observed = inv.scope(source, svc_names, tg_names, resolved)
         desired, renames = adopt(wanted, observed)
         the_plan = plan(desired, observed)
@@ -350,7 +356,8 @@ class LatticeSync:
                 if rec.status in IN_PROGRESS:
                     result.in_progress.append(f"service {s.name} is {rec.status}")
                 for a in (rec.associations or {}).values():
-                    if a.status in IN_PROGRESS:
+                    # (one Lattice is still creating is settling, not in progress: see plan.associations)
+                    if a.status == "DELETE_IN_PROGRESS":
                         result.in_progress.append(
                             f"association of {s.name} with {a.service_network_name} is {a.status}")
         for t in target_groups:
@@ -413,8 +420,9 @@ class LatticeSync:
         return named is None or named == source
 
     async def _prepare(self, source: Source, observed: Any, target_groups: tuple[TargetGroup, ...],
-                       takeover: set[str]) -> None:
-        """Load what plan needs and the inventory does not have yet, and re-read transitional states."""
+                       takeover: set[str], replacing: bool = False) -> None:
+        """Load what plan needs and the inventory does not have yet, and re-read transitional states
+        (associations Lattice is still creating only while `replacing`: nothing else waits for them)."""
         inv = self.inventory
         work: list[Any] = []
         for rec in observed.services.values():
@@ -428,7 +436,7 @@ class LatticeSync:
             if rec.status in IN_PROGRESS:
                 work.append(inv.reread("GetService", ("svc", rec.name), serviceIdentifier=rec.id))
             for a in (rec.associations or {}).values():
-                if a.status in IN_PROGRESS:
+                if a.status == "DELETE_IN_PROGRESS" or (replacing and a.status in IN_PROGRESS):
                     work.append(inv.reread("GetServiceNetworkServiceAssociation",
                                            ("snsa", f"{rec.name}/{a.service_network_name}"),
                                            serviceNetworkServiceAssociationIdentifier=a.id))
