@@ -8,7 +8,8 @@ there yet, as short human lines; [] means every desired resource is present and 
 
 * each service (by name), not FAILED, associated with each desired service network;
 * each listener of it (name, port, protocol) and each rule (name, priority, match, and the
-  forwarded target groups with their weights);
+  forwarded target groups with their weights), or the listener's folded form (its match-all rule
+  as the default action, see lattice.plan), which routes the same;
 * each target group, and its registered targets (id, port) exactly, draining ones not counted.
 
 Matches and actions are compared in `normalize`'s canonical forms (as plan compares them). Pure: no
@@ -17,11 +18,12 @@ I/O, no AWS client.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lattice import normalize
-from translate.model import Service, TargetGroup
+from lattice.plan import folded
+from translate.model import Listener, Service, TargetGroup
 
 
 def missing(services: Iterable[Service], target_groups: Iterable[TargetGroup],
@@ -62,17 +64,12 @@ def missing(services: Iterable[Service], target_groups: Iterable[TargetGroup],
             if lst is None or lst.get("port") != want.port or lst.get("protocol") != want.protocol:
                 out.append(f"listener {want.name}")
                 continue
-            if normalize.action(lst.get("defaultAction"), named) != normalize.action(want.default_action):
-                out.append(f"listener {want.name}: default action")
             have_rules = rules.get(lst["id"], {})
-            for rule in want.rules:
-                got = have_rules.get(rule.name)
-                if got is None:
-                    out.append(f"rule {want.name}/{rule.name}")
-                elif got.get("priority") != rule.priority \
-                        or normalize.match(got.get("match")) != normalize.match(rule.match) \
-                        or normalize.action(got.get("action"), named) != normalize.action(rule.action):
-                    out.append(f"rule {want.name}/{rule.name}: configuration")
+            gaps = _listener_gaps(want, lst, have_rules, named)
+            fold = folded(want)
+            if gaps and fold is not None and not _listener_gaps(fold, lst, have_rules, named):
+                gaps = []  # the folded form: routes the same (lattice.plan)
+            out += gaps
     for tg in target_groups:
         rec = tgs.get(tg.name)
         if rec is None:
@@ -81,4 +78,20 @@ def missing(services: Iterable[Service], target_groups: Iterable[TargetGroup],
         targets = {(t["id"], t["port"]) for t in rec.get("targets", ()) if t.get("status") != "DRAINING"}
         if targets != {(t.id, t.port) for t in tg.targets}:
             out.append(f"target group {tg.name}: targets")
+    return out
+
+
+def _listener_gaps(want: Listener, lst: Mapping[str, Any], have_rules: Mapping[str, Mapping[str, Any]],
+                   named: Callable[[str], str]) -> list[str]:
+    out = []
+    if normalize.action(lst.get("defaultAction"), named) != normalize.action(want.default_action):
+        out.append(f"listener {want.name}: default action")
+    for rule in want.rules:
+        got = have_rules.get(rule.name)
+        if got is None:
+            out.append(f"rule {want.name}/{rule.name}")
+        elif got.get("priority") != rule.priority \
+                or normalize.match(got.get("match")) != normalize.match(rule.match) \
+                or normalize.action(got.get("action"), named) != normalize.action(rule.action):
+            out.append(f"rule {want.name}/{rule.name}: configuration")
     return out

@@ -40,10 +40,20 @@ on delete:
   4 listeners create/update
   5 BatchUpdateRule (priorities/matches/actions of existing rules; swaps are atomic)
   6 rules created
-  7 orphan target groups deleted (nothing references them any more)
+  7 a listener default action that stops forwarding (once the rules that take over exist; see below)
+  8 orphan target groups deleted (nothing references them any more)
 
 Without deletes of listeners, rules or services, phases 4-6 move up to 2-4 (`_compact`): a new
 route then needs three round trips (TGs+service, targets+association+listener, rules).
+
+A listener whose last rule matches every request (path prefix "/", no method, no header: what a
+route rule without matches becomes) has two forms that route exactly alike: the translated one
+(default action a fixed 404, then that rule) and the folded one (that rule's action as the default
+action, no such rule): a request no earlier rule takes reaches the rule in one and the default in
+the other, and the 404 it replaces could never be reached. `listener_form` picks the form to plan
+against: a new listener is created folded (one CreateRule less per route), an existing one keeps
+the form it has (the AWS controller's listeners have the 404 and the rule: adopted as they are), so
+neither form is ever rewritten into the other. `desired_state.missing` accepts both.
 
 IDs that exist only after an earlier create are `Ref(kind, name)` in `params`; apply resolves them.
 An operation whose `needs` failed or was skipped is skipped (and reported as pending); `after_all`
@@ -159,6 +169,46 @@ def tag_ops(phase: int, key: Key, arn: Any, desired: Mapping[str, str], observed
         ops.append(Operation(phase, "UntagResource", key, freeze({"resourceArn": arn, "tagKeys": drop}), needs,
                              reason="untag " + ",".join(drop)))
     return ops
+
+
+def match_all(match: Mapping[str, Any] | None) -> bool:
+    """Whether every request satisfies a rule match: path prefix "/" and nothing else (no method, no
+    header match). (A gRPC rule without matches also matches the method POST: not every request.)"""
+    hm = (match or {}).get("httpMatch")
+    if not isinstance(hm, Mapping) or any(value for key, value in hm.items() if key != "pathMatch"):
+        return False
+    pm = hm.get("pathMatch")
+    return isinstance(pm, Mapping) and dict(pm.get("match") or {}) == {"prefix": "/"}
+
+
+def folded(lst: Listener) -> Listener | None:
+    """`lst` with its last rule (by priority) as its default action and without that rule, when that
+    rule matches every request; else None. Routes exactly as `lst` does (see the module doc)."""
+    if not lst.rules:
+        return None
+    last = max(lst.rules, key=lambda r: r.priority)
+    if not match_all(last.match):
+        return None
+    return replace(lst, default_action=last.action, rules=tuple(r for r in lst.rules if r is not last))
+
+
+def listener_form(lst: Listener, have_rules: Iterable[str] | None, have_default: Any = None) -> Listener:
+    """The form of desired listener `lst` to plan against (or to look for) given what exists:
+    `have_rules`, the names of the existing listener's rules (None: there is no listener yet), and
+    `have_default`, its default action in `normalize.action`'s form with target-group names.
+
+    A new listener: folded. An existing one that has the match-all rule, or lacks it but still has
+    the translated default action: as translated (its missing rule is created). Otherwise (no such
+    rule, another default action): folded. So an existing listener is never moved between forms."""
+    fold = folded(lst)
+    if fold is None:
+        return lst
+    if have_rules is None:
+        return fold
+    dropped = next(r.name for r in lst.rules if r not in fold.rules)
+    if dropped in set(have_rules) or have_default == normalize.action(lst.default_action):
+        return lst
+    return fold
 
 
 def chunks(items: list[Any], n: int) -> Iterable[list[Any]]:
@@ -585,6 +635,8 @@ class _Planner:
     def listener(self, svc: Service, sid: Any, lst: Listener, have: ListenerRec | None,
                  needs: tuple[Key, ...], adopt: bool) -> None:
         lkey: Key = ("listener", f"{svc.name}/{lst.name}")
+        lst = listener_form(lst, None if have is None else have.rules,
+                            None if have is None else self.observed_action(have.default_action))
         action, aneeds, problem = self.resolve_action(lst.default_action)
         if problem:
             self.errors.append(f"listener {lst.name}: {problem}")
@@ -603,6 +655,16 @@ class _Planner:
             observed_rules = dict(have.rules)
             self.ops += tag_ops(2, lkey, have.arn, lst.tags, have.tags, force=adopt)
             if self.observed_action(have.default_action) != normalize.action(lst.default_action):
+                if (have.default_action or {}).get("forward") and not lst.default_action.get("forward"):
+                    # It stops forwarding (a folded listener whose route got matches): only once the
+                    # rules that take its traffic now exist, and not at all if one could not be made.
+                    first = len(self.ops)
+                    self.rules(svc, sid, lst, lid, observed_rules, lneeds, adopt)
+                    made = tuple(op.key for op in self.ops[first:] if op.api == "CreateRule")
+                    self.ops.append(Operation(7, "UpdateListener", lkey, freeze({
+                        "serviceIdentifier": sid, "listenerIdentifier": have.id, "defaultAction": action}),
+                        aneeds + made, reason="default action"))
+                    return
                 self.ops.append(Operation(4, "UpdateListener", lkey, freeze({
                     "serviceIdentifier": sid, "listenerIdentifier": have.id, "defaultAction": action}),
                     aneeds, reason="default action"))
@@ -659,7 +721,7 @@ class _Planner:
             if rec.status == "CREATE_IN_PROGRESS":
                 self.pending.append(f"target group {rec.name} is still being created; deleting it later")
                 continue
-            self.ops.append(Operation(7, "DeleteTargetGroup", ("tg", rec.name), freeze({
+            self.ops.append(Operation(8, "DeleteTargetGroup", ("tg", rec.name), freeze({
                 "targetGroupIdentifier": rec.id}), after_all=True, reason="orphan"))
 
     def run(self) -> Plan:

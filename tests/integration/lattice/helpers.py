@@ -45,6 +45,14 @@ class State:
         lid = self.listeners_of(svc)[listener]["id"]
         return {r["name"]: r for r in self.rules if r.get("listenerId") == lid and not r.get("isDefault")}
 
+    def catch_all(self, svc: str, listener: str) -> dict[str, Any]:
+        """The action for requests no other rule takes: a rule matching every request (path prefix
+        "/"), or else the listener's default action (a new listener holds it there: lattice.plan)."""
+        for r in self.rules_of(svc, listener).values():
+            if r["match"].get("httpMatch", {}).get("pathMatch", {}).get("match") == {"prefix": "/"}:
+                return r["action"]
+        return self.listeners_of(svc)[listener]["defaultAction"]
+
     def forward(self, action: dict[str, Any]) -> dict[str, int]:
         return {self.tg_name.get(t["targetGroupIdentifier"], t["targetGroupIdentifier"]): t.get("weight")
                 for t in action.get("forward", {}).get("targetGroups", [])}

@@ -55,7 +55,7 @@ async def test_change_backend_replaces_only_that_target_group(make_sync, ctl):
     assert calls["calls"]["DeleteTargetGroup"] == 1 and calls["calls"]["CreateTargetGroup"] == 1
 
 
-async def test_change_weights_is_one_batch_update(make_sync, ctl):
+async def test_change_weights_is_one_call(make_sync, ctl):
     sync = await make_sync()
     await make_sn(sync, "checkout")
     objs = example_objects("checkout-ab")
@@ -66,12 +66,12 @@ async def test_change_weights_is_one_batch_update(make_sync, ctl):
     await ctl.reset_calls()
     await _apply(sync, objs, route("checkout", "checkoutroute"))
     calls = await ctl.calls()
-    assert calls["calls"] == {"BatchUpdateRule": 1}, calls["calls"]
+    # the route's one rule matches everything: its listener was created with it as the default action
+    assert calls["calls"] == {"UpdateListener": 1}, calls["calls"]
     st = State(await ctl.partition())
     (svc,) = st.services
     (lname,) = st.listeners_of(svc)
-    (rule,) = st.rules_of(svc, lname).values()
-    assert sorted(st.forward(rule["action"]).values()) == [10, 90]
+    assert sorted(st.forward(st.catch_all(svc, lname)).values()) == [10, 90]
 
 
 async def test_add_and_remove_rules(make_sync, ctl):

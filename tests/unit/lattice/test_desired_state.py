@@ -68,3 +68,25 @@ def test_complete_state_misses_nothing_and_each_gap_is_named():
     assert f"listener {t.services[0].listeners[0].name}" in found
     assert missing(t.services, t.target_groups, {}) == [f"service {s.name}" for s in t.services] + [
         f"target group {tg.name}" for tg in t.target_groups]
+
+
+def test_the_folded_form_of_a_listener_is_complete_too():
+    """A listener made with its match-all rule as the default action (lattice.plan.folded) holds the
+    model; a 404 default without that rule does not."""
+    t = translate(Snapshot.of(load([os.path.join(EXAMPLES, "checkout-ab")])), CONFIG)
+    (svc,) = t.services
+    (lst,) = svc.listeners
+    (rule,) = lst.rules
+    full = _state(t)
+    (listener,) = full["listeners"]
+    (rule_rec,) = full["rules"]
+    folded_state = copy.deepcopy(full)
+    folded_state["rules"] = []
+    folded_state["listeners"][0]["defaultAction"] = copy.deepcopy(rule_rec["action"])
+    assert missing(t.services, t.target_groups, folded_state) == []
+    half = copy.deepcopy(full)
+    half["rules"] = []
+    assert missing(t.services, t.target_groups, half) == [f"rule {lst.name}/{rule.name}"]
+    wrong = copy.deepcopy(folded_state)
+    wrong["listeners"][0]["defaultAction"]["forward"]["targetGroups"].pop()
+    assert missing(t.services, t.target_groups, wrong)
