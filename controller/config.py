@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from controller.version import __version__
 from lattice.config import DEFAULT_BUCKETS, BucketSpec, LatticeConfig
 from translate import TranslateConfig
 from translate.config import owners
@@ -393,4 +394,5 @@ def lattice_config(cfg: Config) -> LatticeConfig:
         buckets=buckets,
         tagging_api=tagging_api,
         tagging_endpoint_url=cfg.tagging_endpoint or None,
+        user_agent=f"latticegw/{__version__}",
     )

@@ -122,7 +122,7 @@ class LatticeClient:
             aws_access_key_id=cfg.aws_access_key_id, aws_secret_access_key=cfg.aws_secret_access_key,
             aws_session_token=cfg.aws_session_token, region_name=cfg.region)
         aio = AioConfig(max_pool_connections=cfg.max_pool_connections, connect_timeout=cfg.connect_timeout,
-                        read_timeout=cfg.read_timeout,
+                        read_timeout=cfg.read_timeout, user_agent=cfg.user_agent,
                         retries={"mode": "standard", "total_max_attempts": max(1, cfg.sdk_attempts)})
         stack = AsyncExitStack()
         await stack.__aenter__()

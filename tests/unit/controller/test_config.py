@@ -1,6 +1,7 @@
 import pytest
 
 from controller.config import Config, ConfigError, lattice_config, load, translate_config
+from controller.version import __version__
 from lattice.config import DEFAULT_BUCKETS, LatticeConfig
 from translate import TranslateConfig
 
@@ -83,7 +84,7 @@ def test_bad_flag_names_the_flag():
 
 # ------------------------------------------------------------------ the AWS client's settings
 def test_lattice_defaults_and_environment():
-    assert lattice_config(load({}, {})) == LatticeConfig(max_pool_connections=32)
+    assert lattice_config(load({}, {})) == LatticeConfig(max_pool_connections=32, user_agent=f"latticegw/{__version__}")
     cfg = lattice_config(load({}, {"REGION": "eu-west-1", "LATTICE_ENDPOINT": "http://127.0.0.1:9",
                                    "LATTICEGW_AWS_WRITE_QPS": "3", "LATTICEGW_AWS_MAX_ATTEMPTS": "2",
                                    "LATTICEGW_AWS_POOL": "64"}))
