@@ -208,7 +208,9 @@ async def run(n: int, scenario: str) -> dict:
                     storm_end=storm_end, first_write=first_write,
                     after_storm=(converged - storm_end) if converged is not None and storm_end is not None else None,
                     write_rate=(profile.get("writes") or {}).get("rate"),
-                    by_op={op: c for op, c in sorted(data["calls"].items())})
+                    by_op={op: c for op, c in sorted(data["calls"].items())},
+                    throttled_by_op={op: sum(codes.get(c, 0) for c in THROTTLED)
+                                     for op, codes in data["outcomes"].items()})
                 return result
             finally:
                 if proc is not None and proc.returncode is None:
@@ -259,7 +261,9 @@ async def main() -> None:
     print("\nstorm f/c: seconds from the storm's end to the first successful write / to convergence; "
           "longest: the longest-running reconcile seen (s)")
     for r in results:
-        print(f"{r['routes']} {r['scenario']}: " + ", ".join(f"{op}={n}" for op, n in r["by_op"].items()))
+        thr = r["throttled_by_op"]
+        print(f"{r['routes']} {r['scenario']}: " + ", ".join(
+            f"{op}={n}" + (f" ({thr[op]} throttled)" if thr.get(op) else "") for op, n in r["by_op"].items()))
 
 
 if __name__ == "__main__":
