@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lattice.desired_state import missing
 from tests.integration.lattice.conftest import converge, example_objects, translate_objects
 from tests.integration.lattice.helpers import State, route
 
@@ -161,3 +162,25 @@ async def test_a_grpc_route_on_an_http_listener_converges(make_sync, ctl):
     assert lst["protocol"] == "HTTP" and tg["config"]["protocolVersion"] == "GRPC"
     (rule,) = [r for r in state["rules"] if not r.get("isDefault")]
     assert rule["match"]["httpMatch"]["method"] == "POST"
+
+
+async def test_a_new_two_backend_route_costs_seven_calls(make_sync, ctl):
+    """checkout-ab's route (one rule without matches, two weighted backends, two targets each), as the
+    controller applies it: a first pass, then the pass that writes its annotations. Exactly the 7
+    writes it needs (issue 11: <= 7 calls per route): its match-all rule is the new listener's
+    default action (no CreateRule), and the association Lattice is still creating is not polled
+    (no GetServiceNetworkServiceAssociation), on either pass."""
+    sync = await make_sync()
+    await make_sn(sync, "checkout")
+    t = translate_objects(example_objects("checkout-ab"))
+    (sn,) = t.service_networks
+    await sync.ensure_service_network(sn)
+    (svc,) = t.services
+    await ctl.reset_calls()
+    first = await sync.apply_source(svc.source, t.services_of(svc.source), t.target_groups_of(svc.source))
+    second = await sync.apply_source(svc.source, t.services_of(svc.source), t.target_groups_of(svc.source))
+    assert first.converged and second.converged and second.calls == {}
+    assert (await ctl.calls())["calls"] == {
+        "CreateTargetGroup": 2, "CreateService": 1, "RegisterTargets": 2,
+        "CreateServiceNetworkServiceAssociation": 1, "CreateListener": 1}
+    assert missing(t.services, t.target_groups, await ctl.partition()) == []
