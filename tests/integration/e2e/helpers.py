@@ -28,15 +28,22 @@ def backend_of(tg: dict) -> str:
 def routing(state: dict, service_name: str) -> dict[str, dict[str, int]]:
     """{path prefix (or "*" for the default action): {backend "ns/svc": weight}} of one service.
 
-    A fixed response shows as {"fixed": statusCode}.
+    A fixed response shows as {"fixed": statusCode}. In the translated form: an HTTP(S) listener made
+    with its match-all rule as its default action (lattice.plan.folded) shows that action under "/"
+    and the 404 it stands for under "*", as routing is the same.
     """
     svc = by_name(state["services"])[service_name]
     listeners = [lst for lst in state["listeners"] if lst["serviceId"] == svc["id"]]
     lids = {lst["id"] for lst in listeners}
+    folded = {lst["id"] for lst in listeners if lst.get("protocol") in ("HTTP", "HTTPS")
+              and "forward" in (lst.get("defaultAction") or {})}
     tgs = {t["id"]: t for t in state["targetGroups"]} | {t["arn"]: t for t in state["targetGroups"]}
     out: dict[str, dict[str, int]] = {}
     for rule in (r for r in state["rules"] if r["listenerId"] in lids):
-        if rule.get("isDefault"):
+        if rule.get("isDefault") and rule["listenerId"] in folded:
+            key = "/"
+            out["*"] = {"fixed": 404}
+        elif rule.get("isDefault"):
             key = "*"
         else:
             match = (rule.get("match") or {}).get("httpMatch") or {}

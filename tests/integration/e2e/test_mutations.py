@@ -101,7 +101,8 @@ async def test_change_a_backend(controller_env):
 
 
 async def test_change_weights(controller_env):
-    """75/25 → 10/90: one rule update, no target group or service created or deleted."""
+    """75/25 → 10/90: one update (of the listener's default action: the route's one rule matches
+    everything, lattice.plan.folded), no target group or service created or deleted."""
     env = controller_env
     objs = await converge(env, "checkout-ab")
     svc = f"checkoutroute-{env.ns('checkout')}"
@@ -119,7 +120,7 @@ async def test_change_weights(controller_env):
 
     after = await env.state()
     assert inventory(after) == inventory(before)  # every resource kept, none added
-    assert writes(await env.calls()) == {"BatchUpdateRule": 1}
+    assert writes(await env.calls()) == {"UpdateListener": 1}
 
 
 async def test_add_and_remove_rules(controller_env):

@@ -61,7 +61,10 @@ async def test_checkout_ab_weights_and_health_check(controller_env):
     await env.apply_example("checkout-ab")
     await env.wait_until(env.converged, "checkout-ab converges")
     state = await env.state()
-    (rule,) = [r for r in rules_of(state, f"checkoutroute-{env.ns('checkout')}") if not r.get("isDefault")]
+    rules = rules_of(state, f"checkoutroute-{env.ns('checkout')}")
+    # its one rule matches everything: the new listener's default action (lattice.plan.folded)
+    assert [r for r in rules if not r.get("isDefault")] == []
+    (rule,) = rules
     tgs = {t["id"]: t for t in state["targetGroups"]}
     weights = {}
     for fwd in rule["action"]["forward"]["targetGroups"]:
