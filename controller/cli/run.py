@@ -92,9 +92,9 @@ def load_reconcilers(module_name: str | None, registry, runtime, log):
 
 async def _amain(cfg: config_mod.Config, reconcilers: str | None) -> int:
     from controller.kube.client import KubeClient, KubeConfigError, load_configuration
+    from controller.kube.tls_buffer import shrink
     from controller.manager import Manager
     from controller.observe.sidecar import BindError
-    from controller.tls_buffer import shrink
 
     shrink()  # before any connection: 32 KiB TLS read buffers, not 256 KiB each
     log = structlog.get_logger("latticegw")

@@ -9,7 +9,7 @@ from asyncio import sslproto
 import aiohttp
 from aiohttp import web
 
-from controller import tls_buffer
+from controller.kube import tls_buffer
 from tests.tlsmaterial import certificate
 
 BODY = bytes(range(256)) * (3 * 4096 + 7)  # ~3 MiB, not a multiple of any buffer size
