@@ -132,7 +132,12 @@ def gateways(snapshot: Snapshot, config: TranslateConfig, class_names: set[str])
         lsts = listeners_mod.analyze(gw, gen, snapshot)
         sn = config.default_service_network if (config.service_network_override and config.default_service_network) else name
         info = GatewayInfo(gw, Source("Gateway", ns, name), gen, lsts, False, sn)
-        valid = [lst for lst in lsts if lst.programmed]  # a listener without its certificate is not valid
+        # A listener is valid when it is Accepted and not Conflicted: routes attach to it. One whose
+        # certificateRefs do not resolve stays valid (Gateway API: ResolvedRefs=False and
+        # Programmed=False on that listener, the Gateway stays Accepted, routes still attach and are
+        # counted); it is just not programmed in Lattice.
+        valid = [lst for lst in lsts if lst.valid]
+        unprogrammed = [lst.name for lst in valid if not lst.programmed]
         infra = spec.get("infrastructure") or {}
         if infra.get("parametersRef"):
             info.conditions.append(false(ACCEPTED, R_INVALID_PARAMETERS, "latticegw Gateways take no parametersRef", gen))
@@ -141,9 +146,14 @@ def gateways(snapshot: Snapshot, config: TranslateConfig, class_names: set[str])
         elif not valid:
             # Gateway API: Accepted=False with ListenersNotValid when no listener is valid.
             info.conditions.append(false(ACCEPTED, R_LISTENERS_NOT_VALID, "no listener is valid for VPC Lattice", gen))
-        elif len(valid) < len(lsts):
+        elif len(valid) < len(lsts) or unprogrammed:
             info.accepted = True
-            info.conditions.append(true(ACCEPTED, R_LISTENERS_NOT_VALID, "some listeners are not valid", gen))
+            notes = []
+            if len(valid) < len(lsts):
+                notes.append("not valid: " + ", ".join(lst.name for lst in lsts if not lst.valid))
+            if unprogrammed:
+                notes.append("without a usable certificate, not programmed: " + ", ".join(unprogrammed))
+            info.conditions.append(true(ACCEPTED, R_LISTENERS_NOT_VALID, "listeners " + "; ".join(notes), gen))
         else:
             info.accepted = True
             info.conditions.append(true(ACCEPTED, R_ACCEPTED, config.controller_name, gen))

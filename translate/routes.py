@@ -173,7 +173,9 @@ def _custom_domain(parents: list[_Parent]) -> tuple[str | None, list[str]]:
     """(custom domain, hostnames that cannot be programmed).
 
     A Lattice service has exactly one custom domain and it cannot be changed in place: the first
-    non-wildcard hostname of the route that an attached listener accepts.
+    non-wildcard hostname of the route that an attached listener accepts. Listeners without their
+    certificate count too, so a Secret that is missing for a while (a renewal) changes no custom
+    domain, which would replace the service and change its Lattice DNS name.
     """
     effective: list[str] = []
     for p in parents:
@@ -303,7 +305,12 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
         elif route_problem:
             conds = [false(ACCEPTED, route_problem[0], route_problem[1], gen), resolved]
         else:
-            conds = [true(ACCEPTED, R_ACCEPTED, "", gen), resolved]
+            # Accepted and counted in attachedRoutes (Gateway API: attachment does not depend on the
+            # listener's certificate); what Lattice cannot serve is said in the message, which also
+            # makes the status change when it does (route events are said on status changes).
+            notes = [f"not served on listener {lst.name}: it has no usable certificate (Programmed=False)"
+                     for lst in p.listeners if not lst.programmed]
+            conds = [true(ACCEPTED, R_ACCEPTED, "; ".join(notes), gen), resolved]
             if partial:
                 conds.append(partial)
             accepted.append(p)

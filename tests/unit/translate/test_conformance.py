@@ -261,7 +261,8 @@ def test_GatewayWithAttachedRoutes():
 
 # GatewayWithAttachedRoutes as upstream writes it. Gateway API v1.6.3 counts in attachedRoutes only
 # routes with Accepted=True (ListenerStatus.attachedRoutes), so both cases below need the route
-# accepted. Today latticegw rejects it in each: strict xfails, so a fix shows up here.
+# accepted. The first is a strict xfail: latticegw rejects the route, so a fix shows up here. The
+# second was one until a listener without its certificate stopped making the Gateway unaccepted.
 
 
 @pytest.mark.xfail(strict=True, reason="claims.py: the younger of two routes asking for one custom domain "
@@ -276,16 +277,23 @@ def test_GatewayWithAttachedRoutes_two_routes_on_a_listener_hostname():
     assert gw_out(res).listeners[0].attached_routes == 2
 
 
-@pytest.mark.xfail(strict=True, reason="a Gateway whose only listener lacks its certificate is Accepted=False "
-                   "(ListenersNotValid), so its route is not accepted; upstream expects it accepted and counted")
 def test_GatewayWithAttachedRoutes_listener_with_unresolved_refs():
     lst = [listener("tls", "HTTPS", 443, tls={"certificateRefs": [{"kind": "Secret", "name": "does-not-exist"}]},
                     allowedRoutes={"namespaces": {"from": "All"}})]
     route4 = r("http-route-4", parents=[{"name": "same-namespace", "namespace": NS, "sectionName": "tls"}],
                rules=[rule(backend("does-not-exist", port=8080))])
     res = run(world(route4, listeners=lst))
-    assert parent_conditions(res, "http-route-4", NS)["ResolvedRefs"].status == "False"
-    assert gw_out(res).listeners[0].attached_routes == 1
+    route_conds = parent_conditions(res, "http-route-4", NS)
+    assert route_conds["ResolvedRefs"].status == "False" and route_conds["Accepted"].status == "True"
+    out = gw_out(res)
+    assert out.listeners[0].attached_routes == 1
+    lc = {c.type: c for c in out.listeners[0].conditions}
+    assert (lc["Accepted"].status, lc["ResolvedRefs"].reason, lc["Programmed"].status) == (
+        "True", "InvalidCertificateRef", "False")
+    assert {c.type: c for c in out.conditions}["Accepted"].status == "True"
+    # attached and counted, but served on no Lattice listener (so with no certificate at all)
+    (svc,) = res.services
+    assert svc.listeners == () and svc.certificate is None and svc.certificate_arn is None
 
 
 def test_GatewayListenerUnsupportedProtocol():

@@ -219,13 +219,40 @@ def test_modify_listeners_changes_model():
 @pytest.mark.parametrize("listeners", [
     [listener("tcp", "TCP", 9000)],
     [listener("tcp", "TCP", 9000), listener("udp", "UDP", 53)],
-    [listener("https", "HTTPS", 443, tls={"certificateRefs": [{"kind": "Secret", "name": "missing"}]})],
 ])
 def test_a_gateway_without_a_valid_listener_is_not_accepted_with_listeners_not_valid(listeners):
     res = run([gatewayclass(), gateway(listeners=listeners)])
     c = conds(res, "Gateway", "default", "lgw")
     assert (c["Accepted"].status, c["Accepted"].reason) == ("False", "ListenersNotValid")
     assert (c["Programmed"].status, c["Programmed"].reason) == ("False", "Invalid")
+
+
+@pytest.mark.parametrize("ref", [
+    {"kind": "Secret", "name": "missing"},
+    {"group": "wrong.group.company.io", "kind": "Secret", "name": "missing"},
+    {"kind": "Secret", "name": "elsewhere", "namespace": "certs"},
+])
+def test_a_listener_without_its_certificate_leaves_the_gateway_accepted_and_routes_attached(ref):
+    """Gateway API: a listener whose certificateRef does not resolve is Accepted=True with
+    ResolvedRefs=False (InvalidCertificateRef or RefNotPermitted) and Programmed=False; it is a valid
+    listener, so the Gateway stays Accepted and routes still attach to it and are counted
+    (conformance: GatewayWithAttachedRoutes). Lattice gets no HTTPS listener for it."""
+    lst = listener("https", "HTTPS", 443, tls={"certificateRefs": [ref]})
+    res = run([gatewayclass(), gateway(listeners=[lst]), service(), endpoints(), route()])
+    c = conds(res, "Gateway", "default", "lgw")
+    assert (c["Accepted"].status, c["Accepted"].reason) == ("True", "ListenersNotValid")
+    assert "https" in c["Accepted"].message
+    assert (c["Programmed"].status, c["Programmed"].reason) == ("False", "Pending")  # waits for its SN as usual
+    (out,) = res.outcome("Gateway", "default", "lgw").listeners
+    lc = {x.type: x for x in out.conditions}
+    reason = "RefNotPermitted" if "namespace" in ref else "InvalidCertificateRef"
+    assert (lc["Accepted"].status, lc["ResolvedRefs"].status, lc["ResolvedRefs"].reason) == ("True", "False", reason)
+    assert lc["Programmed"].status == "False"
+    assert out.attached_routes == 1
+    rc = parent_conditions(res)
+    assert rc["Accepted"].status == "True" and "no usable certificate" in rc["Accepted"].message
+    (svc,) = res.services
+    assert svc.listeners == () and svc.certificate is None and svc.certificate_arn is None
 
 
 def test_grpc_routes_attach_to_http_listeners_too():
