@@ -70,6 +70,9 @@ class RouteResult:
     target_groups: list[TargetGroup] = field(default_factory=list)
     lookups: list[TargetGroupLookup] = field(default_factory=list)
     attachments: list[tuple[tuple[str, str], str]] = field(default_factory=list)  # (gateway key, listener)
+    # The service's custom domain is a listener hostname the route does not name itself: an
+    # inherited claim, which never makes the route Conflicted (claims.py).
+    inherited_domain: bool = False
 
 
 @dataclass(slots=True)
@@ -219,7 +222,11 @@ def _takeover(ctx: Context, ann: Mapping[str, Any], accepted: list[_Parent]) -> 
                   f"{TAKEOVER_ALLOWED} annotation of Gateway {gws} (or in LATTICEGW_ALLOWED_TAKEOVER_FROM)")
 
 
-def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways: Mapping[tuple[str, str], GatewayInfo]) -> RouteResult:
+def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways: Mapping[tuple[str, str], GatewayInfo],
+                    inherited_domain_held_by: str | None = None) -> RouteResult:
+    """Translate one route. `inherited_domain_held_by`: the route (a Source key) that holds the custom
+    domain this route would inherit from a listener hostname (claims.py); this route then gets no
+    custom domain and is served under its own Lattice DNS name."""
     md = route.get("metadata") or {}
     ns, name = md.get("namespace") or "default", md.get("name") or ""
     gen = md.get("generation") if isinstance(md.get("generation"), int) else None
@@ -260,6 +267,15 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
             )
 
     domain, skipped = _custom_domain([p for p in parents if p.reject is None])
+    # Inherited: the custom domain is a listener hostname, not one the route names (it names none,
+    # or a wildcard the listener hostname narrows).
+    res.inherited_domain = domain is not None and domain not in hostnames
+    not_served: str | None = None  # why an accepted route is served without its inherited hostname
+    if res.inherited_domain and inherited_domain_held_by is not None:
+        not_served = (f"hostname {domain} (inherited from the listener) is the custom domain of "
+                      f"{inherited_domain_held_by}; this route is served under its own Lattice DNS name only")
+        events.append(Event("Warning", "HostnamesNotProgrammed", not_served))
+        domain, res.inherited_domain = None, False
     if skipped:
         events.append(
             Event(
@@ -310,6 +326,8 @@ def translate_route(ctx: Context, kind: str, route: Mapping[str, Any], gateways:
             # makes the status change when it does (route events are said on status changes).
             notes = [f"not served on listener {lst.name}: it has no usable certificate (Programmed=False)"
                      for lst in p.listeners if not lst.programmed]
+            if not_served:
+                notes.append(not_served)
             conds = [true(ACCEPTED, R_ACCEPTED, "; ".join(notes), gen), resolved]
             if partial:
                 conds.append(partial)

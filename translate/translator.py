@@ -38,7 +38,12 @@ def translate(snapshot: Snapshot, config: TranslateConfig) -> Translation:
             r = routes.translate_route(ctx, kind, obj, gws)
             if r.outcome is not None:
                 results.append((obj, r))
-    claims.settle(results)  # contested service names and custom domains: the oldest route keeps them
+    def without_domain(route: Mapping[str, Any], r: routes.RouteResult, holder: str) -> routes.RouteResult:
+        assert r.outcome is not None
+        return routes.translate_route(ctx, r.outcome.source.kind, route, gws, inherited_domain_held_by=holder)
+
+    # contested service names and custom domains: the oldest route keeps them (explicit hostnames first)
+    claims.settle(results, without_domain)
 
     for _, r in results:
         for gw_key, listener in r.attachments:

@@ -18,15 +18,6 @@ from tests.conformance.runner import render, run
 
 pytestmark = pytest.mark.integration
 
-# Failing today, each for a reason already filed. Strict both ways: a new failure fails this
-# test, and so does a fix, until its line is removed here (then the suite guards it).
-KNOWN_FAILURES = {
-    # Both halves are strict xfails in tests/unit/translate/test_conformance.py.
-    "GatewayWithAttachedRoutes": "two routes on a listener hostname: the younger is Conflicted (one Lattice custom "
-                                 "domain per service); a Gateway whose only listener lacks its certificate is not "
-                                 "Accepted, so its route is not counted",
-}
-
 
 @pytest.mark.timeout(2400)
 async def test_status_conformance(tmp_path):
@@ -42,10 +33,12 @@ async def test_status_conformance(tmp_path):
     reported = {f for p in result.report["profiles"] for f in (p.get("extended") or {}).get("supportedFeatures") or ()}
     assert reported <= set(result.supported_features), (reported, result.supported_features)
 
-    assert set(result.named("FAIL")) == set(KNOWN_FAILURES), table
+    # Every test of a claimed feature that can run here passes (strict: a new failure fails this test).
+    assert result.named("FAIL") == [], table
     passed = set(result.named("PASS"))
     for core in ("GatewayClassObservedGenerationBump", "GatewayObservedGenerationBump", "GatewayInvalidRouteKind",
-                 "GatewayModifyListeners", "HTTPRouteObservedGenerationBump", "HTTPRouteInvalidCrossNamespaceParentRef"):
+                 "GatewayModifyListeners", "GatewayWithAttachedRoutes", "HTTPRouteObservedGenerationBump",
+                 "HTTPRouteInvalidCrossNamespaceParentRef"):
         assert core in passed, table
     # Nothing is skipped without a reason; traffic tests say why they did not run.
     for r in result.results.values():

@@ -9,10 +9,11 @@ import asyncio
 
 import pytest
 
-from tests.integration.e2e.helpers import conditions, find, idle
+from tests.integration.e2e.helpers import WRITE_PREFIXES, by_name, conditions, find, idle
 from tests.integration.e2e.test_events import describe_events
 
 pytestmark = pytest.mark.integration
+ROUTE_NAME = "application-networking.k8s.aws/RouteName"
 HOST = "shop.example.com"
 
 
@@ -69,6 +70,59 @@ async def test_the_oldest_route_keeps_a_hostname_and_the_later_one_is_conflicted
         return _domain_holders(await env.state()) == [f"shop-a-{ns}"]
 
     await env.wait_until(taken_over, "the remaining route gets the hostname in Lattice", timeout=90)
+
+
+async def test_routes_inheriting_a_listener_hostname_are_all_accepted_and_the_next_takes_it_over(controller_env):
+    """Issue 10 (lead's decision): a hostname routes only inherit from their listener is not contested.
+    Both routes are Accepted and programmed, the older one with the custom domain; when it goes, the
+    younger gets it (its service replaced make-before-break, once: nothing moves afterwards)."""
+    env = controller_env
+    objs = await env.apply_example("my-hotel")
+    await env.wait_until(env.converged, "my-hotel converges")
+    ns = find(objs, "HTTPRoute", "rates")["metadata"]["namespace"]
+    gw = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway", "metadata": {"name": "shop", "namespace": ns},
+          "spec": {"gatewayClassName": "amazon-vpc-lattice",
+                   "listeners": [{"name": "http", "protocol": "HTTP", "port": 80, "hostname": HOST}]}}
+    await env.create_service_networks([gw])
+    older, younger = _route("shop-z", ns, "parking"), _route("shop-a", ns, "review")
+    for r in (older, younger):
+        r["spec"]["parentRefs"] = [{"name": "shop", "namespace": ns}]
+    await env.apply([gw, older])
+    await env.wait_until(lambda: env.converged([gw, older]), "the first route converges")
+    await asyncio.sleep(1.1)  # creationTimestamp has one-second resolution
+    await env.apply([younger])
+    await env.wait_until(lambda: env.converged([younger]), "the second route is accepted and programmed too")
+
+    async def two_attached():
+        live = await env.get(gw)
+        return live is not None and [x.get("attachedRoutes") for x in live["status"].get("listeners") or ()] == [2]
+
+    await env.wait_until(two_attached, "the listener counts both routes")
+    await idle(env)
+    state = await env.state()
+    assert _domain_holders(state) == [f"shop-z-{ns}"]
+    assert by_name(state["services"])[f"shop-a-{ns}"].get("customDomainName") is None
+    rows = await env.wait_until(lambda: _warnings(env, younger, "HostnamesNotProgrammed"), "a Warning on the younger")
+    assert HOST in rows[0]["message"] and f"HTTPRoute/{ns}/shop-z" in rows[0]["message"], rows
+    assert await _warnings(env, younger, "Conflicted") == []
+
+    await env.delete(older)
+
+    def younger_services(state: dict) -> list[dict]:
+        return [s for s in state["services"] if (s.get("tags") or {}).get(ROUTE_NAME) == "shop-a"]
+
+    async def taken_over():
+        st = await env.state()
+        return ([s.get("customDomainName") for s in younger_services(st)] == [HOST]
+                and f"shop-z-{ns}" not in {s["name"] for s in st["services"]})
+
+    await env.wait_until(taken_over, "the younger route's service gets the hostname, the old one is gone", timeout=90)
+    await idle(env)
+    await env.reset_calls()
+    await idle(env, seconds=3)
+    writes = {k: v for k, v in (await env.calls()).items() if k.startswith(WRITE_PREFIXES)}
+    assert writes == {}, writes  # no replace loop
+    assert [s.get("customDomainName") for s in younger_services(await env.state())] == [HOST]
 
 
 async def test_external_name_and_port_name_mismatch_are_reported_not_silently_empty(controller_env):

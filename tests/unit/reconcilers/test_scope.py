@@ -170,7 +170,11 @@ def test_routes_contending_for_a_hostname_see_each_other_in_their_scopes():
     view = view_of(contested())
     whole = translate(Snapshot.of(view.objects()), CONFIG)
     holders = [s.source.name for s in whole.services if s.custom_domain_name == "shop.example.com"]
-    assert holders == ["inherits-old"]  # the oldest, although it names no hostname itself
+    assert holders == ["explicit-new"]  # an explicit claim beats older inherited ones (claims.py)
+    for inherited in ("inherits-old", "wildcard-mid"):  # accepted, served without the custom domain
+        c = {c.type: c for c in whole.outcome("HTTPRoute", "team2" if inherited == "inherits-old" else "team3",
+                                              inherited).parents[0].conditions}
+        assert c["Accepted"].status == "True" and "HTTPRoute/team1/explicit-new" in c["Accepted"].message
     for route in view.routes():
         src = Source("HTTPRoute", route["metadata"]["namespace"], route["metadata"]["name"])
         part = translate(Snapshot.of(scope.route_scope(view, route)), CONFIG)

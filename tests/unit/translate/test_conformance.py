@@ -261,12 +261,10 @@ def test_GatewayWithAttachedRoutes():
 
 # GatewayWithAttachedRoutes as upstream writes it. Gateway API v1.6.3 counts in attachedRoutes only
 # routes with Accepted=True (ListenerStatus.attachedRoutes), so both cases below need the route
-# accepted. The first is a strict xfail: latticegw rejects the route, so a fix shows up here. The
-# second was one until a listener without its certificate stopped making the Gateway unaccepted.
+# accepted. Both were strict xfails until claims.py stopped contesting inherited hostnames and a
+# listener without its certificate stopped making the Gateway unaccepted.
 
 
-@pytest.mark.xfail(strict=True, reason="claims.py: the younger of two routes asking for one custom domain "
-                   "(the listener's hostname) is Conflicted; upstream expects both Accepted and counted")
 def test_GatewayWithAttachedRoutes_two_routes_on_a_listener_hostname():
     lst = [listener(hostname="foo.example.com")]
     older = r("http-route-2", created="2026-01-01T00:00:00Z")
@@ -275,6 +273,10 @@ def test_GatewayWithAttachedRoutes_two_routes_on_a_listener_hostname():
                     listeners=lst))
     assert accepted(res, "http-route-not-accepted").reason == "NoMatchingListenerHostname"
     assert gw_out(res).listeners[0].attached_routes == 2
+    assert accepted(res, "http-route-2").status == accepted(res, "http-route-3").status == "True"
+    # one custom domain per hostname: the older route holds it, the younger is served under its own DNS name
+    assert only_service_of(res, "http-route-2").custom_domain_name == "foo.example.com"
+    assert only_service_of(res, "http-route-3").custom_domain_name is None
 
 
 def test_GatewayWithAttachedRoutes_listener_with_unresolved_refs():

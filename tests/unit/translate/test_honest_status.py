@@ -83,12 +83,17 @@ def test_routes_with_different_hostnames_and_wildcards_do_not_conflict():
     assert all(parent_conditions(res, n)["Accepted"].status == "True" for n in ("a", "b", "w1", "w2"))
 
 
-def test_a_hostname_inherited_from_the_listener_is_contested_too():
+def test_a_hostname_inherited_from_the_listener_loses_to_an_explicit_claim_without_a_conflict():
+    """Lead's decision (issue 10): an inherited custom domain is not a contested claim; an explicit
+    one beats it, whatever their ages. Both routes are accepted and programmed (tests in
+    test_inherited_hostnames.py)."""
     gw = gateway(listeners=[listener(hostname="shop.example.com")])
     res = run([gatewayclass(), gw, service(), endpoints(), route("old", created=OLD),
                route("new", hostnames=["shop.example.com"], created=NEW)])
-    assert [s.name for s in res.services] == ["old-default"]
-    assert parent_conditions(res, "new")["Accepted"].reason == "Conflicted"
+    assert [(s.name, s.custom_domain_name) for s in res.services] == [("new-default", "shop.example.com"),
+                                                                      ("old-default", None)]
+    assert parent_conditions(res, "new")["Accepted"].reason == "Accepted"
+    assert parent_conditions(res, "old")["Accepted"].reason == "Accepted"
 
 
 def test_the_service_name_rule_is_the_same_rule_and_says_so_in_an_event():
