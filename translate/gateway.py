@@ -58,7 +58,7 @@ TAKEOVER_ALLOWED = "latticegw.io/allow-takeover-from"
 # AWS controller does); read here because a Gateway's address is one of those names.
 DOMAIN_ANNOTATION = tags.A + "lattice-assigned-domain-name"
 # Gateway API features latticegw claims in GatewayClass `status.supportedFeatures`: those whose
-# conformance tests pass (`make conformance`; docs/conformance/ lists the one known failure). Features
+# conformance tests pass (`make conformance`; docs/conformance/ has the report). Features
 # whose every conformance test sends traffic (GRPCRoute, HTTPRouteMethodMatching) cannot be shown
 # without a VPC Lattice data plane, so they are not claimed although such routes are programmed.
 # Claim a feature here only with its conformance tests passing: the suite reads this list and runs them.
