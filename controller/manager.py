@@ -270,7 +270,8 @@ class Manager:
                         "awsCallsPerMinute": self._aws_rates()})
 
     def _aws_rates(self) -> dict[str, float]:
-        """AWS calls per minute per operation, over the last two minutes (or since start)."""
+        """AWS calls per minute per operation (aws_api_calls_total: a call with its retries counts
+        once), over the last two minutes (or since start)."""
         counts: dict[str, float] = {}
         for fam in self.metrics.aws_calls.collect():
             for sample in fam.samples:

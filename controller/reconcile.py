@@ -98,7 +98,7 @@ class Runtime:
     kube: KubeClient | None
     status: StatusWriter | None
     events: EventRecorder | None
-    metrics: Metrics | None = None  # for aws_call(service, operation, outcome, seconds, throttled)
+    metrics: Metrics | None = None  # the AWS-call observer of the Lattice client, among the rest
     # Set by the reconcilers: the process's Lattice inventory once opened (for the status page).
     lattice_inventory: Any = None
 

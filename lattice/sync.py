@@ -3,7 +3,7 @@
 At process start (leader only, before workers run)::
 
     client = LatticeClient(lattice_config,                   # a LatticeConfig (controller.config.lattice_config)
-                           on_call=metrics.aws_call)          # with_acm=True for ACM discovery
+                           observer=metrics)                  # with_acm=True for ACM discovery
     await client.open()
     inventory = Inventory(client, managed_by=translate_config.managed_by)
     await inventory.load()                                   # paginated Lists + ListTagsForResource

@@ -5,15 +5,23 @@ Everything lives in one `Metrics` object holding its own `CollectorRegistry`
 not collide. Components receive the small adapter they need (`queue_metrics()`,
 the `rest_request` hook, ...) rather than the registry.
 
-`aws_api_*` are defined here so `/metrics` always lists them; the AWS layer
-(`lattice/`) reports through `Metrics.aws_call` without importing Prometheus.
+`aws_api_*` are the AWS Gateway API Controller's AWS SDK metrics (its `pkg/aws/metrics`): the same
+names, types, labels, label values and buckets, so its dashboards and alerts keep working. They are
+defined here so `/metrics` always lists them; the AWS layer (`lattice/`) reports through
+`Metrics.aws_request` and `Metrics.aws_call` (a `lattice.client.CallObserver`) without importing
+Prometheus. What is ours alone is named `latticegw_*`.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.core import GaugeMetricFamily
+
+if TYPE_CHECKING:
+    from lattice.client import AwsCall, AwsRequest
 
 # `_created` series double the scrape size and nothing here reads them.
 prometheus_client.disable_created_metrics()
@@ -23,6 +31,10 @@ RECONCILE_BUCKETS = (
     0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9,
     1.0, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5, 5, 6, 7, 8, 9, 10, 15, 20, 25, 30, 40, 50, 60,
 )
+# prometheus/client_golang's DefBuckets, which the AWS controller's duration histograms use.
+GO_DEFAULT_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# its aws_api_call_retries buckets
+RETRY_BUCKETS = tuple(float(n) for n in range(11))
 # client-go's workqueue buckets: 10^-8 .. 10^1 s.
 QUEUE_BUCKETS = tuple(10.0**e for e in range(-8, 2))
 
@@ -94,13 +106,23 @@ class Metrics:
             "rest_client_request_duration_seconds", "Request latency in seconds. Broken down by verb, and host.",
             ["verb", "host"], registry=r)
 
+        aws_labels = ["service", "operation", "status_code", "error_code"]
         self.aws_calls = Counter(
-            "aws_api_calls_total", "AWS API calls by service, operation and outcome",
-            ["service", "operation", "outcome"], registry=r)
-        self.aws_duration = Histogram(
-            "aws_api_call_duration_seconds", "AWS API call latency in seconds", ["service", "operation"], registry=r)
+            "aws_api_calls_total", "AWS API calls (each with its retries), by the last attempt's HTTP status and the error code",
+            aws_labels, registry=r)
+        self.aws_call_duration = Histogram(
+            "aws_api_call_duration_seconds", "AWS API call latency in seconds, retries and the waits between them included",
+            ["service", "operation"], buckets=GO_DEFAULT_BUCKETS, registry=r)
+        self.aws_call_retries = Histogram(
+            "aws_api_call_retries", "Retries per AWS API call",
+            ["service", "operation"], buckets=RETRY_BUCKETS, registry=r)
+        self.aws_requests = Counter(
+            "aws_api_requests_total", "HTTP requests (attempts) made to AWS, by HTTP status and error code", aws_labels, registry=r)
+        self.aws_request_duration = Histogram(
+            "aws_api_request_duration_seconds", "Latency of one HTTP request to AWS in seconds",
+            ["service", "operation"], buckets=GO_DEFAULT_BUCKETS, registry=r)
         self.aws_throttled = Counter(
-            "aws_api_throttled_total", "AWS API calls answered with a throttling error",
+            "latticegw_aws_throttled_requests_total", "AWS HTTP requests answered with a throttling error",
             ["service", "operation"], registry=r)
 
         self.informer_objects = Gauge("latticegw_informer_objects", "Objects held in the informer cache",
@@ -152,11 +174,18 @@ class Metrics:
     def leader_slowpath(self, name: str) -> None:
         self.leader_slowpath_total.labels(name).inc()
 
-    def aws_call(self, service: str, operation: str, outcome: str, seconds: float, throttled: bool = False) -> None:
-        self.aws_calls.labels(service, operation, outcome).inc()
-        self.aws_duration.labels(service, operation).observe(seconds)
-        if throttled:
-            self.aws_throttled.labels(service, operation).inc()
+    def aws_request(self, request: AwsRequest) -> None:
+        """One HTTP attempt (lattice.client.CallObserver)."""
+        self.aws_requests.labels(request.service, request.operation, request.status_code, request.error_code).inc()
+        self.aws_request_duration.labels(request.service, request.operation).observe(request.seconds)
+        if request.throttled:
+            self.aws_throttled.labels(request.service, request.operation).inc()
+
+    def aws_call(self, call: AwsCall) -> None:
+        """One call, its retries included (lattice.client.CallObserver)."""
+        self.aws_calls.labels(call.service, call.operation, call.status_code, call.error_code).inc()
+        self.aws_call_duration.labels(call.service, call.operation).observe(call.seconds)
+        self.aws_call_retries.labels(call.service, call.operation).observe(call.retries)
 
     def render(self) -> bytes:
         return prometheus_client.generate_latest(self.registry)

@@ -43,7 +43,7 @@ def register(registry: Registry, runtime: Runtime) -> Callable[[], Awaitable[Non
     metrics = getattr(runtime, "metrics", None) or getattr(runtime.kube, "metrics", None)
     handle = LatticeHandle(
         lconfig, tconfig.managed_by, tconfig.vpc_id,
-        on_call=metrics.aws_call if metrics is not None else None,
+        observer=metrics,
         on_open=metrics.watch_aws_rates if metrics is not None else None,
     )
     ctx = Context(runtime, tconfig, handle)

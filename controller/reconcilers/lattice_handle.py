@@ -15,7 +15,7 @@ from collections.abc import Callable
 import structlog
 
 from lattice.certificates import CertificateFinder, CertificateImporter
-from lattice.client import LatticeClient
+from lattice.client import CallObserver, LatticeClient
 from lattice.config import LatticeConfig
 from lattice.inventory import Inventory
 from lattice.sync import LatticeSync
@@ -25,12 +25,12 @@ log = structlog.get_logger("latticegw.lattice")
 
 class LatticeHandle:
     def __init__(self, config: LatticeConfig, managed_by: str, vpc_id: str,
-                 on_call: Callable[..., None] | None = None,
+                 observer: CallObserver | None = None,
                  on_open: Callable[[Callable[[], dict]], None] | None = None) -> None:
         self.config = config
         self.managed_by = managed_by
         self.vpc_id = vpc_id
-        self.on_call = on_call
+        self.observer = observer  # the AWS-call metrics
         self.on_open = on_open  # gets the client's rate snapshot (metrics)
         self._lock = asyncio.Lock()
         self._client: LatticeClient | None = None
@@ -48,7 +48,7 @@ class LatticeHandle:
         # ACM (listener certificates imported from Secrets, and discovery) on real AWS, or where
         # LATTICEGW_ACM_ENDPOINT points (the emulator serves it): tests and demos stay on loopback.
         acm = self.config.use_acm
-        client = LatticeClient(self.config, on_call=self.on_call, with_acm=acm)
+        client = LatticeClient(self.config, observer=self.observer, with_acm=acm)
         await client.open()
         try:
             inventory = Inventory(client, managed_by=self.managed_by)

@@ -76,19 +76,16 @@ def make_config(url: str, **kw: Any) -> LatticeConfig:
 async def make_sync(lattice_emulator, ctl):
     """Factory: a fresh client + loaded inventory + LatticeSync (a 'process start')."""
     clients: list[LatticeClient] = []
-    calls: list[tuple[str, str, str, float, bool]] = []
 
     async def factory(*, sync: dict[str, Any] | None = None, **kw: Any) -> LatticeSync:
         """`kw` configures the client (LatticeConfig), `sync` the LatticeSync (clock, intervals)."""
-        client = LatticeClient(make_config(lattice_emulator.url, **kw), on_call=lambda *a: calls.append(a),
-                               session=_session())
+        client = LatticeClient(make_config(lattice_emulator.url, **kw), session=_session())
         await client.open()
         clients.append(client)
         inv = Inventory(client, MANAGED_BY)
         await inv.load()
         return LatticeSync(client, inv, vpc_id=CONFIG.vpc_id, **(sync or {}))
 
-    factory.observed_calls = calls  # type: ignore[attr-defined]
     yield factory
     for c in clients:
         await c.close()

@@ -7,17 +7,29 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from lattice.client import LatticeClient, record_calls
+from lattice.client import AwsCall, AwsRequest, LatticeClient, record_calls
 from lattice.errors import Conflict, LatticeError, NotFound
 from tests.integration.lattice.conftest import _session, make_config
+
+
+class Observer:
+    def __init__(self) -> None:
+        self.requests: list[AwsRequest] = []
+        self.calls: list[AwsCall] = []
+
+    def aws_request(self, request: AwsRequest) -> None:
+        self.requests.append(request)
+
+    def aws_call(self, call: AwsCall) -> None:
+        self.calls.append(call)
 
 
 async def test_observer_spans_errors_and_recording(lattice_emulator, ctl):
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    seen = []
-    client = LatticeClient(make_config(lattice_emulator.url), on_call=lambda *a: seen.append(a),
+    observer = Observer()
+    client = LatticeClient(make_config(lattice_emulator.url), observer=observer,
                            tracer=provider.get_tracer("test"), session=_session())
     async with client:
         with record_calls() as calls:
@@ -34,10 +46,15 @@ async def test_observer_spans_errors_and_recording(lattice_emulator, ctl):
             items = await client.paginate("ListServiceNetworks")
         assert [i["name"] for i in items] == ["net-a"]
     assert calls["CreateServiceNetwork"] == 3 and calls["ListServiceNetworks"] == 2
-    outcomes = [(s, op, out, thr) for s, op, out, _, thr in seen]
-    assert ("vpc-lattice", "CreateServiceNetwork", "ok", False) in outcomes
-    assert ("vpc-lattice", "CreateServiceNetwork", "ConflictException", False) in outcomes
-    assert ("vpc-lattice", "ListServiceNetworks", "ThrottlingException", True) in outcomes
+    seen = [(r.service, r.operation, r.status_code, r.error_code, r.throttled) for r in observer.requests]
+    assert ("VPC Lattice", "CreateServiceNetwork", "201", "", False) in seen
+    assert ("VPC Lattice", "CreateServiceNetwork", "409", "ConflictException", False) in seen
+    assert ("VPC Lattice", "ListServiceNetworks", "429", "ThrottlingException", True) in seen
+    # a call is reported once, after its retries
+    assert [(c.operation, c.status_code, c.error_code, c.retries) for c in observer.calls] == [
+        ("CreateServiceNetwork", "201", "", 0), ("CreateServiceNetwork", "409", "ConflictException", 0),
+        ("GetService", "404", "ResourceNotFoundException", 0), ("CreateServiceNetwork", "400", "ValidationException", 0),
+        ("ListServiceNetworks", "200", "", 1)]
     spans = exporter.get_finished_spans()
     assert len(spans) == len(seen) == 6
     assert {s.name for s in spans} >= {"vpc-lattice.CreateServiceNetwork", "vpc-lattice.GetService"}

@@ -11,6 +11,7 @@ from controller.observe.metrics import Metrics
 from controller.observe.sidecar import Sidecar
 from controller.observe.tracing import Tracing
 from controller.queue.workqueue import WorkQueue
+from lattice.client import AwsCall, AwsRequest
 from lattice.config import DEFAULT_BUCKETS
 from lattice.ratelimit import Buckets
 
@@ -23,7 +24,8 @@ REQUIRED = [
     "workqueue_work_duration_seconds", "workqueue_unfinished_work_seconds",
     "workqueue_longest_running_processor_seconds", "workqueue_retries_total",
     "leader_election_master_status", "rest_client_requests_total",
-    "aws_api_calls_total", "aws_api_call_duration_seconds", "aws_api_throttled_total",
+    "aws_api_calls_total", "aws_api_call_duration_seconds", "aws_api_call_retries", "aws_api_requests_total",
+    "aws_api_request_duration_seconds", "latticegw_aws_throttled_requests_total",
     "latticegw_aws_send_rate", "latticegw_aws_rate_ceiling", "latticegw_aws_rate_waiting",
 ]
 
@@ -44,8 +46,9 @@ async def test_endpoints():
     q.add("HTTPRoute/a/b")
     m.leader("latticegw-leader", True)
     m.rest_request("GET", "200", "127.0.0.1:6443", 0.01)
-    m.aws_call("vpc-lattice", "CreateService", "success", 0.2)
-    m.aws_call("vpc-lattice", "CreateService", "throttled", 0.1, throttled=True)
+    m.aws_request(AwsRequest("VPC Lattice", "CreateService", "429", "ThrottlingException", 0.1, throttled=True))
+    m.aws_request(AwsRequest("VPC Lattice", "CreateService", "200", "", 0.2, throttled=False))
+    m.aws_call(AwsCall("VPC Lattice", "CreateService", "200", "", 0.4, retries=1))
     buckets = Buckets(DEFAULT_BUCKETS)
     buckets.by_class["write"].on_throttle(time.monotonic(), sent_at=time.monotonic())
     m.watch_aws_rates(buckets.snapshot)
@@ -96,7 +99,12 @@ async def test_endpoints():
     assert not missing, missing
     assert 'workqueue_longest_running_processor_seconds{controller="latticegw",name="latticegw"}' in text
     assert 'leader_election_master_status{name="latticegw-leader"} 1.0' in text
-    assert 'aws_api_throttled_total{operation="CreateService",service="vpc-lattice"} 1.0' in text
+    assert 'latticegw_aws_throttled_requests_total{operation="CreateService",service="VPC Lattice"} 1.0' in text
+    assert ('aws_api_calls_total{error_code="",operation="CreateService",service="VPC Lattice",status_code="200"} 1.0'
+            in text)
+    assert ('aws_api_requests_total{error_code="ThrottlingException",operation="CreateService",service="VPC Lattice",'
+            'status_code="429"} 1.0' in text)
+    assert 'aws_api_call_retries_bucket{le="1.0",operation="CreateService",service="VPC Lattice"} 1.0' in text
     # the adaptive rates, read from the client at scrape time: the throttled class was cut
     assert f'latticegw_aws_rate_ceiling{{class="write"}} {DEFAULT_BUCKETS["write"].rate}' in text
     assert f'latticegw_aws_send_rate{{class="read"}} {DEFAULT_BUCKETS["read"].rate}' in text

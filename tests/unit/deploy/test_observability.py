@@ -13,6 +13,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from controller.observe.metrics import Metrics
+from lattice.client import AwsCall, AwsRequest
 
 from .helm import ROOT, by_kind, render
 
@@ -34,21 +35,49 @@ def run_promtool(*args: str) -> str:
     return res.stdout
 
 
-def served_metric_names() -> set[str]:
-    """Every series name /metrics can serve (histogram _bucket/_sum/_count, counter _total)."""
+# Labels Prometheus adds to every scraped series (target labels), besides the metric's own.
+TARGET_LABELS = {"job", "instance", "pod", "namespace", "container", "endpoint"}
+
+
+def served_metric_labels() -> dict[str, set[str]]:
+    """Every series name /metrics can serve (histogram _bucket/_sum/_count, counter _total) -> the
+    labels its samples carry."""
     m = Metrics()
     m.init_controller("httproute", 1)
-    m.aws_call("vpc-lattice", "CreateService", "success", 0.1, throttled=True)
+    m.aws_request(AwsRequest("VPC Lattice", "CreateService", "429", "ThrottlingException", 0.1, throttled=True))
+    m.aws_call(AwsCall("VPC Lattice", "CreateService", "429", "ThrottlingException", 0.1, retries=0))
     for metric in (m.wq_depth, m.wq_adds, m.wq_retries, m.informer_objects, m.leader_status):
         metric.labels(*(["x"] * len(metric._labelnames)))  # noqa: SLF001
     m.wq_latency.labels("x", "x").observe(0.1)
     m.drift_corrections.labels("HTTPRoute")
     m.rest_request("GET", "200", "h", 0.1)
-    names = set()
+    labels: dict[str, set[str]] = {"up": set()}  # Prometheus adds `up` per target
     for fam in text_string_to_metric_families(m.render().decode()):
-        names.add(fam.name)
-        names.update(s.name for s in fam.samples)
-    return names | {"up"}  # Prometheus adds `up` per target
+        labels.setdefault(fam.name, set())
+        for sample in fam.samples:
+            labels.setdefault(sample.name, set()).update(sample.labels)
+            labels[fam.name].update(k for k in sample.labels if k not in ("le", "quantile"))
+    return labels
+
+
+def label_names(expr: str) -> set[str]:
+    """The labels an expression matches on (`{a="x"}`) or groups by (`by (a, b)`)."""
+    used = set()
+    for matchers in re.findall(r"\{([^}]*)\}", expr):
+        used.update(re.findall(r"([a-z_][a-z0-9_]*)\s*(?:=~|!~|!=|=)", matchers))
+    for group in re.findall(r"\b(?:by|without)\s*\(([^)]*)\)", expr):
+        used.update(w.strip() for w in group.split(",") if w.strip())
+    return used
+
+
+def assert_reads_served_series(expr: str) -> None:
+    """Every metric an expression names is served, and every label it uses is one of theirs: a
+    query on a label the metric does not have returns nothing, silently."""
+    served = served_metric_labels()
+    names = metric_names(expr)
+    assert not names - served.keys(), (expr, names - served.keys())
+    allowed = TARGET_LABELS.union(*(served[n] for n in names)) | {"le"}
+    assert not label_names(expr) - allowed, (expr, label_names(expr) - allowed)
 
 
 def metric_names(expr: str) -> set[str]:
@@ -75,11 +104,9 @@ def test_promtool_accepts_the_rules_and_every_alert_names_served_metrics(tmp_pat
     assert f"SUCCESS: {len(ALERTS)} rules found" in out, out
     rules = yaml.safe_load(path.read_text())["groups"][0]["rules"]
     assert {r["alert"] for r in rules} == ALERTS
-    served = served_metric_names()
     for r in rules:
         assert JOB in r["expr"], r["expr"]  # scoped to this release's scrape job
-        missing = metric_names(r["expr"]) - served
-        assert not missing, (r["alert"], missing)
+        assert_reads_served_series(r["expr"])
 
 
 def test_each_alert_fires_when_it_should_and_not_otherwise(tmp_path):
@@ -98,7 +125,8 @@ def test_each_alert_fires_when_it_should_and_not_otherwise(tmp_path):
             series("controller_runtime_reconcile_errors_total", 'controller="httproute"', "0+3x40"),
             series("controller_runtime_reconcile_errors_total", 'controller="gateway"', "0x40"),
             series("controller_runtime_reconcile_panics_total", 'controller="httproute"', "0 0 1 1 1 1"),
-            series("aws_api_throttled_total", 'operation="CreateRule",service="vpc-lattice"', "0+10x40"),
+            series("latticegw_aws_throttled_requests_total", 'operation="CreateRule",service="VPC Lattice"',
+                   "0+10x40"),
             series("workqueue_depth", 'name="latticegw",controller="latticegw"', "0+5x40"),
             series("leader_election_master_status", 'name="latticegw-leader",pod="a"', "1x10 0x20"),
             series("leader_election_master_status", 'name="latticegw-leader",pod="b"', "0x30"),
@@ -145,6 +173,6 @@ def test_the_dashboard_queries_parse_and_read_served_metrics(tmp_path):
     path = tmp_path / "dashboard-queries.yaml"
     path.write_text(yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}))
     assert f"SUCCESS: {len(rules)} rules found" in run_promtool("check", "rules", str(path))
-    served = served_metric_names()
     for e in exprs:
-        assert not metric_names(e) - served, (e, metric_names(e) - served)
+        assert_reads_served_series(e)
+    assert any("aws_api_requests_total" in e and "error_code" in e for e in exprs)
