@@ -10,7 +10,8 @@ fault rules:
     ->  injected latency / throttling / errors  ->  parse + validate (model)
     ->  tick due lifecycle transitions  ->  handler  ->  encode
 
-Errors from the shared steps are re-expressed in the service's own names (`from_shared`).
+Errors from the shared steps are re-expressed in the service's own names (`JsonError.from_shared`;
+the model and error base the services share are in json_model.py).
 Everything after the latency await runs without yielding, so each call is atomic.
 """
 
@@ -30,6 +31,7 @@ from botocore.model import OperationModel
 
 from .core import EmulatorCore
 from .errors import ApiError
+from .json_model import JsonError
 from .lifecycle import apply_transition
 from .ops import Ctx
 from .validation import input_problems, output_problems
@@ -48,11 +50,9 @@ class JsonService:
     handlers: Mapping[str, Callable[[Ctx, dict[str, Any]], dict[str, Any] | None]]  # the served operations
     operation: Callable[[str], OperationModel]
     declared_errors: Callable[[str], frozenset[str]]
-    error: type  # the service's ApiError subclass: (message, *, code=None, status=None, injected=False)
-    from_shared: Callable[[ApiError], ApiError]  # a shared-step error in the service's vocabulary
+    error: type[JsonError]  # the service's error base: its internal-failure code, `from_shared`
     invalid_parameter: Callable[[str], ApiError]
     unknown_operation: Callable[[str], ApiError]
-    internal_code: str  # the service's name for an internal failure
 
 
 def wants(request: web.Request, raw_path: str) -> bool:
@@ -82,7 +82,7 @@ async def handle(emu: EmulatorCore, svc: JsonService, request: web.Request) -> w
         body = await _read(svc, request)
         payload = _call(emu, svc, op_name, account, region, body)
     except ApiError as exc:
-        err = svc.from_shared(exc)
+        err = svc.error.from_shared(exc)
         emu.calls.record(op_name, err.code, _elapsed(started))
         return _response(err.status, dumps(err.body()), request_id)
     except ConnectionError:  # the client hung up (reading its body): not a crash
@@ -90,7 +90,7 @@ async def handle(emu: EmulatorCore, svc: JsonService, request: web.Request) -> w
         return client_gone(log, op_name)
     except Exception as exc:  # noqa: BLE001 - bad input must never take the server down
         log.exception("emulator handler crashed on %s", op_name)
-        err = svc.error(f"Internal error: {type(exc).__name__}", code=svc.internal_code, status=500)
+        err = svc.error(f"Internal error: {type(exc).__name__}", code=svc.error.internal_code, status=500)
         emu.calls.record(op_name, err.code, _elapsed(started))
         return _response(err.status, dumps(err.body()), request_id)
     emu.calls.record(op_name, "OK", _elapsed(started))
@@ -133,7 +133,7 @@ def _call(emu: EmulatorCore, svc: JsonService, op_name: str, account: str, regio
         if emu.config.strict_output and exc.code not in svc.declared_errors(op_name):
             # An error the model does not list would surprise real clients: flag the emulator bug.
             raise svc.error(f"Emulator raised {exc.code}, which {op_name} does not declare",
-                            code=svc.internal_code, status=500) from None
+                            code=svc.error.internal_code, status=500) from None
         raise
     if not op_name.startswith(("Get", "List", "Describe")):
         emu.generation += 1
@@ -143,7 +143,7 @@ def _call(emu: EmulatorCore, svc: JsonService, op_name: str, account: str, regio
         out_shape = svc.operation(op_name).output_shape
         bad = output_problems(out_shape, result) if out_shape is not None else []
         if bad:
-            raise svc.error(f"Emulator response does not match the model: {bad[:5]}", code=svc.internal_code,
+            raise svc.error(f"Emulator response does not match the model: {bad[:5]}", code=svc.error.internal_code,
                             status=500)
     return dumps(result)
 

@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from ..errors import ApiError, GenericError
+from ..json_model import JsonError
 from .model import FROM_LATTICE
 
 
-class AcmError(ApiError):
-    code = "InternalFailure"
-
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None,
-                 injected: bool = False) -> None:
-        super().__init__(message)
-        if code is not None:
-            self.code = code
-        self._status = status
-        self.injected = injected
-
-    @property
-    def status(self) -> int:
-        if self._status is not None:
-            return self._status
-        return 500 if self.code == "InternalFailure" else 400
-
-    def body(self) -> dict[str, Any]:
-        return {"__type": self.code, "message": self.message}
+class AcmError(JsonError):
+    code = internal_code = "InternalFailure"
+    from_lattice = FROM_LATTICE
 
 
 class InvalidParameter(AcmError):
@@ -51,11 +33,3 @@ class Validation(AcmError):
 
 class UnknownOperation(AcmError):
     code = "UnknownOperationException"
-
-
-def from_shared(exc: ApiError) -> AcmError:
-    if isinstance(exc, AcmError):
-        return exc
-    code = FROM_LATTICE.get(exc.code, exc.code)
-    status = exc.status if isinstance(exc, GenericError) and code == exc.code else None
-    return AcmError(exc.message, code=code, status=status, injected=exc.injected)

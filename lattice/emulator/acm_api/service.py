@@ -4,7 +4,7 @@
 from ..json_front import JsonService
 from . import certificates as c
 from . import model
-from .errors import AcmError, InvalidParameter, UnknownOperation, from_shared
+from .errors import AcmError, InvalidParameter, UnknownOperation
 
 HANDLERS = {
     "ImportCertificate": c.import_certificate,
@@ -19,6 +19,6 @@ assert set(HANDLERS) == model.SERVED
 
 SERVICE = JsonService(
     target_prefix=model.target_prefix, handlers=HANDLERS, operation=model.operation,
-    declared_errors=model.declared_errors, error=AcmError, from_shared=from_shared,
-    invalid_parameter=InvalidParameter, unknown_operation=UnknownOperation, internal_code="InternalFailure",
+    declared_errors=model.declared_errors, error=AcmError,
+    invalid_parameter=InvalidParameter, unknown_operation=UnknownOperation,
 )

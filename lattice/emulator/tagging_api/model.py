@@ -1,15 +1,12 @@
 """The Resource Groups Tagging API service model, loaded once from botocore.
 
 Only the operations in SERVED are emulated; the rest of the service answers
-UnknownOperationException (see front.py).
+UnknownOperationException (see ../json_front.py).
 """
 
 from __future__ import annotations
 
-import functools
-
-import botocore.session
-from botocore.model import OperationModel, ServiceModel
+from ..json_model import JsonModel
 
 SERVICE_NAME = "resourcegroupstaggingapi"
 SERVED = frozenset({"GetResources", "TagResources", "UntagResources"})
@@ -22,30 +19,8 @@ FROM_LATTICE = {
     "ValidationException": "InvalidParameterException",
 }
 
-
-@functools.cache
-def service_model() -> ServiceModel:
-    return botocore.session.get_session().get_service_model(SERVICE_NAME)
-
-
-@functools.cache
-def target_prefix() -> str:
-    """The `X-Amz-Target` prefix, e.g. ResourceGroupsTaggingAPI_20170126."""
-    return service_model().metadata["targetPrefix"]
-
-
-@functools.cache
-def operation(name: str) -> OperationModel:
-    return service_model().operation_model(name)
-
-
-@functools.cache
-def declared_errors(name: str) -> frozenset[str]:
-    return frozenset(shape.name for shape in operation(name).error_shapes)
-
-
-@functools.cache
-def declared_as_lattice(name: str) -> frozenset[str]:
-    """The op's declared errors under their Lattice names (for blanket fault rules)."""
-    back = {v: k for k, v in FROM_LATTICE.items()}
-    return frozenset(back.get(code, code) for code in declared_errors(name))
+MODEL = JsonModel(SERVICE_NAME, SERVED, FROM_LATTICE)
+target_prefix = MODEL.target_prefix  # ResourceGroupsTaggingAPI_20170126
+operation = MODEL.operation
+declared_errors = MODEL.declared_errors
+declared_as_lattice = MODEL.declared_as_lattice

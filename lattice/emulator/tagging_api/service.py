@@ -3,7 +3,7 @@
 
 from ..json_front import JsonService
 from . import model
-from .errors import InvalidParameter, TaggingError, UnknownOperation, from_shared
+from .errors import InvalidParameter, TaggingError, UnknownOperation
 from .get_resources import get_resources
 from .tag_resources import tag_resources, untag_resources
 
@@ -12,7 +12,6 @@ assert set(HANDLERS) == model.SERVED
 
 SERVICE = JsonService(
     target_prefix=model.target_prefix, handlers=HANDLERS, operation=model.operation,
-    declared_errors=model.declared_errors, error=TaggingError, from_shared=from_shared,
+    declared_errors=model.declared_errors, error=TaggingError,
     invalid_parameter=InvalidParameter, unknown_operation=UnknownOperation,
-    internal_code="InternalServiceException",
 )
