@@ -135,3 +135,40 @@ async def _test_lost_leader_rejoins_as_candidate():
     await until(lambda: a.elector.is_leader, timeout=10)
     assert len(a.terms) == 2
     await a.close()
+
+
+def test_a_lease_held_by_a_client_go_controller_is_waited_for_then_taken_when_it_goes_silent():
+    run(_test_a_lease_held_by_a_client_go_controller())
+
+
+async def _test_a_lease_held_by_a_client_go_controller():
+    # The AWS controller's Lease (its name, in its namespace), held by client-go's defaults: a 15 s
+    # lease renewed every 2 s. Ours is configured with much shorter timings (FAST): the holder's
+    # own leaseDurationSeconds is what counts, so we must wait for 15 s of silence, not 1.5 s.
+    from tests.harness.lease_holder import ClientGoLeaseHolder
+
+    kube = FakeKube()
+    ns, name = "aws-application-networking-system", "amazon-vpc-lattice.io"
+    aws = ClientGoLeaseHolder(kube, ns, name, "gateway-api-controller-7d9f8_0e8c", duration=15, retry_period=2.0)
+    await aws.start()
+    ours = LeaderElector(kube, ElectionConfig(ns, name, "latticegw-0", **FAST), clock=now)
+    stop = asyncio.Event()
+    terms: list[float] = []
+
+    async def lead(fence):
+        terms.append(now())
+        await stop.wait()
+
+    task = asyncio.create_task(ours.run(lead, stop))
+    await asyncio.sleep(60)  # four of the holder's lease durations: it renews, we stand by
+    assert not terms and not ours.is_leader and ours.holder == aws.identity and aws.healthy()
+    assert aws.renewals >= 25
+    await aws.stop_renewing()  # scaled to zero without a release
+    await until(lambda: ours.is_leader, timeout=30)
+    waited = terms[0] - aws.last_renewed
+    # not before the holder's lease ran out, and within one of our retry periods (+ jitter) after
+    assert 15 <= waited <= 15 + FAST["retry_period"] * 1.2 + 0.1, waited
+    lease = kube.objects[f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}"]["spec"]
+    assert lease["holderIdentity"] == "latticegw-0" and lease["leaseTransitions"] == 1
+    stop.set()
+    await asyncio.wait_for(task, 10)
