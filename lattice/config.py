@@ -49,7 +49,8 @@ class LatticeConfig:
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     # botocore-level attempts; 1 = every HTTP attempt goes through our own retry loop, which
-    # honours retryAfterSeconds and feeds the adaptive buckets.
+    # honours retryAfterSeconds, feeds the adaptive buckets and counts it (aws_api_requests_total;
+    # botocore's own retries would be invisible there).
     sdk_attempts: int = 1
     # our retry loop: attempts per call (first included) for throttling / 5xx / connection errors
     max_attempts: int = 4

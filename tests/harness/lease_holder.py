@@ -14,7 +14,7 @@ and on real time against the API server.
                                  identity="gateway-api-controller-7d9f_0e8c...", duration=15)
     holder.start()
     ...
-    await holder.stop_renewing()      # holder.last_renewed: loop time of its last successful write
+    await holder.stop_renewing()      # holder.last_sent: when its last successful write was sent
 """
 
 from __future__ import annotations
@@ -42,12 +42,15 @@ class ClientGoLeaseHolder:
         self.collection = f"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases"
         self.path = f"{self.collection}/{name}"
         self.renewals = 0
-        self.last_renewed: float | None = None  # loop time of the last write that succeeded
+        self.last_renewed: float | None = None  # loop time of the last write that succeeded...
+        self.last_sent: float | None = None  # ... and when that write was sent: no reader can have
+        #                                      seen its record before this moment
         self._task: asyncio.Task | None = None
         self._stop = asyncio.Event()
 
     async def renew(self) -> None:
         now = micro_time()
+        sent = asyncio.get_running_loop().time()
         try:
             lease = await self.kube.get(self.path, timeout=5)
         except KubeError as exc:
@@ -65,7 +68,7 @@ class ClientGoLeaseHolder:
             spec["leaseDurationSeconds"] = self.duration
             await self.kube.request("PUT", self.path, body=lease, timeout=5)
         self.renewals += 1
-        self.last_renewed = asyncio.get_running_loop().time()
+        self.last_renewed, self.last_sent = asyncio.get_running_loop().time(), sent
 
     async def _run(self) -> None:
         while True:

@@ -79,9 +79,10 @@ async def test_latticegw_stands_by_on_the_aws_controllers_lease_and_takes_over_w
                 # The AWS controller goes silent: latticegw takes over once the holder's lease ran out.
                 await aws.stop_renewing()
                 while not manager.elector.is_leader:
-                    assert loop.time() - aws.last_renewed < HOLDER_LEASE + 60, "never took over"
+                    assert loop.time() - aws.last_sent < HOLDER_LEASE + 60, "never took over"
                     await asyncio.sleep(0.05)
-                waited = loop.time() - aws.last_renewed
+                # (from when the holder's last write was sent: latticegw cannot have read it before)
+                waited = loop.time() - aws.last_sent
                 assert waited >= HOLDER_LEASE, f"took the Lease {waited:.1f}s after the holder's last renewal"
                 lease = (await holder_kube.get(aws.path))["spec"]
                 assert lease["holderIdentity"] == cfg.identity and lease["leaseTransitions"] == 1
