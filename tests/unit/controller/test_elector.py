@@ -166,8 +166,10 @@ async def _test_a_lease_held_by_a_client_go_controller():
     await aws.stop_renewing()  # scaled to zero without a release
     await until(lambda: ours.is_leader, timeout=30)
     waited = terms[0] - aws.last_sent
-    # not before the holder's lease ran out, and within one of our retry periods (+ jitter) after
-    assert 15 <= waited <= 15 + FAST["retry_period"] * 1.2 + 0.1, waited
+    # Not before the holder's lease ran out; and at most two of our retry periods (with jitter) after:
+    # one until we first read the holder's last record (its age counts from then), one until the
+    # read that finds it 15 s old; + `until`'s poll.
+    assert 15 <= waited <= 15 + 2 * FAST["retry_period"] * 1.2 + 0.05, waited
     lease = kube.objects[f"/apis/coordination.k8s.io/v1/namespaces/{ns}/leases/{name}"]["spec"]
     assert lease["holderIdentity"] == "latticegw-0" and lease["leaseTransitions"] == 1
     stop.set()
