@@ -223,6 +223,8 @@ def test_gateway_class_service_monitor_and_toggles():
                    "podDisruptionBudget.enabled": False, "rbac.create": False})
     sm = one(docs, "ServiceMonitor")
     assert sm["spec"]["endpoints"][0]["port"] == "http-metrics"
+    # aws_api_* keep their own `service` label (AWS SDK service id) over the operator's target label
+    assert sm["spec"]["endpoints"][0]["honorLabels"] is True
     for kind in ("GatewayClass", "PodDisruptionBudget", "ClusterRole", "Role"):
         assert not by_kind(docs, kind)
     docs = render({"image.digest": "sha256:" + "a" * 64})
