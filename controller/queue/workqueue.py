@@ -83,6 +83,7 @@ class WorkQueue:
         self.backoff = backoff or Backoff()
         self._clock = clock
         self._wall = wall
+        self._offset: float | None = None  # see _wall_offset
         self._rand = rand
         self._bucket = TokenBucket(bucket_qps, bucket_burst, clock())
         self.metrics = metrics or NullQueueMetrics()
@@ -136,9 +137,14 @@ class WorkQueue:
         if delay <= 0:
             self.add(key)
             return
+        self._park_until(key, self._clock() + delay)
+
+    def _park_until(self, key: str, at: float) -> None:
+        """Hold `key` until monotonic time `at` (sooner if it is already due earlier)."""
+        if self._shutting_down:
+            return
         if key in self._waiting:
             return  # it will run sooner than that anyway
-        at = self._clock() + delay
         current = self._ready_at.get(key)
         if current is not None and current <= at:
             return
@@ -306,8 +312,30 @@ class WorkQueue:
             return QueueRecord(key, failures, False, 0.0) if failures else None
         not_before = 0.0
         if not running and at is not None:
-            not_before = self._wall() + max(0.0, at - self._clock())
+            not_before = at + self._wall_offset()
         return QueueRecord(key, failures, True, not_before)
+
+    def _wall_offset(self) -> float:
+        """wall clock − monotonic clock, measured once per queue.
+
+        Persisted not-before times are wall-clock (another process reads them), the queue runs on
+        the monotonic clock. Converting with one fixed offset makes the conversion exact both ways
+        within a process; reading both clocks at every conversion made each value drift by however
+        long the process was preempted between the two reads (tens of ms on a loaded machine). The
+        offset is taken from the sample with the shortest monotonic bracket of a few, so a
+        preemption during the measurement does not skew it either.
+        """
+        if self._offset is None:
+            best: tuple[float, float] | None = None
+            for _ in range(5):
+                before = self._clock()
+                wall = self._wall()
+                span = self._clock() - before
+                if best is None or span < best[0]:
+                    best = (span, wall - (before + span / 2))
+            assert best is not None
+            self._offset = best[1]
+        return self._offset
 
     def snapshot(self) -> list[QueueRecord]:
         keys = self.pending_keys() | set(self._failures)
@@ -339,7 +367,6 @@ class WorkQueue:
         Failure counts and not-before times survive, so a new leader neither loses
         work nor restarts everyone's backoff from zero.
         """
-        now_wall = self._wall()
         n = 0
         loaded: list[str] = []
         for r in records:
@@ -349,9 +376,9 @@ class WorkQueue:
             if not r.pending:
                 continue
             n += 1
-            wait = r.not_before - now_wall if r.not_before else 0.0
-            if wait > 0:
-                self.add_after(r.key, wait)
+            at = r.not_before - self._wall_offset() if r.not_before else 0.0
+            if at > self._clock():
+                self._park_until(r.key, at)
             else:
                 self.add(r.key)
         self._changed.difference_update(loaded)  # the store already holds these

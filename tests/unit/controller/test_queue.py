@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 
 import pytest
@@ -287,3 +288,30 @@ def test_load_ignores_nonpending_but_keeps_failures():
     q.load([QueueRecord("x", 4, False, 0.0)])
     assert not q.pending_keys()
     assert q.num_requeues("x") == 4
+
+
+def test_persisted_not_before_does_not_drift_with_preemption():
+    """Time passes irregularly between clock reads here (1 to 50 ms), as if the process were
+    preempted between the two reads a wall-clock conversion needs. A parked key's persisted
+    not-before must still be one value, read twice or carried through a store into a second
+    process's queue (kill -9 resume)."""
+    t = [0.0]
+    steps = itertools.cycle([0.001, 0.05, 0.003, 0.02, 0.011])
+
+    def clock() -> float:
+        t[0] += next(steps)
+        return t[0]
+
+    def wall() -> float:
+        t[0] += next(steps)
+        return t[0] + 1_700_000_000.0
+
+    q = WorkQueue(clock=clock, wall=wall, rand=lambda: 0.0, bucket_qps=0)
+    q.add_after("k", 300.0)
+    (first,) = q.snapshot()
+    (again,) = q.snapshot()
+    assert again.not_before == first.not_before
+    resumed = WorkQueue(clock=clock, wall=wall, rand=lambda: 0.0, bucket_qps=0)
+    resumed.load([first])
+    (after,) = resumed.snapshot()
+    assert abs(after.not_before - first.not_before) < 0.005, (first, after)
