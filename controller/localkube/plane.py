@@ -269,7 +269,8 @@ class LocalKube:
                 status, crd = await self.request(
                     "GET", f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{name}"
                 )
-                conditions = (crd or {}).get("status", {}).get("conditions", []) if status == 200 else []
+                # A CRD just created can read back with `status: {conditions: null}` (or no status yet).
+                conditions = (((crd or {}).get("status") or {}).get("conditions") or []) if status == 200 else []
                 if any(c["type"] == "Established" and c["status"] == "True" for c in conditions):
                     pending.discard(name)
             if pending:
