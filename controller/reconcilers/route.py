@@ -16,9 +16,8 @@ One reconcile, level-based:
    only the difference (a converged route costs no AWS call at all).
 3. Write back what happened: route status and output annotations (the
    DNS name/ARN and the progress record) as `controller.reconcilers.writes`
-   decides them -- at most one status patch and one metadata patch per pass, none
-   when nothing changed; a pass that added the finalizer leaves the annotations to
-   the next -- and Events for failures and the first success.
+   decides them -- at most one status patch and one metadata patch after the AWS
+   work, none when nothing changed -- and Events for failures and the first success.
    Resources still being created requeue the key after a short delay instead of
    holding a worker. A fully successful pass records what it applied on the route
    (`controller.progress`); a later pass that would apply exactly that again (at start,
@@ -55,10 +54,6 @@ QUOTA_EXCEEDED = "ServiceQuotaExceededException"
 # A quota changes when someone raises it, not within seconds: a refused write is not retried at the
 # key's fast backoff (5 ms, 10 ms, ...), which re-sent every refused call many times a minute.
 QUOTA_RETRY = 300.0
-
-# A pass that added the finalizer and left nothing for later runs again this soon to write the
-# output annotations (a next pass that only writes; no failure counted, no rate limit).
-FOLLOW_UP = 0.01
 
 
 class RouteReconciler:
@@ -104,8 +99,8 @@ class RouteReconciler:
             # answers rather than on the model (gated pods' health, ExternalDNS) still moves on.
             await self._publish_dns(route, services, None)
             return _sooner(Result(), await self._sync_readiness_gates(target_groups))
-        # Our finalizer goes on before the first AWS call. Writing it spends this pass's metadata
-        # patch: the output annotations then wait for the next pass (see controller.reconcilers.writes).
+        # Our finalizer goes on before the first AWS call, alone; what follows the AWS work is
+        # decided on the object that write returned (see controller.reconcilers.writes).
         finalizer = decide(route, Intent(finalizer=True)) if services or target_groups else NOTHING
         route = await self.ctx.write(route, finalizer)
         sync = await self.ctx.lattice()
@@ -123,14 +118,13 @@ class RouteReconciler:
             new_status = route_status(route.get("status"), parents, self.ctx.tconfig.controller_name, k.namespace,
                                       now_rfc3339(), outcome.generation)
         annotations = _annotations(route, services, result, desired, verified=refresh)
-        writes = decide(route, Intent(annotations=annotations, status=new_status), metadata_written=bool(finalizer))
+        writes = decide(route, Intent(annotations=annotations, status=new_status))
         # Events are decided on the route as read (its progress record says whether this
         # generation already succeeded), so before the annotations move on.
-        self._events(route, outcome, result, status_changed=new_status is not None or export,
-                     records_progress=not writes.deferred)
+        self._events(route, outcome, result, status_changed=new_status is not None or export)
         await self.ctx.write(route, writes)
         await self._publish_dns(route, services, result)
-        out = _result_of(result, annotations_deferred=writes.deferred)  # (raises on errors: gated pods wait)
+        out = _result_of(result)  # (raises on errors: gated pods wait)
         return _sooner(out, await self._sync_readiness_gates(target_groups))
 
     async def _clean_up(self, source: Source, route: Mapping[str, Any] | None, drop_status: bool = False) -> Result:
@@ -177,10 +171,8 @@ class RouteReconciler:
         if problem:
             self.ctx.event(route, "Warning", "DNSEndpointConflict", problem)
 
-    def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, status_changed: bool,
-                records_progress: bool = True) -> None:
-        for ev in route_events.decide(route, outcome, result, status_changed=status_changed,
-                                      records_progress=records_progress):
+    def _events(self, route: Mapping[str, Any], outcome: Outcome, result, *, status_changed: bool) -> None:
+        for ev in route_events.decide(route, outcome, result, status_changed=status_changed):
             self.ctx.event(route, ev.type, ev.reason, ev.message)
 
 
@@ -211,10 +203,9 @@ def _annotations(route: Mapping[str, Any], services, result, desired: tuple[str,
     return annotations
 
 
-def _result_of(result, *, annotations_deferred: bool = False) -> Result:
+def _result_of(result) -> Result:
     """Errors retry with the key's backoff (at least retryAfter); in-progress work looks again soon;
-    waiting for a service network looks again in a while (requeue_after, no backoff). Annotations
-    this pass could not write are written by the next pass: the one above, or one right away."""
+    waiting for a service network looks again in a while (requeue_after, no backoff)."""
     if result.errors:
         retry_after = result.retry_after
         if any(e.code == QUOTA_EXCEEDED for e in result.errors):
@@ -222,8 +213,6 @@ def _result_of(result, *, annotations_deferred: bool = False) -> Result:
         raise TemporaryError(describe_errors(result.errors), retry_after=retry_after)
     if result.requeue_after is not None:
         return Result(requeue_after=result.requeue_after)
-    if annotations_deferred:
-        return Result(requeue_after=FOLLOW_UP)
     return Result()
 
 

@@ -14,9 +14,7 @@ without a storm:
 - `DeploySucceed` (Normal) once per generation: on the first fully successful pass of a generation,
   which is the pass that finds no progress record of that generation on the route
   (`controller.progress`: written after a fully successful pass, removed by any other). So it also
-  comes again after the route recovered from a failure, as the note that it did. A pass that
-  cannot write the record (its one metadata patch went to the finalizer, see
-  `controller.reconcilers.writes`) leaves DeploySucceed to the next pass, which writes it.
+  comes again after the route recovered from a failure, as the note that it did.
 """
 
 from __future__ import annotations
@@ -46,10 +44,9 @@ HINTS = {
 RETRYING = "retrying with backoff"
 
 
-def decide(route: Mapping[str, Any], outcome: Outcome, result, *, status_changed: bool,
-           records_progress: bool = True) -> list[Event]:
-    """The Events of one pass over `route` (as read before the pass wrote anything).
-    `records_progress`: this pass writes the progress record when it fully succeeds."""
+def decide(route: Mapping[str, Any], outcome: Outcome, result, *, status_changed: bool) -> list[Event]:
+    """The Events of one pass over `route` (as read before the pass wrote anything; a pass that
+    fully succeeds writes the progress record, so the next one finds this generation done)."""
     events: list[Event] = []
     if status_changed:
         events += outcome.events
@@ -61,7 +58,7 @@ def decide(route: Mapping[str, Any], outcome: Outcome, result, *, status_changed
         # a dependency nobody has created yet (the Gateway's service network): not a failure
         events.append(Event("Warning", SN_NOT_FOUND, "; ".join(result.waiting)
                             + "; the route is programmed once it exists"))
-    if (records_progress and fully_applied(result) and (result.services or result.target_groups)
+    if (fully_applied(result) and (result.services or result.target_groups)
             and first_of_generation(route)):
         events.append(Event("Normal", DEPLOY_SUCCEED, success_message(route, result)))
     return _unique(events)

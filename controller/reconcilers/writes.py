@@ -4,15 +4,16 @@ A reconciler gathers (the cached object, the translation, Lattice's answer), sta
 object should carry -- an `Intent`: our finalizer on or off, the output annotations, the new
 status -- and `decide(obj, intent)` turns that into `Writes`: at most one JSON merge patch of
 `metadata` (finalizer and annotations together) and one of `status`, nothing for what the object
-already has. `Context.write` sends them. So a reconcile writes its object at most twice, and a
+already has. `Context.write` sends them. So a decision writes its object at most twice, and a
 converged object not at all.
 
 The one ordering rule is the finalizer: it must be on the object before the first AWS call that
 creates something for it (else a delete while we create could strand Lattice resources nobody
-removes). A reconcile that has to add it first writes it alone (`decide(obj, Intent(finalizer=True))`),
-and then that pass's metadata patch is spent: `decide(..., metadata_written=True)` writes the
-status but leaves the annotations to the next pass (`Writes.deferred`), which the reconciler
-schedules. Everything else goes in the patch after the AWS work.
+removes). A reconcile that has to add it first writes it alone (`decide(obj, Intent(finalizer=True))`)
+and decides the rest after the AWS work from the object that write returned, so a new route's
+first pass writes three times (finalizer, status, annotations) and needs no second pass: a second
+pass cost as much CPU as the first (translate, plan) only to write the DNS name, which then came
+one queue round later.
 
 A patch that changes `metadata.finalizers` carries the object's resourceVersion as a precondition
 (`Writes.precondition`): a merge patch replaces the whole list, so without it we could drop a
@@ -44,7 +45,6 @@ class Writes:
     metadata: Mapping[str, Any] | None = None  # the merge patch's `metadata` (without resourceVersion)
     status: Mapping[str, Any] | None = None  # the merge patch's `status`
     precondition: bool = False  # the metadata patch must carry the object's resourceVersion
-    deferred: bool = False  # a metadata change this pass could not write: run the key again
 
     def __bool__(self) -> bool:
         return self.metadata is not None or self.status is not None
@@ -53,9 +53,8 @@ class Writes:
 NOTHING = Writes()
 
 
-def decide(obj: Mapping[str, Any], intent: Intent, *, metadata_written: bool = False) -> Writes:
-    """The writes that bring `obj` to `intent`. `metadata_written`: this pass already patched the
-    object's metadata (its finalizer, before the AWS work); metadata changes wait for the next pass."""
+def decide(obj: Mapping[str, Any], intent: Intent) -> Writes:
+    """The writes that bring `obj` to `intent`."""
     meta = obj.get("metadata") or {}
     patch: dict[str, Any] = {}
     kind = obj.get("kind", "")
@@ -69,15 +68,13 @@ def decide(obj: Mapping[str, Any], intent: Intent, *, metadata_written: bool = F
     changes = {k: v for k, v in intent.annotations.items() if have.get(k) != v}
     if changes:
         patch["annotations"] = changes
-    if metadata_written and patch:
-        return Writes(status=intent.status, deferred=True)
     return Writes(metadata=patch or None, status=intent.status, precondition="finalizers" in patch)
 
 
 class OwnWrites:
     """Read your own writes: an object as this process last wrote it, while the informer cache
     still shows a version those writes replaced. The next pass over an object often starts before
-    the cache has our writes (a deferred annotation write runs again at once; a route's DNS name
+    the cache has our writes (an in-progress route looks again within a second; a route's DNS name
     wakes its Gateway right after the Gateway wrote): from the stale copy it would decide the
     same status again and send it with a stale resourceVersion, for a 409 and a retry.
 

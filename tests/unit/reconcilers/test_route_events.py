@@ -96,11 +96,3 @@ def test_deploy_succeed_exactly_when_fully_applied_and_not_yet_recorded(problems
     events = route_events.decide(obj, Outcome(SRC), result, status_changed=False)
     assert ("DeploySucceed" in reasons(events)) == (not problems and not recorded)
     assert len(events) == len({(e.type, e.reason, e.message) for e in events})
-
-
-def test_deploy_succeed_waits_for_the_pass_that_records_it():
-    """A pass whose metadata patch went to the finalizer cannot write the progress record: were
-    it to say DeploySucceed, the next pass (finding no record) would say it again."""
-    assert reasons(route_events.decide(route(), Outcome(SRC), deployed(), status_changed=True,
-                                       records_progress=False)) == []
-    assert reasons(route_events.decide(route(), Outcome(SRC), deployed(), status_changed=False)) == ["DeploySucceed"]

@@ -26,49 +26,45 @@ def route(finalizers=(), annotations=None) -> dict:
 
 
 CASES = [
-    # (name, object, intent, metadata_written, expected)
-    ("nothing to do", route([OURS], {DNS: "a"}), Intent(finalizer=True, annotations={DNS: "a"}), False,
+    # (name, object, intent, expected)
+    ("nothing to do", route([OURS], {DNS: "a"}), Intent(finalizer=True, annotations={DNS: "a"}),
      Writes()),
-    ("add finalizer after others'", route([OTHER]), Intent(finalizer=True), False,
+    ("add finalizer after others'", route([OTHER]), Intent(finalizer=True),
      Writes(metadata={"finalizers": [OTHER, OURS]}, precondition=True)),
-    ("remove ours, keep others'", route([OTHER, OURS]), Intent(finalizer=False), False,
+    ("remove ours, keep others'", route([OTHER, OURS]), Intent(finalizer=False),
      Writes(metadata={"finalizers": [OTHER]}, precondition=True)),
-    ("removing an absent finalizer writes nothing", route([OTHER]), Intent(finalizer=False), False, Writes()),
-    ("None leaves the finalizer alone", route([]), Intent(finalizer=None), False, Writes()),
+    ("removing an absent finalizer writes nothing", route([OTHER]), Intent(finalizer=False), Writes()),
+    ("None leaves the finalizer alone", route([]), Intent(finalizer=None), Writes()),
     ("annotations alone: only the changed keys, no precondition",
-     route([OURS], {DNS: "a", APPLIED: "1"}), Intent(annotations={DNS: "b", APPLIED: "1"}), False,
+     route([OURS], {DNS: "a", APPLIED: "1"}), Intent(annotations={DNS: "b", APPLIED: "1"}),
      Writes(metadata={"annotations": {DNS: "b"}})),
-    ("None removes an annotation", route([OURS], {DNS: "a"}), Intent(annotations={DNS: None}), False,
+    ("None removes an annotation", route([OURS], {DNS: "a"}), Intent(annotations={DNS: None}),
      Writes(metadata={"annotations": {DNS: None}})),
-    ("removing an absent annotation writes nothing", route([OURS], {}), Intent(annotations={DNS: None}), False,
+    ("removing an absent annotation writes nothing", route([OURS], {}), Intent(annotations={DNS: None}),
      Writes()),
     ("finalizer, annotations and status: one patch each",
      route([OURS], {DNS: "a", APPLIED: "1"}),
-     Intent(finalizer=False, annotations={DNS: None, APPLIED: None}, status=STATUS), False,
+     Intent(finalizer=False, annotations={DNS: None, APPLIED: None}, status=STATUS),
      Writes(metadata={"finalizers": [], "annotations": {DNS: None, APPLIED: None}}, status=STATUS,
             precondition=True)),
-    ("status alone", route([OURS]), Intent(status=STATUS), False, Writes(status=STATUS)),
-    ("metadata already written this pass: annotations wait, status goes",
-     route([OURS]), Intent(annotations={DNS: "a"}, status=STATUS), True, Writes(status=STATUS, deferred=True)),
-    ("metadata already written, nothing else to change: nothing deferred",
-     route([OURS], {DNS: "a"}), Intent(annotations={DNS: "a"}), True, Writes()),
+    ("status alone", route([OURS]), Intent(status=STATUS), Writes(status=STATUS)),
     ("release drops ours and the AWS controller's others of the kind at once, in one patch",
      {"kind": "Gateway", "metadata": {"name": "g", "resourceVersion": "1",
                                       "finalizers": [OTHER, "gateway.k8s.aws/resources"]}},
-     Intent(finalizer=False), False, Writes(metadata={"finalizers": [OTHER]}, precondition=True)),
+     Intent(finalizer=False), Writes(metadata={"finalizers": [OTHER]}, precondition=True)),
     ("a kind without a finalizer of ours is never given one",
-     {"kind": "Gateway", "metadata": {"name": "g", "resourceVersion": "1"}}, Intent(finalizer=True), False,
+     {"kind": "Gateway", "metadata": {"name": "g", "resourceVersion": "1"}}, Intent(finalizer=True),
      Writes()),
 ]
 
 
-@pytest.mark.parametrize("obj,intent,written,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_decide(obj, intent, written, expected):
-    assert decide(obj, intent, metadata_written=written) == expected
+@pytest.mark.parametrize("obj,intent,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_decide(obj, intent, expected):
+    assert decide(obj, intent) == expected
 
 
 def test_writes_is_true_only_when_something_is_sent():
-    assert not Writes() and not Writes(deferred=True)
+    assert not Writes()
     assert Writes(status=STATUS) and Writes(metadata={"finalizers": []})
 
 
