@@ -332,7 +332,7 @@ def line(r: dict) -> str:
 
 async def main() -> None:
     print(f"emulator latency {LATENCY * 1000:.0f} ms/call; profile {PROFILE}; clock stops when the emulator "
-          f"holds every route's complete model", flush=True)
+          f"holds every route's complete model and every route reports it", flush=True)
     header = (f"{'routes':>6} {'scenario':>8} {'seconds':>8} {'aws s':>6} {'calls':>7} {'/route':>6} {'thrtl':>6} {'%':>6} "
               f"{'writes':>6} {'bound s':>7} {'ratio':>6} {'storm f/c s':>11} {'longest':>7} {'RSS MiB':>6}")
     results = []
