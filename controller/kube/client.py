@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from urllib.parse import urlencode, urlsplit
 
 import aiohttp
@@ -94,13 +95,82 @@ async def load_configuration(kubeconfig: str | None = None, context: str | None 
     return cfg
 
 
+def api_server_proxy(host: str, configured: str | None, env: Mapping[str, str] | None = None) -> str | None:
+    """The proxy the API server is reached through, decided once at start, as client-go decides
+    it: the kubeconfig's `proxy-url` for any host; else HTTPS_PROXY (HTTP_PROXY for an http://
+    server; upper case first, then lower) unless NO_PROXY covers the host, and never for localhost
+    or a loopback address (Go's net/http/httpproxy). Not aiohttp's `trust_env`: that looked the
+    environment up again, and read ~/.netrc, in a thread for every request (two thread hops per
+    write), and its NO_PROXY knows no CIDR blocks, which in-cluster NO_PROXY lists use."""
+    if configured:
+        return configured
+    env = os.environ if env is None else env
+    parts = urlsplit(host)
+    name = (parts.hostname or "").lower()
+    ip = _ip(name)
+    if not name or name == "localhost" or (ip is not None and ip.is_loopback):
+        return None
+    proxy = _env_any(env, f"{parts.scheme.upper()}_PROXY")
+    if not proxy:
+        return None
+    port = str(parts.port or (443 if parts.scheme == "https" else 80))
+    return None if _no_proxy(_env_any(env, "NO_PROXY"), name, port, ip) else proxy
+
+
+def _env_any(env: Mapping[str, str], upper: str) -> str:
+    return env.get(upper) or env.get(upper.lower()) or ""
+
+
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _no_proxy(no_proxy: str, name: str, port: str, ip) -> bool:
+    """NO_PROXY as Go reads it: `*`; a CIDR block or an IP address (with an optional port); or a
+    domain, matching that name and its subdomains (`.y.com` and `*.y.com`: subdomains only)."""
+    for entry in (e.strip().lower() for e in no_proxy.split(",")):
+        if not entry:
+            continue
+        if entry == "*":
+            return True
+        if "/" in entry:
+            with contextlib.suppress(ValueError):
+                if ip is not None and ip in ipaddress.ip_network(entry, strict=False):
+                    return True
+            continue
+        host, want_port = entry, ""
+        head, sep, tail = entry.rpartition(":")
+        if sep and tail.isdigit() and (head.startswith("[") or ":" not in head):
+            host, want_port = head, tail
+        if want_port and want_port != port:
+            continue
+        entry_ip = _ip(host)
+        if entry_ip is not None:
+            if ip == entry_ip:
+                return True
+            continue
+        subdomains_only = host.startswith((".", "*."))
+        domain = host.lstrip("*").lstrip(".")
+        if name.endswith("." + domain) or (not subdomains_only and name == domain):
+            return True
+    return False
+
+
 class KubeClient:
     def __init__(self, configuration: Configuration, *, metrics=None, timeout: float = 30.0) -> None:
         self.configuration = configuration
         self.api_client = ApiClient(configuration)
         self.api_client.user_agent = f"latticegw/{__version__}"
-        self.session: aiohttp.ClientSession = self.api_client.rest_client.pool_manager
+        # Our own session on the library's connector (its TLS settings: CA, client certificate,
+        # server name), without trust_env; the proxy is decided once (api_server_proxy).
+        library = self.api_client.rest_client.pool_manager
+        self.session = aiohttp.ClientSession(connector=library.connector, connector_owner=False,
+                                             read_bufsize=2**21)  # as the library's: big watch events
         self.host = (configuration.host or "").rstrip("/")
+        self.proxy = api_server_proxy(self.host, configuration.proxy)
         self._host_label = urlsplit(self.host).netloc
         self.timeout = timeout
         self.metrics = metrics
@@ -114,6 +184,7 @@ class KubeClient:
         if self._refresher is not None:
             self._refresher.cancel()
             await asyncio.gather(self._refresher, return_exceptions=True)
+        await self.session.close()
         await self.api_client.close()
 
     async def _headers(self, content_type: str | None) -> dict[str, str]:
@@ -154,6 +225,7 @@ class KubeClient:
                 self._url(path, query),
                 data=data,
                 headers=headers,
+                proxy=self.proxy,
                 timeout=aiohttp.ClientTimeout(total=t, sock_connect=min(t, 10.0)),
             ) as resp:
                 raw = await resp.read()
@@ -180,6 +252,7 @@ class KubeClient:
             resp = await self.session.get(
                 self._url(path, query),
                 headers=headers,
+                proxy=self.proxy,
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=10.0, sock_read=sock_read),
             )
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
