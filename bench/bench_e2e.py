@@ -185,6 +185,13 @@ def _true(conditions, type_: str) -> bool:
     return any(c.get("type") == type_ and c.get("status") == "True" for c in conditions or ())
 
 
+def reported(route: dict) -> bool:
+    """The route says it is done: Accepted and ResolvedRefs on each parent, and a DNS-name annotation."""
+    parents = (route.get("status") or {}).get("parents") or []
+    return bool(parents and all(_true(p.get("conditions"), "Accepted") and _true(p.get("conditions"), "ResolvedRefs")
+                                for p in parents) and (route["metadata"].get("annotations") or {}).get(DOMAIN))
+
+
 async def progress(kube: Kube) -> tuple[int, bool]:
     """(routes Accepted+ResolvedRefs with a DNS name, Gateway Programmed)."""
     done = 0
@@ -195,11 +202,7 @@ async def progress(kube: Kube) -> tuple[int, bool]:
                    + (f"&continue={cont}" if cont else ""))
         if status != 200:
             raise RuntimeError(f"list routes: {status} {body}")
-        for r in body["items"]:
-            parents = (r.get("status") or {}).get("parents") or []
-            if parents and all(_true(p.get("conditions"), "Accepted") and _true(p.get("conditions"), "ResolvedRefs")
-                               for p in parents) and (r["metadata"].get("annotations") or {}).get(DOMAIN):
-                done += 1
+        done += sum(1 for r in body["items"] if reported(r))
         cont = body["metadata"].get("continue") or ""
         if not cont:
             break
